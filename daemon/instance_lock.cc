@@ -72,7 +72,7 @@ Result<Fd> claim_socket_path(const std::string& path) {
   std::string holder;
   auto lock = flock_file(path + ".lock", holder);
   if (!lock && lock.status().code() == Code::kConflict) {
-    return Status(Code::kConflict, "another cairnd (pid " + holder + ") is starting on " + path);
+    return Status(Code::kConflict, "another cairnd (pid " + holder + ") is already using " + path);
   }
   if (!lock) return lock.status();
 

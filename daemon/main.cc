@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
       "cairnd: the cairn daemon. Owns one SQLite database of workspace memory and serves it\n"
       "over msgpack-RPC on a Unix socket. Runs in the foreground; stop it with SIGTERM,\n"
       "Ctrl-C or `cairn stop`."};
+  // A later flag overrides an earlier one (wrappers append to a base command).
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::string socket, data_dir, state_dir, log_file, log_level, config_file;
   int64_t max_clients = -1, readers = -1;
   bool debug_methods = false;
