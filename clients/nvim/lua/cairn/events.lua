@@ -1,13 +1,24 @@
--- Change events from cairnd: subscription on every connect, dispatch to
--- handlers by topic, and the User CairnEvent autocommand.
+-- Change events from cairnd: subscription on every connect, catch-up with
+-- changes.since after a reconnect, dispatch to handlers by topic, and the
+-- User CairnEvent autocommand.
+--
+-- The daemon refuses a subscription that names a topic it does not know, so
+-- when the whole list is refused each topic is subscribed on its own and the
+-- refused ones are remembered in `refused`.
 local config = require('cairn.config')
+local util = require('cairn.util')
 
 local M = {
   handlers = {},
+  topics = {},
+  refused = {},
   subscribed = false,
   last = nil,
   cursor = nil,
+  db_id = nil,
   error = nil,
+  catching_up = false,
+  held = {},
 }
 
 function M.on(topic, fn)
@@ -22,14 +33,15 @@ local function call(fn, ev)
   end
 end
 
-function M.dispatch(ev)
-  if type(ev) ~= 'table' then
-    return
+local function deliver(ev)
+  local cursor = util.val(ev.cursor)
+  if type(cursor) == 'number' then
+    if M.cursor and cursor <= M.cursor then
+      return
+    end
+    M.cursor = cursor
   end
   M.last = ev
-  if type(ev.cursor) == 'number' then
-    M.cursor = ev.cursor
-  end
   for _, fn in ipairs(M.handlers[ev.topic] or {}) do
     call(fn, ev)
   end
@@ -44,21 +56,107 @@ function M.dispatch(ev)
   vim.api.nvim_exec_autocmds('User', opts)
 end
 
--- After a reconnect, events may have been missed: tell every topic's
--- handlers to reload what they show.
+function M.dispatch(ev)
+  if type(ev) ~= 'table' then
+    return
+  end
+  if M.catching_up then
+    table.insert(M.held, ev)
+    return
+  end
+  deliver(ev)
+end
+
+-- Events may have been missed: tell every topic's handlers to reload.
 local function resync()
-  for _, topic in ipairs(config.options.topics) do
-    M.dispatch({ topic = topic, kind = 'resync' })
+  for _, topic in ipairs(M.topics) do
+    deliver({ topic = topic, kind = 'resync' })
+  end
+end
+
+local function end_catch_up(replayed)
+  M.catching_up = false
+  if replayed then
+    for _, ev in ipairs(replayed) do
+      deliver(ev)
+    end
+  else
+    resync()
+  end
+  local held = M.held
+  M.held = {}
+  for _, ev in ipairs(held) do
+    deliver(ev)
+  end
+end
+
+-- Replay what happened while disconnected, or resync when that is not possible.
+local function catch_up(client)
+  if not M.cursor then
+    return end_catch_up(nil)
+  end
+  M.catching_up = true
+  local args = { cursor = M.cursor, topics = M.topics, limit = 1000 }
+  if M.db_id then
+    args.db_id = M.db_id
+  end
+  client:request('changes.since', args, function(err, res)
+    if err or not res or util.val(res.fresh_instance) or util.val(res.has_more) then
+      if res and type(util.val(res.cursor)) == 'number' then
+        M.cursor = res.cursor
+      end
+      return end_catch_up(nil)
+    end
+    M.db_id = util.val(res.db_id) or M.db_id
+    end_catch_up(util.val(res.changes) or {})
+  end, config.options.timeout)
+end
+
+local function subscribe_each(client, topics, done)
+  local remaining = #topics
+  local ok_topics = {}
+  if remaining == 0 then
+    return done(ok_topics)
+  end
+  for _, topic in ipairs(topics) do
+    client:request('events.subscribe', { topics = { topic } }, function(err)
+      if err then
+        M.refused[topic] = err
+      else
+        table.insert(ok_topics, topic)
+      end
+      remaining = remaining - 1
+      if remaining == 0 then
+        done(ok_topics)
+      end
+    end, config.options.timeout)
   end
 end
 
 function M.subscribe(client, reconnected)
-  client:request('events.subscribe', { topics = config.options.topics }, function(err)
-    M.subscribed = err == nil
-    M.error = err
-    if not err and reconnected then
-      resync()
+  local topics = config.options.topics
+  local function done(ok_topics)
+    M.topics = ok_topics
+    M.subscribed = #ok_topics > 0
+    if reconnected and M.subscribed then
+      catch_up(client)
     end
+  end
+  client:request('events.subscribe', { topics = topics }, function(err)
+    M.error = err
+    if not err then
+      M.refused = {}
+      return done(vim.deepcopy(topics))
+    end
+    if require('cairn.client').error_code(err) ~= 'INVALID_PARAMS' or #topics < 2 then
+      M.refused = {}
+      for _, t in ipairs(topics) do
+        M.refused[t] = err
+      end
+      return done({})
+    end
+    M.refused = {}
+    subscribe_each(client, topics, done)
   end, config.options.timeout)
 end
 

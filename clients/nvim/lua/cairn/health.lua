@@ -63,8 +63,14 @@ local function check_daemon()
     end
   end
   local events = require('cairn.events')
-  if events.error then
-    warn('events.subscribe failed: ' .. events.error)
+  vim.wait(require('cairn.config').options.timeout, function()
+    return events.subscribed or next(events.refused) ~= nil
+  end, 10)
+  if events.subscribed then
+    ok('subscribed to events: ' .. table.concat(events.topics, ', '))
+  end
+  for topic, e in pairs(events.refused) do
+    warn(string.format('no events on topic "%s": %s', topic, e))
   end
 end
 
