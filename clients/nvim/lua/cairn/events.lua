@@ -101,13 +101,17 @@ local function catch_up(client)
     args.db_id = M.db_id
   end
   client:request('changes.since', args, function(err, res)
-    if err or not res or util.val(res.fresh_instance) or util.val(res.has_more) then
-      if res and type(util.val(res.cursor)) == 'number' then
-        M.cursor = res.cursor
-      end
+    if err or not res then
+      -- Cursors may have restarted: do not drop new events as old ones.
+      M.cursor = nil
       return end_catch_up(nil)
     end
     M.db_id = util.val(res.db_id) or M.db_id
+    if util.val(res.fresh_instance) or util.val(res.has_more) then
+      local cursor = util.val(res.cursor)
+      M.cursor = type(cursor) == 'number' and cursor or nil
+      return end_catch_up(nil)
+    end
     end_catch_up(util.val(res.changes) or {})
   end, config.options.timeout)
 end
