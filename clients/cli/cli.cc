@@ -1,0 +1,90 @@
+#include "clients/cli/cli.h"
+
+#include <unistd.h>
+
+#include <iostream>
+
+#include "clients/cli/spawn.h"
+
+namespace cairn::cli {
+
+Result<ipc::Client*> Cli::client() {
+  if (client_) return &*client_;
+  auto c = ipc::Client::connect(socket, 2000);
+  if (!c && !no_spawn) {
+    CAIRN_RETURN_IF_ERROR(spawn_daemon(socket, 5000));
+    c = ipc::Client::connect(socket, 2000);
+  }
+  if (!c) return c.status();
+  client_.emplace(std::move(*c));
+  return &*client_;
+}
+
+std::optional<Json> Cli::call(const std::string& method, const Json& args) {
+  auto c = client();
+  if (!c) {
+    std::cerr << "cairn: no daemon: " << c.status().message() << "\n";
+    exit_code = kExitNoDaemon;
+    return std::nullopt;
+  }
+  auto r = (*c)->call(method, args, timeout_ms);
+  if (!r) {
+    std::cerr << "cairn: " << r.status().to_string() << "\n";
+    exit_code = kExitError;
+    return std::nullopt;
+  }
+  return *r;
+}
+
+void Cli::print(const Json& value, const std::function<void(const Json&)>& human) {
+  if (json) {
+    std::cout << value.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+  } else {
+    human(value);
+  }
+}
+
+bool stdout_is_tty() { return ::isatty(STDOUT_FILENO) == 1; }
+
+std::string cell(const Json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+void print_table(const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < r.size() && i < width.size(); ++i) {
+      width[i] = std::max(width[i], r[i].size());
+    }
+  }
+  bool tty = stdout_is_tty();
+  auto line = [&](const std::vector<std::string>& r, bool head) {
+    std::string out;
+    for (size_t i = 0; i < width.size(); ++i) {
+      std::string c = i < r.size() ? r[i] : "";
+      if (i + 1 < width.size()) c.resize(width[i], ' ');
+      out += c;
+      if (i + 1 < width.size()) out += "  ";
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    if (head && tty) out = "\033[1m" + out + "\033[0m";
+    std::cout << out << "\n";
+  };
+  line(header, true);
+  for (const auto& r : rows) line(r, false);
+}
+
+Result<Json> parse_json_arg(const std::string& text, const std::string& what) {
+  Json v = Json::parse(text, nullptr, false);
+  if (v.is_discarded()) {
+    return invalid_params(what + " is not valid JSON: " + text +
+                          " (quote strings as JSON, e.g. '\"dark\"')");
+  }
+  return v;
+}
+
+}  // namespace cairn::cli

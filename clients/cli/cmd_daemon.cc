@@ -1,0 +1,101 @@
+// cairn status | ping | stop | call METHOD [JSON]
+#include <iostream>
+
+#include "base/clock.h"
+#include "clients/cli/cli.h"
+
+namespace cairn::cli {
+
+namespace {
+
+std::string human_bytes(int64_t b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(b);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+void print_status(const Json& s) {
+  const Json& db = s["database"];
+  std::cout << "cairnd " << cell(s["version"]) << " (pid " << cell(s["pid"]) << "), up "
+            << s["uptime_ms"].get<int64_t>() / 1000 << " s\n"
+            << "socket    " << cell(s["socket"]) << "\n"
+            << "database  " << cell(db["path"]) << " (" << human_bytes(db["bytes"].get<int64_t>())
+            << ", wal " << human_bytes(db["wal_bytes"].get<int64_t>()) << ", schema "
+            << cell(db["schema_version"]) << ", " << cell(db["state"]) << ")\n";
+  if (!db["error"].is_null()) std::cout << "          " << cell(db["error"]) << "\n";
+  const Json& c = s["connections"];
+  const Json& r = s["requests"];
+  std::cout << "clients   " << cell(c["open"]) << " connected, " << cell(c["subscribers"])
+            << " subscribed\n"
+            << "requests  " << cell(r["served"]) << " served, " << cell(r["errors"])
+            << " errors, " << cell(r["slow"]) << " slow\n";
+  for (const auto& [key, section] : s.items()) {
+    static const char* kShown[] = {"version",   "pid",     "uptime_ms", "socket",
+                                   "database",  "connections", "requests", "started_at",
+                                   "protocol",  "data_dir", "writer", "readers", "retention"};
+    bool shown = false;
+    for (const char* k : kShown) shown |= key == k;
+    if (!shown && section.is_object()) {
+      std::cout << key << "\n";
+      for (const auto& [k, v] : section.items()) std::cout << "  " << k << ": " << cell(v) << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+void add_daemon_commands(CLI::App& app, Cli& cli) {
+  app.add_subcommand("status", "show the daemon's state (starts it if needed)")
+      ->callback([&cli] {
+        if (auto s = cli.call("daemon.status")) cli.print(*s, print_status);
+      });
+
+  app.add_subcommand("ping", "check that the daemon answers; prints the round trip")
+      ->callback([&cli] {
+        int64_t start = monotonic_ns();
+        if (auto r = cli.call("daemon.ping")) {
+          double ms = static_cast<double>(monotonic_ns() - start) / 1e6;
+          cli.print(Json{{"reply", *r}, {"ms", ms}}, [ms](const Json&) {
+            std::printf("pong in %.3f ms\n", ms);
+          });
+        }
+      });
+
+  app.add_subcommand("stop", "ask the daemon to finish in-flight work and exit")
+      ->callback([&cli] {
+        cli.no_spawn = true;
+        if (auto r = cli.call("daemon.shutdown")) {
+          cli.print(*r, [](const Json&) { std::cout << "cairnd is stopping\n"; });
+        }
+      });
+
+  auto* call = app.add_subcommand(
+      "call", "send any request and print the reply as JSON (the scripting escape hatch)");
+  static std::string method, args;
+  call->add_option("method", method, "method name, e.g. daemon.status")->required();
+  call->add_option("params", args, "named arguments as a JSON object, e.g. '{\"cursor\": 0}'");
+  call->callback([&cli] {
+    Json a = nullptr;
+    if (!args.empty()) {
+      auto parsed = parse_json_arg(args, "params");
+      if (!parsed || !parsed->is_object()) {
+        std::cerr << "cairn call: params must be a JSON object\n";
+        cli.exit_code = kExitUsage;
+        return;
+      }
+      a = *parsed;
+    }
+    if (auto r = cli.call(method, a)) {
+      std::cout << r->dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+    }
+  });
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,95 @@
+#include "daemon/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include "base/clock.h"
+
+namespace cairn {
+
+namespace {
+
+template <typename Fn>
+Result<Json> guarded(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const Json::exception& e) {
+    return invalid_params(e.what());
+  } catch (const std::exception& e) {
+    return internal_error(e.what());
+  }
+}
+
+}  // namespace
+
+void Dispatcher::on_request(ipc::ConnId conn, ipc::Message&& req) {
+  int64_t start = monotonic_ns();
+  const Method* m = registry_.find(req.method);
+  uint32_t msgid = req.msgid;
+  std::string name = req.method;
+  if (!m) {
+    std::string shown = name.size() > 80 ? name.substr(0, 80) + "..." : name;
+    finish(conn, msgid, name, start,
+           Status(Code::kMethodNotFound, "no method named " + shown));
+    return;
+  }
+  ++services_.requests.in_flight;
+  CallContext ctx;
+  ctx.conn = conn;
+  if (auto peer = services_.server.peer(conn)) ctx.origin = "pid:" + std::to_string(peer->pid);
+  auto params = std::make_shared<Json>(std::move(req.params));
+  LoopPoster& poster = services_.poster;
+  auto reply_later = [this, conn, msgid, name, start, &poster](Result<Json> r) {
+    poster.post([this, conn, msgid, name, start, r = std::move(r)] {
+      finish(conn, msgid, name, start, r);
+    });
+  };
+  if (auto* h = std::get_if<LoopHandler>(&m->handler)) {
+    finish(conn, msgid, name, start, guarded([&] { return (*h)(ctx, *params); }));
+  } else if (auto* h = std::get_if<ReadHandler>(&m->handler)) {
+    services_.readers.submit([h, params, reply_later](store::Db& db) {
+      reply_later(guarded([&] { return (*h)(db, *params); }));
+    });
+  } else if (auto* h = std::get_if<WriteHandler>(&m->handler)) {
+    services_.writer.submit(
+        ctx.origin,
+        [h, params](store::WriteTxn& txn) { return (*h)(txn, *params); },
+        reply_later, m->durability);
+  } else if (auto* h = std::get_if<AsyncHandler>(&m->handler)) {
+    auto done = std::make_shared<bool>(false);
+    Reply reply = [this, conn, msgid, name, start, done](Result<Json> r) {
+      if (*done) return;
+      *done = true;
+      finish(conn, msgid, name, start, r);
+    };
+    try {
+      (*h)(ctx, *params, reply);
+    } catch (const std::exception& e) {
+      reply(internal_error(e.what()));
+    }
+  }
+}
+
+void Dispatcher::finish(ipc::ConnId conn, uint32_t msgid, const std::string& method,
+                        int64_t start_ns, const Result<Json>& result) {
+  if (registry_.find(method)) --services_.requests.in_flight;
+  ++services_.requests.served;
+  double ms = static_cast<double>(monotonic_ns() - start_ns) / 1e6;
+  const Status& st = result.status();
+  if (!st.is_ok()) ++services_.requests.errors;
+  if (ms > services_.config.slow_request_ms) {
+    ++services_.requests.slow;
+    spdlog::warn("slow request {} took {:.1f} ms{}", method, ms,
+                 st.is_ok() ? "" : " (" + st.to_string() + ")");
+  } else {
+    spdlog::debug("{} {:.3f} ms{}", method, ms, st.is_ok() ? "" : " " + st.to_string());
+  }
+  services_.server.reply(conn, msgid, st, result ? *result : Json());
+}
+
+void Dispatcher::on_notification(ipc::ConnId, ipc::Message&& n) {
+  spdlog::debug("ignored notification {}", n.method);
+}
+
+void Dispatcher::on_disconnect(ipc::ConnId conn) { services_.hub.drop(conn); }
+
+}  // namespace cairn

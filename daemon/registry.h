@@ -1,0 +1,62 @@
+// Registry: the one explicit table of RPC methods (daemon/rpc/register.cc fills
+// it). Each method says where it runs:
+//   loop   on the loop thread: only cheap, non-blocking work (ping, subscribe);
+//   read   on a reader thread with a read-only connection;
+//   write  on the writer thread inside a transaction; replied after commit;
+//   async  on the loop thread with a reply callback, for calls that finish later
+//          (waiting for a decision, a scan).
+// Built once at startup; read-only afterwards, so any thread may look up.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "ipc/server.h"
+#include "store/db.h"
+#include "store/writer.h"
+
+namespace cairn {
+
+struct Services;
+
+struct CallContext {
+  ipc::ConnId conn = 0;
+  std::string origin;  // "pid:1234" of the client, recorded in the changelog
+};
+
+using Reply = std::function<void(Result<Json>)>;  // loop thread; call exactly once
+using LoopHandler = std::function<Result<Json>(CallContext&, const Json& params)>;
+using ReadHandler = std::function<Result<Json>(store::Db&, const Json& params)>;
+using WriteHandler = std::function<Result<Json>(store::WriteTxn&, const Json& params)>;
+using AsyncHandler = std::function<void(CallContext&, const Json& params, Reply reply)>;
+
+struct Method {
+  std::string name;
+  std::variant<LoopHandler, ReadHandler, WriteHandler, AsyncHandler> handler;
+  store::Durability durability = store::Durability::kFull;  // write methods
+};
+
+class Registry {
+ public:
+  void add_loop(std::string name, LoopHandler h);
+  void add_read(std::string name, ReadHandler h);
+  void add_write(std::string name, WriteHandler h,
+                 store::Durability d = store::Durability::kFull);
+  void add_async(std::string name, AsyncHandler h);
+
+  const Method* find(const std::string& name) const;
+  std::vector<std::string> names() const;
+  // Capabilities announced by daemon.hello: the domains that have methods.
+  std::vector<std::string> capabilities() const;
+
+ private:
+  void add(Method m);
+  std::map<std::string, Method> methods_;
+};
+
+}  // namespace cairn

@@ -1,0 +1,94 @@
+// daemon.*: hello, ping, status, shutdown. All run on the loop thread and only
+// read counters, so they answer even while the writer is busy.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "daemon/params.h"
+#include "daemon/rpc/register.h"
+
+namespace cairn {
+
+namespace {
+
+constexpr int kProtocolVersion = 1;  // bump on any incompatible change to ipc/README.md
+
+int64_t file_size(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
+}
+
+}  // namespace
+
+void register_daemon(Registry& r, Services& s) {
+  r.add_loop("daemon.hello", [&r](CallContext&, const Json& params) -> Result<Json> {
+    Params p(params);
+    CAIRN_RETURN_IF_ERROR(p.finish());
+    return Json{{"protocol", kProtocolVersion},
+                {"version", CAIRN_VERSION},
+                {"capabilities", r.capabilities()},
+                {"methods", r.names()}};
+  });
+
+  r.add_loop("daemon.ping", [](CallContext&, const Json& params) -> Result<Json> {
+    Params p(params);
+    CAIRN_RETURN_IF_ERROR(p.finish());
+    return Json("pong");
+  });
+
+  r.add_loop("daemon.status", [&s](CallContext&, const Json& params) -> Result<Json> {
+    Params p(params);
+    CAIRN_RETURN_IF_ERROR(p.finish());
+    const auto& w = s.writer.stats();
+    const auto& srv = s.server.stats();
+    std::string degraded = s.writer.degraded();
+    Json out{
+        {"pid", getpid()},
+        {"version", CAIRN_VERSION},
+        {"protocol", kProtocolVersion},
+        {"started_at", format_iso8601(s.started_at_ms)},
+        {"uptime_ms", monotonic_ms() - s.started_mono_ms},
+        {"socket", s.config.socket_path},
+        {"data_dir", s.config.data_dir},
+        {"database",
+         {{"path", s.config.db_path()},
+          {"bytes", file_size(s.config.db_path())},
+          {"wal_bytes", file_size(s.config.db_path() + "-wal")},
+          {"schema_version", s.schema_version},
+          {"db_id", s.db_id},
+          {"state", degraded.empty() ? "ok" : "degraded"},
+          {"error", degraded.empty() ? Json() : Json(degraded)}}},
+        {"connections",
+         {{"open", srv.connections.load()},
+          {"accepted", srv.accepted.load()},
+          {"refused", srv.refused.load()},
+          {"protocol_errors", srv.protocol_errors.load()},
+          {"subscribers", s.hub.subscriber_count()}}},
+        {"requests",
+         {{"served", s.requests.served.load()},
+          {"errors", s.requests.errors.load()},
+          {"slow", s.requests.slow.load()},
+          {"in_flight", s.requests.in_flight.load()}}},
+        {"writer",
+         {{"commits", w.commits.load()},
+          {"jobs", w.jobs.load()},
+          {"queued", w.queued.load()},
+          {"failed_commits", w.failed_commits.load()},
+          {"largest_group", w.max_group.load()}}},
+        {"readers", {{"threads", s.config.reader_threads}, {"queued", s.readers.queued()}}},
+        {"retention", s.last_retention},
+    };
+    for (const auto& section : s.status_sections) section(out);
+    return out;
+  });
+
+  r.add_loop("daemon.shutdown", [&s](CallContext&, const Json& params) -> Result<Json> {
+    Params p(params);
+    CAIRN_RETURN_IF_ERROR(p.finish());
+    // Posted, so this reply is queued before the connections stop.
+    s.poster.post([&s] { s.request_shutdown(); });
+    return Json{{"stopping", true}};
+  });
+}
+
+}  // namespace cairn

@@ -1,0 +1,29 @@
+// debug.*: diagnosis and fault injection for tests. Registered only with
+// --debug-methods.
+#include <thread>
+
+#include "daemon/params.h"
+#include "daemon/rpc/register.h"
+
+namespace cairn {
+
+void register_debug(Registry& r, Services&) {
+  // Blocks the loop thread: shows that the watchdog stops while the loop hangs.
+  r.add_loop("debug.block_loop", [](CallContext&, const Json& params) -> Result<Json> {
+    Params p(params);
+    int64_t ms = p.integer("ms", 0, 60000);
+    CAIRN_RETURN_IF_ERROR(p.finish());
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return Json{{"blocked_ms", ms}};
+  });
+  // Holds the writer for `ms` inside a transaction (group commit, backpressure).
+  r.add_write("debug.hold_writer", [](store::WriteTxn&, const Json& params) -> Result<Json> {
+    Params p(params);
+    int64_t ms = p.integer("ms", 0, 60000);
+    CAIRN_RETURN_IF_ERROR(p.finish());
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return Json{{"held_ms", ms}};
+  });
+}
+
+}  // namespace cairn

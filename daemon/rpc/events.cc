@@ -1,0 +1,111 @@
+// events.subscribe / events.unsubscribe (loop thread: subscriptions belong to the
+// connection) and changes.since (a reader: the changelog is the durable feed).
+#include "base/clock.h"
+#include "base/json_text.h"
+#include "daemon/params.h"
+#include "daemon/rpc/register.h"
+
+namespace cairn {
+
+namespace {
+
+constexpr int64_t kMaxChanges = 10000;
+
+Result<std::string> meta_value(store::Db& db, const char* key) {
+  CAIRN_ASSIGN_OR_RETURN(store::Stmt * s, db.cached("SELECT value FROM meta WHERE key = ?1"));
+  s->bind_all(key);
+  CAIRN_ASSIGN_OR_RETURN(bool row, s->step());
+  return row ? s->text(0) : std::string();
+}
+
+Json json_column(const store::Stmt& s, int col) {
+  if (s.is_null(col)) return nullptr;
+  auto v = parse_json_text(s.text(col));
+  return v ? *v : Json();
+}
+
+}  // namespace
+
+void register_events(Registry& r, Services& s) {
+  r.add_loop("events.subscribe", [&s](CallContext& ctx, const Json& params) -> Result<Json> {
+    Params p(params);
+    auto topics = p.opt_str_list("topics", 64, 64);
+    CAIRN_RETURN_IF_ERROR(p.finish());
+    if (!topics || topics->empty()) return invalid_params("topics is required (a list, or [\"*\"])");
+    CAIRN_RETURN_IF_ERROR(s.hub.subscribe(ctx.conn, *topics));
+    return Json{{"topics", s.hub.subscriptions(ctx.conn)}};
+  });
+
+  r.add_loop("events.unsubscribe", [&s](CallContext& ctx, const Json& params) -> Result<Json> {
+    Params p(params);
+    auto topics = p.opt_str_list("topics", 64, 64);
+    CAIRN_RETURN_IF_ERROR(p.finish());
+    s.hub.unsubscribe(ctx.conn, topics.value_or(std::vector<std::string>{}));
+    return Json{{"topics", s.hub.subscriptions(ctx.conn)}};
+  });
+
+  r.add_read("changes.since", [&s](store::Db& db, const Json& params) -> Result<Json> {
+    Params p(params);
+    int64_t cursor = p.integer("cursor", 0, INT64_MAX);
+    auto topics = p.opt_str_list("topics", 64, 64);
+    int64_t limit = p.opt_int("limit", 1, kMaxChanges).value_or(1000);
+    auto db_id = p.opt_str("db_id", 64);
+    CAIRN_RETURN_IF_ERROR(p.finish());
+    CAIRN_ASSIGN_OR_RETURN(std::string trimmed, meta_value(db, "changelog_trimmed_through"));
+    CAIRN_ASSIGN_OR_RETURN(int64_t latest, db.query_int("SELECT coalesce(max(cursor), 0) FROM "
+                                                        "changelog"));
+    // A cursor from another database, from the future, or behind what retention
+    // removed cannot be continued: the client must resync in full.
+    bool fresh = (db_id && *db_id != s.db_id) || cursor > latest ||
+                 (cursor > 0 && cursor < std::stoll(trimmed.empty() ? "0" : trimmed));
+    Json out{{"db_id", s.db_id}, {"fresh_instance", fresh}};
+    if (fresh) {
+      out["changes"] = Json::array();
+      out["cursor"] = latest;
+      out["has_more"] = false;
+      return out;
+    }
+    std::string sql =
+        "SELECT cursor, at, topic, kind, entity_id, origin, old_value, new_value, event FROM "
+        "changelog WHERE cursor > ?1";
+    Json topic_list = Json::array();
+    if (topics && !topics->empty()) {
+      sql += " AND topic IN (SELECT value FROM json_each(?3))";
+      topic_list = *topics;
+    }
+    sql += " ORDER BY cursor LIMIT ?2";
+    CAIRN_ASSIGN_OR_RETURN(store::Stmt q, db.prepare(sql));
+    q.bind(1, cursor).bind(2, limit + 1);
+    if (!topic_list.empty()) q.bind(3, topic_list.dump());
+    Json changes = Json::array();
+    int64_t last = cursor;
+    bool more = false;
+    for (;;) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, q.step());
+      if (!row) break;
+      if (static_cast<int64_t>(changes.size()) == limit) {
+        more = true;
+        break;
+      }
+      Json e = json_column(q, 8);
+      if (!e.is_object()) e = Json::object();
+      e["cursor"] = q.int64(0);
+      e["at"] = format_iso8601(q.int64(1));
+      e["topic"] = q.text(2);
+      e["kind"] = q.text(3);
+      e["id"] = q.text(4);
+      e["origin"] = q.text(5);
+      e["old"] = json_column(q, 6);
+      e["new"] = json_column(q, 7);
+      last = q.int64(0);
+      changes.push_back(std::move(e));
+    }
+    // With a topic filter the caller has still seen everything up to `latest`.
+    out["changes"] = changes;
+    out["cursor"] = more ? last : std::max(last, topic_list.empty() ? last : latest);
+    out["has_more"] = more;
+    return out;
+  });
+}
+
+}  // namespace cairn

@@ -1,0 +1,12 @@
+#include "daemon/rpc/register.h"
+
+namespace cairn {
+
+void register_methods(Registry& r, Services& s) {
+  register_daemon(r, s);
+  register_events(r, s);
+  register_prefs(r, s);
+  if (s.config.debug_methods) register_debug(r, s);
+}
+
+}  // namespace cairn

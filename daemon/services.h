@@ -1,0 +1,51 @@
+// Services: the daemon's components as handlers see them. Built by Daemon at
+// startup and outlives every call. Each member says which thread may use it.
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/loop_poster.h"
+#include "daemon/config.h"
+#include "daemon/hub.h"
+#include "ipc/server.h"
+#include "store/reader_pool.h"
+#include "store/writer.h"
+
+namespace cairn {
+
+struct RequestStats {
+  std::atomic<int64_t> served{0};
+  std::atomic<int64_t> errors{0};
+  std::atomic<int64_t> slow{0};
+  std::atomic<int64_t> in_flight{0};
+};
+
+struct Services {
+  const Config& config;
+  uv_loop_t* loop;                // loop thread
+  LoopPoster& poster;             // any thread
+  ipc::Server& server;            // loop thread
+  Hub& hub;                       // loop thread
+  store::Writer& writer;          // any thread (submit)
+  store::ReaderPool& readers;     // any thread (submit)
+  RequestStats& requests;         // any thread
+  std::string db_id;
+  int schema_version = 0;
+  int64_t started_at_ms = 0;
+  int64_t started_mono_ms = 0;
+  std::function<void()> request_shutdown;  // loop thread
+  // Extra sections for daemon.status, added by domains; run on the loop thread.
+  std::vector<std::function<void(Json&)>> status_sections;
+  Json last_retention;  // loop thread
+  // Runs when the daemon stops, before the writer drains (loop thread).
+  std::vector<std::function<void()>> on_shutdown;
+};
+
+}  // namespace cairn

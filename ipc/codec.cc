@@ -1,0 +1,251 @@
+#include "ipc/codec.h"
+
+#include <msgpack.hpp>
+
+namespace cairn::ipc {
+
+namespace {
+
+Status value_from_object(const msgpack::object& o, Json& out) {
+  switch (o.type) {
+    case msgpack::type::NIL: out = nullptr; return Status::ok();
+    case msgpack::type::BOOLEAN: out = o.via.boolean; return Status::ok();
+    case msgpack::type::POSITIVE_INTEGER: out = o.via.u64; return Status::ok();
+    case msgpack::type::NEGATIVE_INTEGER: out = o.via.i64; return Status::ok();
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64: out = o.via.f64; return Status::ok();
+    case msgpack::type::STR: out = std::string(o.via.str.ptr, o.via.str.size); return Status::ok();
+    case msgpack::type::BIN:
+      out = Json::binary(std::vector<uint8_t>(o.via.bin.ptr, o.via.bin.ptr + o.via.bin.size));
+      return Status::ok();
+    case msgpack::type::ARRAY: {
+      out = Json::array();
+      auto& arr = out.get_ref<Json::array_t&>();
+      arr.reserve(o.via.array.size);
+      for (uint32_t i = 0; i < o.via.array.size; ++i) {
+        Json child;
+        CAIRN_RETURN_IF_ERROR(value_from_object(o.via.array.ptr[i], child));
+        arr.push_back(std::move(child));
+      }
+      return Status::ok();
+    }
+    case msgpack::type::MAP: {
+      out = Json::object();
+      for (uint32_t i = 0; i < o.via.map.size; ++i) {
+        const auto& kv = o.via.map.ptr[i];
+        if (kv.key.type != msgpack::type::STR) {
+          return Status(Code::kInvalidRequest, "map keys must be strings");
+        }
+        Json child;
+        CAIRN_RETURN_IF_ERROR(value_from_object(kv.val, child));
+        out[std::string(kv.key.via.str.ptr, kv.key.via.str.size)] = std::move(child);
+      }
+      return Status::ok();
+    }
+    case msgpack::type::EXT:
+      return Status(Code::kInvalidRequest, "msgpack ext types are not accepted");
+  }
+  return Status(Code::kInvalidRequest, "unknown msgpack type");
+}
+
+void pack(msgpack::packer<msgpack::sbuffer>& pk, const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::null:
+    case Json::value_t::discarded: pk.pack_nil(); break;
+    case Json::value_t::boolean: v.get<bool>() ? pk.pack_true() : pk.pack_false(); break;
+    case Json::value_t::number_integer: pk.pack_int64(v.get<int64_t>()); break;
+    case Json::value_t::number_unsigned: pk.pack_uint64(v.get<uint64_t>()); break;
+    case Json::value_t::number_float: pk.pack_double(v.get<double>()); break;
+    case Json::value_t::string: {
+      const auto& s = v.get_ref<const std::string&>();
+      pk.pack_str(static_cast<uint32_t>(s.size()));
+      pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
+      break;
+    }
+    case Json::value_t::binary: {
+      const auto& b = v.get_binary();
+      pk.pack_bin(static_cast<uint32_t>(b.size()));
+      pk.pack_bin_body(reinterpret_cast<const char*>(b.data()), static_cast<uint32_t>(b.size()));
+      break;
+    }
+    case Json::value_t::array:
+      pk.pack_array(static_cast<uint32_t>(v.size()));
+      for (const auto& e : v) pack(pk, e);
+      break;
+    case Json::value_t::object:
+      pk.pack_map(static_cast<uint32_t>(v.size()));
+      for (const auto& [k, e] : v.items()) {
+        pk.pack_str(static_cast<uint32_t>(k.size()));
+        pk.pack_str_body(k.data(), static_cast<uint32_t>(k.size()));
+        pack(pk, e);
+      }
+      break;
+  }
+}
+
+std::string to_string(const msgpack::sbuffer& sb) { return std::string(sb.data(), sb.size()); }
+
+}  // namespace
+
+Result<Message> to_message(const Json& v, std::optional<uint32_t>& msgid) {
+  if (!v.is_array() || v.empty()) {
+    return Status(Code::kInvalidRequest, "a message must be a msgpack array");
+  }
+  if (!v[0].is_number_unsigned() || v[0].get<uint64_t>() > 2) {
+    return Status(Code::kInvalidRequest, "message type must be 0, 1 or 2");
+  }
+  Message m;
+  m.type = static_cast<MessageType>(v[0].get<uint64_t>());
+  size_t want = m.type == MessageType::kNotification ? 3 : 4;
+  if (m.type != MessageType::kNotification) {
+    if (v.size() < 2 || !v[1].is_number_unsigned() || v[1].get<uint64_t>() > 0xffffffffu) {
+      return Status(Code::kInvalidRequest, "msgid must be an integer from 0 to 2^32-1");
+    }
+    m.msgid = static_cast<uint32_t>(v[1].get<uint64_t>());
+    if (m.type == MessageType::kRequest) msgid = m.msgid;
+  }
+  if (v.size() != want) {
+    return Status(Code::kInvalidRequest, "message has " + std::to_string(v.size()) +
+                                             " elements, expected " + std::to_string(want));
+  }
+  if (m.type == MessageType::kResponse) {
+    m.error = v[2];
+    m.result = v[3];
+    return m;
+  }
+  const Json& method = v[want - 2];
+  const Json& params = v[want - 1];
+  if (!method.is_string()) return Status(Code::kInvalidRequest, "method must be a string");
+  if (!params.is_array()) return Status(Code::kInvalidRequest, "params must be an array");
+  m.method = method.get<std::string>();
+  m.params = params;
+  return m;
+}
+
+std::optional<Message> Decoder::next(DecodeError& err, bool& failed) {
+  failed = false;
+  std::string_view pending(buf_.data() + start_, buf_.size() - start_);
+  auto scanned = scanner_.scan(pending);
+  if (!scanned) {
+    err = {scanned.status(), std::nullopt, true};
+    failed = true;
+    return std::nullopt;
+  }
+  size_t len = *scanned;
+  if (len == 0) {
+    // Drop the consumed prefix once it dominates the buffer.
+    if (start_ > 0 && start_ >= buf_.size() / 2) {
+      buf_.erase(0, start_);
+      start_ = 0;
+    }
+    return std::nullopt;
+  }
+  const char* frame = buf_.data() + start_;
+  start_ += len;
+  Json value;
+  Status st;
+  try {
+    msgpack::unpack_limit lim(limits_.max_elements, limits_.max_elements,
+                              limits_.max_string_bytes, limits_.max_string_bytes,
+                              limits_.max_string_bytes, limits_.max_depth);
+    msgpack::object_handle oh = msgpack::unpack(frame, len, nullptr, nullptr, lim);
+    st = value_from_object(oh.get(), value);
+  } catch (const std::exception& e) {
+    st = Status(Code::kParseError, std::string("malformed msgpack: ") + e.what());
+  }
+  if (!st.is_ok()) {
+    err = {st, std::nullopt, st.code() == Code::kParseError};
+    failed = true;
+    return std::nullopt;
+  }
+  std::optional<uint32_t> msgid;
+  auto msg = to_message(value, msgid);
+  if (!msg) {
+    // The frame boundary is intact, so a request with a readable id gets its
+    // error as a response and the connection may go on.
+    err = {msg.status(), msgid, !msgid.has_value()};
+    failed = true;
+    return std::nullopt;
+  }
+  if (start_ == buf_.size()) {
+    buf_.clear();
+    start_ = 0;
+  }
+  return std::move(msg).value();
+}
+
+std::string encode_value(const Json& value) {
+  msgpack::sbuffer sb;
+  msgpack::packer<msgpack::sbuffer> pk(sb);
+  pack(pk, value);
+  return to_string(sb);
+}
+
+Json error_value(const Status& status) {
+  return Json::array({caller_fault(status.code()) ? 1 : 0, status.to_string()});
+}
+
+std::string encode_request(uint32_t msgid, std::string_view method, const Json& params) {
+  msgpack::sbuffer sb;
+  msgpack::packer<msgpack::sbuffer> pk(sb);
+  pk.pack_array(4);
+  pk.pack_uint8(0);
+  pk.pack_uint32(msgid);
+  pk.pack_str(static_cast<uint32_t>(method.size()));
+  pk.pack_str_body(method.data(), static_cast<uint32_t>(method.size()));
+  pack(pk, params);
+  return to_string(sb);
+}
+
+std::string encode_response(uint32_t msgid, const Status& error, const Json& result) {
+  msgpack::sbuffer sb;
+  msgpack::packer<msgpack::sbuffer> pk(sb);
+  pk.pack_array(4);
+  pk.pack_uint8(1);
+  pk.pack_uint32(msgid);
+  if (error.is_ok()) {
+    pk.pack_nil();
+    pack(pk, result);
+  } else {
+    pack(pk, error_value(error));
+    pk.pack_nil();
+  }
+  return to_string(sb);
+}
+
+std::string encode_notification(std::string_view method, const Json& params) {
+  msgpack::sbuffer sb;
+  msgpack::packer<msgpack::sbuffer> pk(sb);
+  pk.pack_array(3);
+  pk.pack_uint8(2);
+  pk.pack_str(static_cast<uint32_t>(method.size()));
+  pk.pack_str_body(method.data(), static_cast<uint32_t>(method.size()));
+  pack(pk, params);
+  return to_string(sb);
+}
+
+Status status_from_error_value(const Json& error) {
+  std::string text;
+  if (error.is_array() && error.size() == 2 && error[1].is_string()) {
+    text = error[1].get<std::string>();
+  } else if (error.is_string()) {
+    text = error.get<std::string>();
+  } else {
+    return Status(Code::kInternal, "malformed error from peer");
+  }
+  static const Code kCodes[] = {Code::kParseError,   Code::kInvalidRequest, Code::kMethodNotFound,
+                                Code::kInvalidParams, Code::kNotFound,      Code::kConflict,
+                                Code::kTooLarge,      Code::kBusy,          Code::kUnauthorized,
+                                Code::kIoError,       Code::kInternal};
+  for (Code c : kCodes) {
+    std::string prefix(code_name(c));
+    if (text.rfind(prefix, 0) == 0) {
+      size_t skip = prefix.size();
+      if (text.compare(skip, 2, ": ") == 0) skip += 2;
+      return Status(c, text.substr(skip));
+    }
+  }
+  return Status(Code::kInternal, text);
+}
+
+}  // namespace cairn::ipc

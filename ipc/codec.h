@@ -1,0 +1,61 @@
+// The msgpack-RPC codec: Decoder turns a byte stream into Messages under Limits;
+// the encode_* functions turn replies into bytes. msgpack-cxx is confined to
+// codec.cc. Decoder is owned by one connection and not thread-safe; the encode
+// functions are pure.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "ipc/frame_scanner.h"
+#include "ipc/limits.h"
+#include "ipc/message.h"
+
+namespace cairn::ipc {
+
+// A decoding failure. `msgid` is set when the frame was a request whose id could
+// be read, so the error can be sent as its response. `fatal` means the stream
+// cannot continue (framing lost or limits broken): send the error, then close.
+struct DecodeError {
+  Status status;
+  std::optional<uint32_t> msgid;
+  bool fatal = true;
+};
+
+class Decoder {
+ public:
+  explicit Decoder(const Limits& limits = {}) : limits_(limits), scanner_(limits) {}
+
+  void feed(std::string_view bytes) { buf_.append(bytes); }
+  // The next complete message; nullopt when more bytes are needed.
+  // On DecodeError::fatal the decoder must not be used again.
+  std::optional<Message> next(DecodeError& err, bool& failed);
+  // Bytes received that do not yet form a whole message.
+  size_t buffered() const { return buf_.size() - start_; }
+
+ private:
+  Limits limits_;
+  FrameScanner scanner_;
+  std::string buf_;
+  size_t start_ = 0;  // consumed prefix of buf_, dropped lazily
+};
+
+// Turns a decoded msgpack value into a Message, checking the msgpack-RPC shape.
+// Exposed for tests; Decoder::next uses it.
+Result<Message> to_message(const Json& value, std::optional<uint32_t>& msgid);
+
+std::string encode_request(uint32_t msgid, std::string_view method, const Json& params);
+std::string encode_response(uint32_t msgid, const Status& error, const Json& result);
+std::string encode_notification(std::string_view method, const Json& params);
+// Any Json value as one msgpack object (binary becomes bin, strings str).
+std::string encode_value(const Json& value);
+// The [kind, "CODE: message"] pair for a failed request.
+Json error_value(const Status& status);
+// Parses an error value received from a peer back into a Status.
+Status status_from_error_value(const Json& error);
+
+}  // namespace cairn::ipc

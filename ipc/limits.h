@@ -1,0 +1,16 @@
+// Limits on what one peer may send. Every length in a frame is checked against
+// these as soon as its header arrives, before anything is allocated for it.
+#pragma once
+
+#include <cstddef>
+
+namespace cairn::ipc {
+
+struct Limits {
+  size_t max_frame_bytes = 8u << 20;   // one whole message
+  size_t max_string_bytes = 4u << 20;  // one str or bin
+  size_t max_elements = 4096;          // entries of one array or map
+  size_t max_depth = 32;               // nesting of arrays and maps
+};
+
+}  // namespace cairn::ipc

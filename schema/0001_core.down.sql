@@ -1,0 +1,3 @@
+DROP TABLE prefs;
+DROP TABLE changelog;
+DROP TABLE meta;

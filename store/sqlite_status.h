@@ -1,0 +1,16 @@
+// The one place SQLite result codes become cairn Status values. Keeps SQLite's
+// extended code and message in the text.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <string_view>
+
+#include "base/status.h"
+
+namespace cairn::store {
+
+// `rc` is an extended result code; `what` says what was being done.
+Status sqlite_status(sqlite3* db, int rc, std::string_view what);
+
+}  // namespace cairn::store

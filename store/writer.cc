@@ -1,0 +1,191 @@
+#include "store/writer.h"
+
+#include <spdlog/spdlog.h>
+
+#include "base/clock.h"
+#include "base/thread_name.h"
+
+namespace cairn::store {
+
+namespace {
+constexpr size_t kMaxGroup = 512;
+}
+
+Writer::Writer(std::unique_ptr<Db> db, CommittedHook on_committed)
+    : db_(std::move(db)), on_committed_(std::move(on_committed)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+Writer::~Writer() { stop(); }
+
+void Writer::submit(std::string origin, WriteFn fn, WriteDone done, Durability durability) {
+  {
+    std::lock_guard lock(mu_);
+    client_.push_back({std::move(origin), std::move(fn), std::move(done), durability, {}});
+  }
+  ++stats_.queued;
+  cv_.notify_one();
+}
+
+void Writer::submit_background(std::string origin, WriteFn fn, WriteDone done) {
+  {
+    std::lock_guard lock(mu_);
+    background_.push_back(
+        {std::move(origin), std::move(fn), std::move(done), Durability::kNormal, {}});
+  }
+  ++stats_.queued;
+  cv_.notify_one();
+}
+
+void Writer::submit_raw(RawFn fn) {
+  {
+    std::lock_guard lock(mu_);
+    client_.push_back({{}, {}, {}, Durability::kFull, std::move(fn)});
+  }
+  ++stats_.queued;
+  cv_.notify_one();
+}
+
+void Writer::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string Writer::degraded() const {
+  std::lock_guard lock(const_cast<std::mutex&>(mu_));
+  return degraded_;
+}
+
+void Writer::set_synchronous(Durability d) {
+  if (d == sync_) return;
+  if (db_->exec(d == Durability::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
+          .is_ok()) {
+    sync_ = d;
+  }
+}
+
+void Writer::run() {
+  set_thread_name("cairn-writer");
+  for (;;) {
+    std::vector<Job> group;
+    Durability durability = Durability::kFull;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !client_.empty() || !background_.empty(); });
+      if (!client_.empty()) {
+        // Raw jobs run alone; a run of ordinary jobs forms one group.
+        if (client_.front().raw) {
+          group.push_back(std::move(client_.front()));
+          client_.pop_front();
+        } else {
+          while (!client_.empty() && !client_.front().raw && group.size() < kMaxGroup) {
+            group.push_back(std::move(client_.front()));
+            client_.pop_front();
+          }
+        }
+      } else if (!background_.empty()) {
+        group.push_back(std::move(background_.front()));
+        background_.pop_front();
+        durability = Durability::kNormal;
+      } else {
+        return;  // stopping and drained
+      }
+    }
+    stats_.queued -= static_cast<int64_t>(group.size());
+    if (group.front().raw) {
+      group.front().raw(*db_);
+      continue;
+    }
+    bool any_full = false;
+    for (auto& j : group) any_full |= j.durability == Durability::kFull;
+    if (!any_full) durability = Durability::kNormal;
+    run_group(group, durability);
+  }
+}
+
+void Writer::run_group(std::vector<Job>& group, Durability durability) {
+  std::vector<Result<Json>> results;
+  results.reserve(group.size());
+  std::vector<Change> changes;
+  std::string degraded = this->degraded();
+  auto fail_all = [&](const Status& st) {
+    for (auto& j : group) j.done(st);
+  };
+  if (!degraded.empty()) {
+    fail_all(Status(Code::kIoError, degraded));
+    return;
+  }
+  set_synchronous(durability);
+  Status begun = db_->exec("BEGIN IMMEDIATE");
+  if (!begun.is_ok()) {
+    fail_all(begun);
+    return;
+  }
+  stats_.max_group = std::max<int64_t>(stats_.max_group, static_cast<int64_t>(group.size()));
+  Status lost;  // set when SQLite rolled the whole transaction back under us
+  for (auto& job : group) {
+    if (!lost.is_ok()) {
+      results.push_back(lost);
+      continue;
+    }
+    WriteTxn txn(*db_, job.origin, wall_ms());
+    Status sp = db_->exec("SAVEPOINT job");
+    Result<Json> r = sp.is_ok() ? Result<Json>(nullptr) : Result<Json>(sp);
+    if (sp.is_ok()) {
+      try {
+        r = job.fn(txn);
+      } catch (const std::exception& e) {
+        r = internal_error(std::string("write failed: ") + e.what());
+      }
+    }
+    if (!db_->in_transaction()) {
+      // SQLITE_FULL, IOERR and friends can roll back everything: earlier jobs of
+      // this group are gone too and must not be acknowledged.
+      lost = r ? internal_error("transaction rolled back") : r.status();
+      for (auto& prev : results) {
+        if (prev) prev = lost;
+      }
+      results.push_back(lost);
+      continue;
+    }
+    if (r) {
+      (void)db_->exec("RELEASE job");
+      for (auto& c : txn.changes()) changes.push_back(std::move(c));
+    } else {
+      (void)db_->exec("ROLLBACK TO job; RELEASE job");
+    }
+    results.push_back(std::move(r));
+  }
+  stats_.jobs += static_cast<int64_t>(group.size());
+  if (lost.is_ok()) {
+    Status committed = db_->exec("COMMIT");
+    if (!committed.is_ok()) {
+      ++stats_.failed_commits;
+      if (db_->in_transaction()) (void)db_->exec("ROLLBACK");
+      if (committed.code() == Code::kIoError &&
+          committed.message().find("disk full") == std::string::npos) {
+        std::lock_guard lock(mu_);
+        degraded_ = "database is read-only after an I/O error at commit (" +
+                    committed.message() + "); restart cairnd";
+        spdlog::error("{}", degraded_);
+      }
+      for (auto& r : results) {
+        if (r) r = committed;
+      }
+      changes.clear();
+    } else {
+      ++stats_.commits;
+    }
+  } else {
+    changes.clear();
+  }
+  for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+  if (!changes.empty() && on_committed_) on_committed_(std::move(changes));
+}
+
+}  // namespace cairn::store

@@ -1,0 +1,136 @@
+#include "ipc/codec.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace cairn::ipc {
+namespace {
+
+std::string bytes(std::initializer_list<int> b) {
+  std::string s;
+  for (int x : b) s.push_back(static_cast<char>(x));
+  return s;
+}
+
+// Feeds `input` and returns the first failure (or OK if none).
+Status decode_status(const std::string& input, const Limits& limits = {}) {
+  Decoder d(limits);
+  d.feed(input);
+  DecodeError err;
+  bool failed = false;
+  while (d.next(err, failed)) {
+  }
+  return failed ? err.status : Status::ok();
+}
+
+TEST(Codec, RoundTripsARequest) {
+  Json params = Json::array({{{"name", "x"}, {"n", -5}, {"ok", true}, {"list", {1, 2.5, nullptr}}}});
+  std::string wire = encode_request(7, "tasks.create", params);
+  Decoder d;
+  d.feed(wire);
+  DecodeError err;
+  bool failed;
+  auto m = d.next(err, failed);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->type, MessageType::kRequest);
+  EXPECT_EQ(m->msgid, 7u);
+  EXPECT_EQ(m->method, "tasks.create");
+  EXPECT_EQ(m->params, params);
+}
+
+TEST(Codec, DecodesMessagesSplitAtEveryByte) {
+  std::string wire = encode_request(1, "a", Json::array()) + encode_request(2, "b", Json::array());
+  Decoder d;
+  std::vector<uint32_t> ids;
+  for (char c : wire) {
+    d.feed(std::string(1, c));
+    DecodeError err;
+    bool failed;
+    while (auto m = d.next(err, failed)) ids.push_back(m->msgid);
+    ASSERT_FALSE(failed);
+  }
+  EXPECT_EQ(ids, (std::vector<uint32_t>{1, 2}));
+}
+
+TEST(Codec, KeepsInvalidUtf8AndBinaryByteExact) {
+  std::string odd = "caf\xff\xfe\n";
+  Json params = Json::array({{{"path", odd}, {"blob", Json::binary({0, 1, 255})}}});
+  Decoder d;
+  d.feed(encode_request(3, "m", params));
+  DecodeError err;
+  bool failed;
+  auto m = d.next(err, failed);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->params[0]["path"].get<std::string>(), odd);
+  EXPECT_TRUE(m->params[0]["blob"].is_binary());
+}
+
+TEST(Codec, RefusesLengthHeadersBeforeTheirBodyArrives) {
+  // Only the 5-byte header is sent: each must be refused without waiting.
+  for (int tag : {0xdd, 0xdf, 0xdb, 0xc6, 0xc9}) {
+    Status st = decode_status(bytes({tag, 0xff, 0xff, 0xff, 0xff}));
+    EXPECT_EQ(st.code(), Code::kTooLarge) << "tag " << tag;
+  }
+}
+
+TEST(Codec, RefusesNestingDeeperThanTheLimit) {
+  std::string deep(100000, static_cast<char>(0x91));
+  EXPECT_EQ(decode_status(deep).code(), Code::kTooLarge);
+  Limits l;
+  std::string ok(l.max_depth - 1, static_cast<char>(0x91));
+  ok.push_back(static_cast<char>(0xc0));
+  EXPECT_TRUE(decode_status(ok).is_ok() || decode_status(ok).code() == Code::kInvalidRequest);
+}
+
+TEST(Codec, RefusesAFrameLargerThanTheCap) {
+  Limits l;
+  l.max_frame_bytes = 1024;
+  std::string big = encode_request(1, "m", Json::array({std::string(2000, 'x')}));
+  EXPECT_EQ(decode_status(big, l).code(), Code::kTooLarge);
+}
+
+TEST(Codec, RefusesTheReservedByte) {
+  EXPECT_EQ(decode_status(bytes({0xc1})).code(), Code::kParseError);
+}
+
+TEST(Codec, ShapeErrorsKeepTheMsgidWhenItCanBeRead) {
+  // [0, 9, 42, []]: the method is not a string.
+  Decoder d;
+  d.feed(bytes({0x94, 0x00, 0x09, 0x2a, 0x90}));
+  DecodeError err;
+  bool failed;
+  EXPECT_FALSE(d.next(err, failed));
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(err.status.code(), Code::kInvalidRequest);
+  ASSERT_TRUE(err.msgid);
+  EXPECT_EQ(*err.msgid, 9u);
+  EXPECT_FALSE(err.fatal);
+}
+
+TEST(Codec, RejectsWrongTopLevelShapes) {
+  EXPECT_EQ(decode_status(bytes({0x2a})).code(), Code::kInvalidRequest);  // 42
+  EXPECT_EQ(decode_status(bytes({0x94, 0x05, 0x01, 0xa1, 'm', 0x90})).code(),
+            Code::kInvalidRequest);  // type 5
+  EXPECT_EQ(decode_status(bytes({0x94, 0x00, 0xcf, 1, 0, 0, 0, 0, 0, 0, 0, 0xa1, 'm', 0x90}))
+                .code(),
+            Code::kInvalidRequest);  // msgid >= 2^32
+  EXPECT_EQ(decode_status(bytes({0x94, 0x00, 0xff, 0xa1, 'm', 0x90})).code(),
+            Code::kInvalidRequest);  // negative msgid
+  EXPECT_EQ(decode_status(bytes({0x94, 0x00, 0x01, 0xa1, 'm', 0x2a})).code(),
+            Code::kInvalidRequest);  // params not an array
+  EXPECT_EQ(decode_status(bytes({0x81, 0x01, 0x02})).code(), Code::kInvalidRequest);  // int key
+}
+
+TEST(Codec, ErrorValuesCarryKindAndCode) {
+  Json e = error_value(Status(Code::kNotFound, "no task 5"));
+  EXPECT_EQ(e, Json::array({1, "NOT_FOUND: no task 5"}));
+  Json s = error_value(Status(Code::kIoError, "disk"));
+  EXPECT_EQ(s[0], 0);
+  Status back = status_from_error_value(e);
+  EXPECT_EQ(back.code(), Code::kNotFound);
+  EXPECT_EQ(back.message(), "no task 5");
+}
+
+}  // namespace
+}  // namespace cairn::ipc
