@@ -3,6 +3,7 @@
 // ping_inline on a redis-server Unix socket in the same run.
 //
 //   rpc_bench [--seconds S]
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,6 +76,9 @@ Run redis_ping(const std::string& socket, int clients, int requests) {
 pid_t start_redis(const std::string& dir) {
   pid_t pid = ::fork();
   if (pid == 0) {
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
     ::execlp("redis-server", "redis-server", "--port", "0", "--unixsocket",
              (dir + "/redis.sock").c_str(), "--save", "", "--appendonly", "no", "--dir",
              dir.c_str(), "--daemonize", "no", "--loglevel", "warning", nullptr);

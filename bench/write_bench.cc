@@ -106,13 +106,22 @@ int main(int argc, char** argv) {
               each);
   std::printf("  sqlite3 CLI, WAL + synchronous=FULL, all rows in one transaction: %8.0f rows/s\n",
               one);
-  std::printf("%8s %14s %10s %10s %16s %16s %7s\n", "clients", "cairn writes/s", "p50 us",
-              "p99 us", "vs txn-per-row", "vs one-txn", "failed");
+  std::printf("%8s %14s %10s %10s %16s %16s %7s %9s\n", "clients", "cairn writes/s", "p50 us",
+              "p99 us", "vs txn-per-row", "vs one-txn", "failed", "jobs/txn");
   for (int clients : {1, 10, 50}) {
     int n = clients == 1 ? std::min(writes, 5000) : writes;
+    auto before = d.call("daemon.status");
     Run r = cairn_writes(d.socket_path(), clients, n);
-    std::printf("%8d %14.0f %10.0f %10.0f %16.2f %16.2f %7zu\n", clients, r.per_second, r.p50_us,
-                r.p99_us, r.per_second / each, r.per_second / one, r.failed);
+    auto after = d.call("daemon.status");
+    double per_commit = 0;
+    if (before && after) {
+      double jobs = (*after)["writer"]["jobs"].get<double>() - (*before)["writer"]["jobs"].get<double>();
+      double commits =
+          (*after)["writer"]["commits"].get<double>() - (*before)["writer"]["commits"].get<double>();
+      per_commit = commits > 0 ? jobs / commits : 0;
+    }
+    std::printf("%8d %14.0f %10.0f %10.0f %16.2f %16.2f %7zu %9.1f\n", clients, r.per_second,
+                r.p50_us, r.p99_us, r.per_second / each, r.per_second / one, r.failed, per_commit);
   }
   return 0;
 }
