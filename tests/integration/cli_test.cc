@@ -108,5 +108,33 @@ TEST(Cli, HelpExplainsEveryCommand) {
   EXPECT_EQ(usage.status, 2) << usage.output;
 }
 
+TEST(Cli, HelpTopicsAndCommandHelpAnswerWithoutADaemon) {
+  auto bin = DaemonProcess::binary("cairn");
+  auto codes = run_command({bin, "--no-spawn", "help", "exit-codes"});
+  EXPECT_EQ(codes.status, 0) << codes.output;
+  EXPECT_NE(codes.output.find("no daemon is running"), std::string::npos) << codes.output;
+  auto sub = run_command({bin, "--no-spawn", "help", "prefs", "set"});
+  EXPECT_EQ(sub.status, 0) << sub.output;
+  EXPECT_NE(sub.output.find("category"), std::string::npos) << sub.output;
+  auto unknown = run_command({bin, "--no-spawn", "help", "no-such-topic"});
+  EXPECT_EQ(unknown.status, 2) << unknown.output;
+}
+
+TEST(Cli, BashCompletionCompletesCommandsAndOptions) {
+  auto bin = DaemonProcess::binary("cairn");
+  auto complete = [&](const std::string& words, int cword) {
+    return run_command({"bash", "-c", "eval \"$(" + bin + " completion bash)\"; COMP_WORDS=(" +
+                                          words + "); COMP_CWORD=" + std::to_string(cword) +
+                                          "; _cairn; echo \"${COMPREPLY[*]}\""})
+        .output;
+  };
+  EXPECT_EQ(complete("cairn prefs s", 2), "set\n");
+  EXPECT_EQ(complete("cairn --json prefs r", 3), "rm\n");
+  EXPECT_NE(complete("cairn --no", 1).find("--no-spawn"), std::string::npos);
+  auto zsh = run_command({bin, "completion", "zsh"});
+  EXPECT_EQ(zsh.status, 0);
+  EXPECT_NE(zsh.output.find("bashcompinit"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cairn::testing

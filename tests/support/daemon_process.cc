@@ -64,6 +64,13 @@ DaemonProcess::~DaemonProcess() {
 
 pid_t DaemonProcess::spawn() {
   std::vector<std::string> argv = options_.wrapper;
+  if (options_.socket_activated) {
+    for (const auto& a : {std::string("systemd-socket-activate"), std::string("-l"), socket_path()}) {
+      argv.push_back(a);
+    }
+    // systemd-socket-activate passes on only the variables it is told to.
+    for (const auto& [k, v] : options_.env) argv.push_back("--setenv=" + k + "=" + v);
+  }
   argv.push_back(binary("cairnd"));
   for (const auto& a : {std::string("--socket"), socket_path(), std::string("--data-dir"),
                         data_dir(), std::string("--state-dir"), home_ + "/state",

@@ -34,6 +34,9 @@ struct DaemonOptions {
   std::map<std::string, std::string> env;   // extra environment
   std::vector<std::string> wrapper;         // e.g. {"setpriv", "--reuid", "65534", ...}
   bool debug_methods = true;
+  // Started by `systemd-socket-activate -l SOCKET`: cairnd is exec'd on the first
+  // connection and inherits the listening socket (LISTEN_FDS).
+  bool socket_activated = false;
 };
 
 class DaemonProcess {

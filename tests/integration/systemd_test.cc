@@ -1,0 +1,107 @@
+// cairnd under systemd: the unit files verify, socket activation hands cairnd
+// its listening socket, and sd_notify reaches NOTIFY_SOCKET with READY=1,
+// watchdog pings and STOPPING=1. None of this needs a running user manager.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "base/clock.h"
+#include "base/fd.h"
+#include "tests/support/daemon_process.h"
+
+namespace cairn::testing {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Systemd, UnitsPassSystemdAnalyzeVerify) {
+  TempDir dir;
+  ::mkdir((dir / "run").c_str(), 0700);
+  // ExecStart names the installed cairnd; verify against the one just built.
+  std::string service = read_file(std::string(CAIRN_BINARY_DIR) + "/systemd/cairnd.service");
+  ASSERT_NE(service.find("ExecStart="), std::string::npos);
+  service = std::regex_replace(service, std::regex("ExecStart=\\S+"),
+                               "ExecStart=" + DaemonProcess::binary("cairnd"));
+  std::ofstream(dir / "cairnd.service") << service;
+  std::ofstream(dir / "cairnd.socket")
+      << read_file(std::string(CAIRN_BINARY_DIR) + "/systemd/cairnd.socket");
+  auto r = run_command({"systemd-analyze", "verify", "--user", dir / "cairnd.socket",
+                        dir / "cairnd.service"},
+                       {{"XDG_RUNTIME_DIR", dir / "run"}});
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "") << "systemd-analyze had complaints";
+  std::string socket = read_file(dir / "cairnd.socket");
+  EXPECT_NE(socket.find("SocketMode=0600"), std::string::npos);
+  EXPECT_NE(service.find("Type=notify"), std::string::npos);
+  EXPECT_NE(service.find("WatchdogSec="), std::string::npos);
+}
+
+TEST(Systemd, SocketActivationAnswersARequestSentBeforeTheDaemonIsUp) {
+  DaemonOptions o;
+  o.socket_activated = true;
+  DaemonProcess d(o);
+  // start() connects and sends daemon.ping at once: systemd-socket-activate only
+  // execs cairnd when that connection arrives, so the request waits in the
+  // inherited socket's backlog.
+  ASSERT_TRUE(d.start().is_ok()) << d.log();
+  EXPECT_NE(d.log().find("passed by systemd"), std::string::npos) << d.log();
+  auto st = d.call("daemon.status");
+  ASSERT_TRUE(st);
+  EXPECT_EQ((*st)["pid"], d.pid());  // exec'd in place of systemd-socket-activate
+  EXPECT_EQ(d.terminate(), 0);
+}
+
+// A datagram socket standing in for systemd's notify socket.
+struct NotifySocket {
+  TempDir dir;
+  Fd fd{::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
+  NotifySocket() {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path().c_str());
+    EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  }
+  std::string path() const { return dir / "notify"; }
+  // Every datagram received within `ms`, until one contains `until`.
+  std::string receive(const std::string& until, int ms) {
+    std::string all;
+    int64_t deadline = monotonic_ms() + ms;
+    while (monotonic_ms() < deadline && all.find(until) == std::string::npos) {
+      timeval tv{0, 50000};
+      ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      char buf[512];
+      ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
+      if (n > 0) all.append(buf, n).push_back('\n');
+    }
+    return all;
+  }
+};
+
+TEST(Systemd, NotifiesReadyPingsTheWatchdogAndSaysStopping) {
+  NotifySocket notify;
+  DaemonOptions o;
+  o.env = {{"NOTIFY_SOCKET", notify.path()}, {"WATCHDOG_USEC", "200000"}};
+  DaemonProcess d(o);
+  ASSERT_TRUE(d.start().is_ok());
+  std::string got = notify.receive("READY=1", 5000);
+  EXPECT_NE(got.find("READY=1"), std::string::npos) << got;
+  got = notify.receive("WATCHDOG=1", 2000);
+  EXPECT_NE(got.find("WATCHDOG=1"), std::string::npos) << got;
+  EXPECT_EQ(d.terminate(), 0);
+  got = notify.receive("STOPPING=1", 2000);
+  EXPECT_NE(got.find("STOPPING=1"), std::string::npos) << got;
+}
+
+}  // namespace
+}  // namespace cairn::testing
