@@ -216,7 +216,11 @@ void register_files(Registry& r, Services& s) {
     q->bind_all(path);
     CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
     if (!row) return not_found("no tracked file " + path);
-    return file_row(*q);
+    Json out = file_row(*q);
+    // A statement left on a row keeps its read transaction (and so an old
+    // snapshot) open for every later query on this connection.
+    q->reset();
+    return out;
   });
 
   r.add_read("files.list", [](store::Db& db, const Json& params) -> Result<Json> {
