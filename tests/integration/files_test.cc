@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <chrono>
@@ -335,6 +336,36 @@ TEST(Files, ABurstOfAThousandWritesIsCoalescedIntoFewEvents) {
   ASSERT_TRUE(e.has_value());
   EXPECT_LT(seen.size(), 100u) << "events for 1000 writes";
   EXPECT_EQ(get(d, t / "hot")["sha256"], final);
+}
+
+TEST(Files, AKernelQueueOverflowTriggersARescanAndTheFinalListIsExact) {
+  TempDir t;
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  track(d, t.path());
+  // Stopped, the daemon cannot read its inotify queue (16,384 events by default).
+  d.signal(SIGSTOP);
+  auto made = run_command({"sh", "-c", "cd " + t.path() + " && seq 1 20000 | sed 's/^/f/' | xargs touch"},
+                          {}, 120000);
+  d.signal(SIGCONT);
+  ASSERT_EQ(made.status, 0) << made.output;
+  auto count = [&] {
+    size_t n = 0;
+    Json after;
+    for (;;) {
+      Json args{{"root", t.path()}, {"limit", 10000}};
+      if (!after.is_null()) args["after"] = after;
+      auto r = d.call("files.list", args);
+      if (!r) return n;
+      n += (*r)["files"].size();
+      after = (*r)["next"];
+      if (after.is_null()) return n;
+    }
+  };
+  EXPECT_TRUE(wait_until([&] { return count() == 20000; }, 60000)) << count();
+  EXPECT_GE(status_files(d)["overflows"].get<int64_t>(), 1);
+  EXPECT_TRUE(wait_until([&] { return state_of(d, t.path()) == "watching"; }, 20000));
+  EXPECT_EQ(count(), 20000u);
 }
 
 TEST(Files, UntrackingMarksTheFilesDeletedAndStopsWatching) {
