@@ -24,8 +24,7 @@ using cairn::testing::run_command;
 namespace {
 
 double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 double shell_time(const std::string& cmd) {
@@ -67,8 +66,8 @@ int main(int argc, char** argv) {
   std::string list;
   for (const auto& d : dirs) list += " '" + d + "'";
 
-  auto count = run_command({"sh", "-c", "find" + list + " -type f | wc -l; du -scb" + list +
-                                            " | tail -1 | cut -f1"});
+  auto count = run_command(
+      {"sh", "-c", "find" + list + " -type f | wc -l; du -scb" + list + " | tail -1 | cut -f1"});
   std::printf("tree:%s  files and bytes: %s", list.c_str(), count.output.c_str());
   std::printf("warming the page cache...\n");
   shell_time("find" + list + " -type f -print0 | xargs -0 cat > /dev/null");
@@ -119,9 +118,9 @@ int main(int argc, char** argv) {
       std::string q = "[\"query\", \"" + dir +
                       "\", {\"expression\": [\"type\", \"f\"], \"fields\": [\"name\", "
                       "\"content.sha1hex\"]}]";
-      ok = ok && run_command({"sh", "-c", wm + " watch " + dir + " > /dev/null && " + wm +
-                                              " -j --server-encoding=json > /dev/null <<'EOF'\n" +
-                                              q + "\nEOF"},
+      ok = ok && run_command({"sh", "-c",
+                              wm + " watch " + dir + " > /dev/null && " + wm +
+                                  " -j --server-encoding=json > /dev/null <<'EOF'\n" + q + "\nEOF"},
                              {}, 3600 * 1000)
                          .status == 0;
     }

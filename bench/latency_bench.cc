@@ -44,8 +44,7 @@ void report(const char* what, std::vector<double> v) {
   }
   std::sort(v.begin(), v.end());
   auto pct = [&](double p) { return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))]; };
-  std::printf("%-28s p50 %7.2f ms   p99 %7.2f ms   (n=%zu)\n", what, pct(0.5), pct(0.99),
-              v.size());
+  std::printf("%-28s p50 %7.2f ms   p99 %7.2f ms   (n=%zu)\n", what, pct(0.5), pct(0.99), v.size());
 }
 
 std::vector<double> cairn_latency(int settle_ms) {
@@ -57,14 +56,14 @@ std::vector<double> cairn_latency(int settle_ms) {
   std::vector<double> out;
   if (!d.start().is_ok()) return out;
   write_file(t / "f", "start");
-  d.call("files.track", {{"path", t.path()}});
+  (void)d.call("files.track", {{"path", t.path()}});
   for (int i = 0; i < 500; ++i) {
     auto r = d.call("files.roots");
     if (r && !(*r)["roots"].empty() && (*r)["roots"][0]["state"] == "watching") break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   auto c = d.client();
-  c.call("events.subscribe", {{"topics", {"files"}}});
+  (void)c.call("events.subscribe", {{"topics", {"files"}}});
   for (int i = 0; i < kEdits; ++i) {
     double t0 = now_ms();
     write_file(t / "f", "edit " + std::to_string(i));
@@ -102,7 +101,8 @@ std::vector<double> inotifywait_latency() {
     double t0 = now_ms();
     write_file(t / "f", "edit " + std::to_string(i));
     pollfd p{fds[0], POLLIN, 0};
-    if (::poll(&p, 1, 5000) == 1 && ::read(fds[0], buf, sizeof buf) > 0) out.push_back(now_ms() - t0);
+    if (::poll(&p, 1, 5000) == 1 && ::read(fds[0], buf, sizeof buf) > 0)
+      out.push_back(now_ms() - t0);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     // Drain anything else (more than one event per edit).
     while (::poll(&p, 1, 0) == 1 && ::read(fds[0], buf, sizeof buf) > 0) {
@@ -129,7 +129,8 @@ int main() {
     std::sort(b.begin(), b.end());
     std::sort(c.begin(), c.end());
     std::printf("ratio p50 cairn(20 ms) / inotifywait: %.1f;  cairn(1 ms) / inotifywait: %.1f\n",
-                a[a.size() / 2] / c[c.size() / 2], b.empty() ? 0.0 : b[b.size() / 2] / c[c.size() / 2]);
+                a[a.size() / 2] / c[c.size() / 2],
+                b.empty() ? 0.0 : b[b.size() / 2] / c[c.size() / 2]);
   }
   return 0;
 }

@@ -47,12 +47,12 @@ namespace cairn::watchers {
 
 // Counters shown in daemon.status. Any thread.
 struct WatchCounters {
-  std::atomic<int64_t> hashes{0};       // files read and hashed
+  std::atomic<int64_t> hashes{0};  // files read and hashed
   std::atomic<int64_t> bytes_hashed{0};
-  std::atomic<int64_t> stat_skips{0};   // re-hashes avoided by the stat fast path
+  std::atomic<int64_t> stat_skips{0};  // re-hashes avoided by the stat fast path
   std::atomic<int64_t> scans{0};
-  std::atomic<int64_t> checks{0};       // paths checked after events
-  std::atomic<int64_t> events{0};       // inotify events read
+  std::atomic<int64_t> checks{0};  // paths checked after events
+  std::atomic<int64_t> events{0};  // inotify events read
   std::atomic<int64_t> overflows{0};
   std::atomic<int64_t> batches{0};
 };
@@ -69,8 +69,8 @@ class Crawler {
   // hashed (or descriptors ran out): the owner checks it again later.
   using Recheck = std::function<void(std::shared_ptr<RootState>, std::string path)>;
 
-  Crawler(CrawlerOptions options, store::Writer& writer, Inotify* inotify,
-          WatchCounters& counters, Recheck recheck);
+  Crawler(CrawlerOptions options, store::Writer& writer, Inotify* inotify, WatchCounters& counters,
+          Recheck recheck);
   ~Crawler();
   Crawler(const Crawler&) = delete;
   Crawler& operator=(const Crawler&) = delete;

@@ -94,12 +94,20 @@ Status Applier::upsert(const Observation& o) {
         db.cached("INSERT INTO files(root_id, path, name, type, size, mtime_ns, inode, sha256, "
                   "is_text, status, error, gen, created_at, updated_at) "
                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?12)"));
-    ins->bind_all(o.root_id, o.path, name_of(o.path), o.type, o.size, o.mtime_ns, o.inode,
-                  o.sha256, int64_t{o.is_text}, o.status, o.error, now);
+    ins->bind_all(o.root_id, o.path, name_of(o.path), o.type, o.size, o.mtime_ns, o.inode, o.sha256,
+                  int64_t{o.is_text}, o.status, o.error, now);
     CAIRN_RETURN_IF_ERROR(ins->run());
     count(o.root_id, 1, o.size);
-    pending_.push_back({"created", db.last_insert_rowid(), o.path, o.sha256, std::nullopt,
-                        o.inode, o.status, o.error, {}, false});
+    pending_.push_back({"created",
+                        db.last_insert_rowid(),
+                        o.path,
+                        o.sha256,
+                        std::nullopt,
+                        o.inode,
+                        o.status,
+                        o.error,
+                        {},
+                        false});
     return Status::ok();
   }
   bool revived = old->status == "deleted";
@@ -125,8 +133,15 @@ Status Applier::upsert(const Observation& o) {
     count(o.root_id, 1, o.size);
   }
   if (content) {
-    pending_.push_back({revived ? "created" : "modified", old->id, o.path, o.sha256,
-                        revived ? std::nullopt : old->sha256, o.inode, o.status, o.error, {},
+    pending_.push_back({revived ? "created" : "modified",
+                        old->id,
+                        o.path,
+                        o.sha256,
+                        revived ? std::nullopt : old->sha256,
+                        o.inode,
+                        o.status,
+                        o.error,
+                        {},
                         false});
   }
   return Status::ok();
@@ -138,8 +153,8 @@ Status Applier::mark_deleted(const Row& r) {
                                           "updated_at = ?2 WHERE id = ?1"));
   CAIRN_RETURN_IF_ERROR(up->bind_all(r.id, txn_.now_ms()).run());
   count(r.root_id, -1, -r.size);
-  pending_.push_back({"deleted", r.id, r.path, r.sha256, r.sha256, r.inode, "deleted",
-                      std::nullopt, {}, false});
+  pending_.push_back(
+      {"deleted", r.id, r.path, r.sha256, r.sha256, r.inode, "deleted", std::nullopt, {}, false});
   return Status::ok();
 }
 
@@ -193,12 +208,14 @@ Result<BatchOutcome> Applier::finish() {
       extra["status"] = "error";
       extra["error"] = p.error ? Json(*p.error) : Json();
     }
-    Json old_value = p.kind == "created" ? Json() : Json{{"sha256", p.old_sha256 ? Json(*p.old_sha256) : Json()}};
-    if (p.kind == "renamed") old_value = Json{{"path", p.from}};
-    Json new_value = p.kind == "deleted"
+    Json old_value = p.kind == "created"
                          ? Json()
-                         : Json{{"path", p.path}, {"sha256", p.sha256 ? Json(*p.sha256) : Json()},
-                                {"status", p.status}};
+                         : Json{{"sha256", p.old_sha256 ? Json(*p.old_sha256) : Json()}};
+    if (p.kind == "renamed") old_value = Json{{"path", p.from}};
+    Json new_value = p.kind == "deleted" ? Json()
+                                         : Json{{"path", p.path},
+                                                {"sha256", p.sha256 ? Json(*p.sha256) : Json()},
+                                                {"status", p.status}};
     CAIRN_RETURN_IF_ERROR(
         txn_.record("files", p.kind, std::to_string(p.id), old_value, new_value, extra).status());
     ++out.events;

@@ -96,7 +96,8 @@ HashResult hash_file(const std::string& dir, const std::string& name, int64_t te
       return r;
     }
     if (total < static_cast<int64_t>(kSniffBytes)) {
-      size_t look = std::min<size_t>(static_cast<size_t>(n), kSniffBytes - static_cast<size_t>(total));
+      size_t look =
+          std::min<size_t>(static_cast<size_t>(n), kSniffBytes - static_cast<size_t>(total));
       binary = binary || std::memchr(buf.data(), 0, look) != nullptr;
     }
     EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
@@ -107,7 +108,8 @@ HashResult hash_file(const std::string& dir, const std::string& name, int64_t te
   EVP_DigestFinal_ex(ctx.get(), md, &len);
   // Stat the open file and the name again: a write during the read moves size
   // or mtime; a rename over the name moves the inode behind the name.
-  struct stat after {}, named {};
+  struct stat after {
+  }, named{};
   if (::fstat(fd.get(), &after) != 0) return failed(errno, "cannot stat");
   if (::fstatat(dfd.get(), name.c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0) {
     return failed(errno, "vanished while hashing");

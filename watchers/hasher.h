@@ -24,12 +24,12 @@
 namespace cairn::watchers {
 
 enum class HashOutcome {
-  kHashed,     // sha256 and the stat fields describe one state of the file
-  kNotRegular, // opened, but not a regular file (it changed type under us)
-  kChanged,    // it changed while being read: check again later
-  kVanished,   // gone (ENOENT) or replaced by a symlink
-  kError,      // could not open or read it: `error` says why (e.g. unreadable)
-  kTransient,  // out of file descriptors: try again later
+  kHashed,      // sha256 and the stat fields describe one state of the file
+  kNotRegular,  // opened, but not a regular file (it changed type under us)
+  kChanged,     // it changed while being read: check again later
+  kVanished,    // gone (ENOENT) or replaced by a symlink
+  kError,       // could not open or read it: `error` says why (e.g. unreadable)
+  kTransient,   // out of file descriptors: try again later
 };
 
 struct HashResult {

@@ -26,9 +26,8 @@
 namespace cairn::watchers {
 
 inline constexpr uint32_t kWatchMask = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE |
-                                       IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB |
-                                       IN_DELETE_SELF | IN_MOVE_SELF | IN_EXCL_UNLINK |
-                                       IN_ONLYDIR;
+                                       IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF |
+                                       IN_MOVE_SELF | IN_EXCL_UNLINK | IN_ONLYDIR;
 
 struct WatchEvent {
   int wd = -1;

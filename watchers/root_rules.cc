@@ -41,7 +41,8 @@ void RootRules::forget_gitignore(const std::string& rel_dir) { cache_.erase(rel_
 const IgnoreList& RootRules::gitignore_of(const std::string& rel_dir) {
   auto it = cache_.find(rel_dir);
   if (it != cache_.end()) return it->second;
-  std::string path = rel_dir.empty() ? root_ + "/.gitignore" : root_ + "/" + rel_dir + "/.gitignore";
+  std::string path =
+      rel_dir.empty() ? root_ + "/.gitignore" : root_ + "/" + rel_dir + "/.gitignore";
   return cache_.emplace(rel_dir, IgnoreList::parse(read_small_file(path))).first->second;
 }
 

@@ -28,8 +28,8 @@ struct RootState {
 
   const RootSpec spec;
   RootTotals totals;
-  std::atomic<bool> retired{false};       // untracked: stop working on it
-  std::atomic<int64_t> scans_queued{0};   // > 0: state "scanning"
+  std::atomic<bool> retired{false};      // untracked: stop working on it
+  std::atomic<int64_t> scans_queued{0};  // > 0: state "scanning"
   // Progress of the running scan (reset when one starts).
   std::atomic<int64_t> seen{0};
   std::atomic<int64_t> to_hash{0};
@@ -37,14 +37,14 @@ struct RootState {
   std::atomic<int64_t> bytes_to_hash{0};
   std::atomic<int64_t> bytes_hashed{0};
   std::atomic<bool> walked{false};
-  std::atomic<int64_t> watches{0};        // directories this root watches
+  std::atomic<int64_t> watches{0};  // directories this root watches
 
   mutable std::mutex mu;
-  bool missing = false;      // guarded by mu: the root path is gone or unreadable
-  bool degraded = false;     // guarded by mu: out of inotify watches
-  bool scanned_once = false; // guarded by mu
-  std::string last_error;    // guarded by mu
-  int64_t error_count = 0;   // guarded by mu
+  bool missing = false;         // guarded by mu: the root path is gone or unreadable
+  bool degraded = false;        // guarded by mu: out of inotify watches
+  bool scanned_once = false;    // guarded by mu
+  std::string last_error;       // guarded by mu
+  int64_t error_count = 0;      // guarded by mu
   int64_t last_scan_at_ms = 0;  // guarded by mu
   int64_t last_scan_ms = 0;     // guarded by mu
 

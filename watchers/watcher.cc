@@ -26,8 +26,7 @@ bool under(const std::string& path, const std::string& dir) {
 
 }  // namespace
 
-Watcher::Watcher(uv_loop_t* loop, LoopPoster& poster, store::Writer& writer,
-                 WatcherOptions options)
+Watcher::Watcher(uv_loop_t* loop, LoopPoster& poster, store::Writer& writer, WatcherOptions options)
     : loop_(loop), poster_(poster), writer_(writer), options_(std::move(options)) {
   if (options_.max_settle_ms <= 0) {
     options_.max_settle_ms = std::max(10 * options_.settle_ms, 200);
@@ -289,8 +288,8 @@ void Watcher::on_overflow() {
   // Back-off: overflows in quick succession double the wait (up to a minute),
   // so a storm of events does not become a storm of full scans.
   if (now - last_overflow_scan_ms_ < 10000) {
-    overflow_backoff_ms_ = std::min<int64_t>(std::max<int64_t>(overflow_backoff_ms_ * 2, 250),
-                                             60000);
+    overflow_backoff_ms_ =
+        std::min<int64_t>(std::max<int64_t>(overflow_backoff_ms_ * 2, 250), 60000);
   } else {
     overflow_backoff_ms_ = 0;
   }

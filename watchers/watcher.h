@@ -35,10 +35,10 @@ namespace cairn::watchers {
 struct WatcherOptions {
   std::string db_path;
   int settle_ms = 20;
-  int max_settle_ms = 0;          // 0: max(10 x settle, 200 ms)
-  int reconcile_s = 3600;         // full rescan of every root; 0: never
-  int degraded_scan_s = 60;       // rescan of degraded and error roots
-  size_t max_watches = 0;         // 0: the kernel's limit
+  int max_settle_ms = 0;     // 0: max(10 x settle, 200 ms)
+  int reconcile_s = 3600;    // full rescan of every root; 0: never
+  int degraded_scan_s = 60;  // rescan of degraded and error roots
+  size_t max_watches = 0;    // 0: the kernel's limit
   int hash_threads = 0;
   int64_t text_cap = 8 << 20;
 };

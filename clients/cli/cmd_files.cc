@@ -46,9 +46,8 @@ std::optional<Json> find_root(Cli& cli, const std::string& path) {
 }
 
 void print_root_line(const Json& r) {
-  std::cout << cell(r["path"]) << ": " << cell(r["state"]) << ", " << cell(r["files"])
-            << " files, " << bytes_text(r["bytes"].get<int64_t>()) << ", "
-            << cell(r["watches"]) << " watches";
+  std::cout << cell(r["path"]) << ": " << cell(r["state"]) << ", " << cell(r["files"]) << " files, "
+            << bytes_text(r["bytes"].get<int64_t>()) << ", " << cell(r["watches"]) << " watches";
   if (!r["last_error"].is_null()) std::cout << "\n  last error: " << cell(r["last_error"]);
   std::cout << "\n";
 }
@@ -71,13 +70,14 @@ std::optional<Json> wait_for_scan(Cli& cli, const std::string& path) {
       int64_t bt = p["bytes_to_hash"].get<int64_t>(), bh = p["bytes_hashed"].get<int64_t>();
       int pct = bt > 0 ? static_cast<int>(100 * bh / bt) : 0;
       int bar = pct / 5;
-      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                        .count();
-      std::fprintf(stderr, "\r\033[Kscanning [%-20s] %3d%%  %lld seen, %lld/%lld hashed, %s  %.0fs%s",
+      double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::fprintf(stderr,
+                   "\r\033[Kscanning [%-20s] %3d%%  %lld seen, %lld/%lld hashed, %s  %.0fs%s",
                    std::string(static_cast<size_t>(bar), '#').c_str(), pct,
-                   static_cast<long long>(p["seen"].get<int64_t>()),
-                   static_cast<long long>(hashed), static_cast<long long>(to_hash),
-                   bytes_text(bh).c_str(), secs, p["walked"].get<bool>() ? "" : " (walking)");
+                   static_cast<long long>(p["seen"].get<int64_t>()), static_cast<long long>(hashed),
+                   static_cast<long long>(to_hash), bytes_text(bh).c_str(), secs,
+                   p["walked"].get<bool>() ? "" : " (walking)");
       std::fflush(stderr);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
@@ -92,8 +92,8 @@ void add_files_commands(CLI::App& app, Cli& cli) {
   static bool no_gitignore = false, no_wait = false, all = false;
   static int64_t limit = 0;
 
-  auto* track = app.add_subcommand(
-      "track", "track a directory or file: hash it and watch it for changes");
+  auto* track =
+      app.add_subcommand("track", "track a directory or file: hash it and watch it for changes");
   track->add_option("path", path, "directory or file")->required();
   track->add_option("--exclude", exclude, "gitignore-style glob to leave out (repeatable)");
   track->add_option("--include", include, "track only files matching a glob (repeatable)");
@@ -135,9 +135,9 @@ void add_files_commands(CLI::App& app, Cli& cli) {
                             x["last_scan_ms"].is_null() ? "" : cell(x["last_scan_ms"]) + " ms",
                             cell(x["last_error"])});
           }
-          print_table({"PATH", "STATE", "FILES", "BYTES", "WATCHES", "LAST SCAN", "TOOK",
-                       "LAST ERROR"},
-                      rows);
+          print_table(
+              {"PATH", "STATE", "FILES", "BYTES", "WATCHES", "LAST SCAN", "TOOK", "LAST ERROR"},
+              rows);
         });
       });
 

@@ -4,13 +4,12 @@
 //                  is queued.
 //   roots, rescan  loop thread: live state held by the Watcher.
 //   list, get      readers: the file rows.
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
-#include <spdlog/spdlog.h>
 
 #include "base/clock.h"
 #include "daemon/params.h"
@@ -37,18 +36,12 @@ Result<std::string> normal_path(const std::string& path) {
 }
 
 Json file_row(const store::Stmt& s) {
-  Json out{{"path", s.text(0)},
-           {"name", s.text(1)},
-           {"type", s.text(2)},
-           {"size", s.int64(3)},
-           {"mtime_ns", s.int64(4)},
-           {"inode", s.int64(5)},
-           {"sha256", s.value(6)},
-           {"is_text", s.int64(7) != 0},
-           {"status", s.text(8)},
-           {"gen", s.int64(10)},
-           {"root_id", s.int64(11)},
-           {"updated_at", format_iso8601(s.int64(12))}};
+  Json out{{"path", s.text(0)},      {"name", s.text(1)},
+           {"type", s.text(2)},      {"size", s.int64(3)},
+           {"mtime_ns", s.int64(4)}, {"inode", s.int64(5)},
+           {"sha256", s.value(6)},   {"is_text", s.int64(7) != 0},
+           {"status", s.text(8)},    {"gen", s.int64(10)},
+           {"root_id", s.int64(11)}, {"updated_at", format_iso8601(s.int64(12))}};
   if (!s.is_null(9)) out["error"] = s.text(9);
   return out;
 }
@@ -140,9 +133,9 @@ void register_files(Registry& r, Services& s) {
           CAIRN_ASSIGN_OR_RETURN(store::Stmt ins,
                                  db.prepare("INSERT INTO roots(path, include, exclude, gitignore, "
                                             "created_at) VALUES(?1, ?2, ?3, ?4, ?5)"));
-          CAIRN_RETURN_IF_ERROR(ins.bind_all(spec.path, inc.dump(), exc.dump(),
-                                             int64_t{spec.gitignore}, txn.now_ms())
-                                    .run());
+          CAIRN_RETURN_IF_ERROR(
+              ins.bind_all(spec.path, inc.dump(), exc.dump(), int64_t{spec.gitignore}, txn.now_ms())
+                  .run());
           int64_t id = db.last_insert_rowid();
           CAIRN_RETURN_IF_ERROR(txn.record("files", "tracked", "root:" + std::to_string(id),
                                            nullptr, now, {{"path", spec.path}})

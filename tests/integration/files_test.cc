@@ -2,10 +2,10 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <csignal>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -64,7 +64,8 @@ std::set<std::string> listed(DaemonProcess& d, const std::string& root) {
   std::set<std::string> out;
   auto r = d.call("files.list", {{"root", root}, {"limit", 10000}});
   if (!r) return out;
-  for (const auto& f : (*r)["files"]) out.insert(f["path"].get<std::string>().substr(root.size() + 1));
+  for (const auto& f : (*r)["files"])
+    out.insert(f["path"].get<std::string>().substr(root.size() + 1));
   return out;
 }
 
@@ -145,7 +146,8 @@ TEST(Files, TouchingAFileWithoutChangingItIsNotAModification) {
   ASSERT_TRUE(wait_until([&] { return get(d, t / "same.txt")["mtime_ns"] != mtime; }));
   write_file(t / "other.txt", "y\n");
   std::vector<Json> seen;
-  auto e = next_event(c, [&](const Json& e) { return e["path"] == t / "other.txt"; }, 5000, &seen);
+  auto e = next_event(
+      c, [&](const Json& e) { return e["path"] == t / "other.txt"; }, 5000, &seen);
   ASSERT_TRUE(e.has_value());
   for (const auto& s : seen) EXPECT_NE(s["path"], t / "same.txt") << s.dump();
   EXPECT_EQ(get(d, t / "same.txt")["gen"].get<int64_t>(), gen);
@@ -210,8 +212,9 @@ TEST(Files, ANewSubdirectoryWithFilesCreatedAtOnceIsTrackedAndWatched) {
   DaemonProcess d;
   ASSERT_TRUE(d.start().is_ok());
   track(d, t.path());
-  ASSERT_EQ(run_command({"sh", "-c", "mkdir -p " + t.path() + "/n/m && for i in 1 2 3; do echo $i > " +
-                                         t.path() + "/n/m/f$i; done"})
+  ASSERT_EQ(run_command({"sh", "-c",
+                         "mkdir -p " + t.path() + "/n/m && for i in 1 2 3; do echo $i > " +
+                             t.path() + "/n/m/f$i; done"})
                 .status,
             0);
   EXPECT_TRUE(wait_until([&] { return listed(d, t.path()).size() == 3; }));
@@ -280,18 +283,20 @@ TEST(Files, AnUnreadableFileGetsStatusErrorAndTheScanGoesOn) {
   ASSERT_TRUE(d.running()) << d.log();
   auto call = [&](const std::string& method, const Json& args) {
     auto r = run_command({"setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
-                          DaemonProcess::binary("cairn"), "--socket", d.socket_path(),
-                          "--no-spawn", "--json", "call", method, args.dump()});
+                          DaemonProcess::binary("cairn"), "--socket", d.socket_path(), "--no-spawn",
+                          "--json", "call", method, args.dump()});
     Json out = Json::parse(r.output, nullptr, false);
     return out.is_discarded() ? Json() : out;
   };
   ASSERT_TRUE(wait_until([&] { return call("daemon.ping", Json::object()) == "pong"; }, 10000));
   EXPECT_EQ(call("files.track", {{"path", t.path()}})["path"], t.path());
-  EXPECT_TRUE(wait_until([&] {
-    Json roots = call("files.roots", Json::object());
-    return roots.contains("roots") && roots["roots"].size() == 1 &&
-           roots["roots"][0]["state"] == "watching";
-  }, 20000));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        Json roots = call("files.roots", Json::object());
+        return roots.contains("roots") && roots["roots"].size() == 1 &&
+               roots["roots"][0]["state"] == "watching";
+      },
+      20000));
   Json row = call("files.get", {{"path", t / "secret"}});
   EXPECT_EQ(row["status"], "error") << row.dump();
   EXPECT_NE(row.value("error", "").find("Permission denied"), std::string::npos) << row.dump();
@@ -332,7 +337,8 @@ TEST(Files, ABurstOfAThousandWritesIsCoalescedIntoFewEvents) {
   for (int i = 0; i < 1000; ++i) write_file(t / "hot", "write " + std::to_string(i));
   std::string final = sha256sum(t / "hot");
   std::vector<Json> seen;
-  auto e = next_event(c, [&](const Json& e) { return e["sha256"] == final; }, 10000, &seen);
+  auto e = next_event(
+      c, [&](const Json& e) { return e["sha256"] == final; }, 10000, &seen);
   ASSERT_TRUE(e.has_value());
   EXPECT_LT(seen.size(), 100u) << "events for 1000 writes";
   EXPECT_EQ(get(d, t / "hot")["sha256"], final);
@@ -345,8 +351,8 @@ TEST(Files, AKernelQueueOverflowTriggersARescanAndTheFinalListIsExact) {
   track(d, t.path());
   // Stopped, the daemon cannot read its inotify queue (16,384 events by default).
   d.signal(SIGSTOP);
-  auto made = run_command({"sh", "-c", "cd " + t.path() + " && seq 1 20000 | sed 's/^/f/' | xargs touch"},
-                          {}, 120000);
+  auto made = run_command(
+      {"sh", "-c", "cd " + t.path() + " && seq 1 20000 | sed 's/^/f/' | xargs touch"}, {}, 120000);
   d.signal(SIGCONT);
   ASSERT_EQ(made.status, 0) << made.output;
   auto count = [&] {

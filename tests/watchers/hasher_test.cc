@@ -1,4 +1,6 @@
 // hash_file: SHA-256 of real files, and what it refuses to open.
+#include "watchers/hasher.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -6,7 +8,6 @@
 #include <fstream>
 
 #include "tests/support/daemon_process.h"
-#include "watchers/hasher.h"
 
 namespace cairn::watchers {
 namespace {

@@ -1,11 +1,12 @@
 // IgnoreList and RootRules: gitignore semantics on paths, no daemon.
+#include "watchers/ignore_list.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <fstream>
 
 #include "tests/support/daemon_process.h"
-#include "watchers/ignore_list.h"
 #include "watchers/root_rules.h"
 
 namespace cairn::watchers {
