@@ -23,6 +23,13 @@ struct Config {
   int changelog_retention_days = 90;  // 0 keeps every change
   int retention_interval_s = 3600;
   ipc::Limits limits;
+  // File watching (watchers/watcher.h).
+  int watch_settle_ms = 20;         // quiet time before a changed path is looked at
+  int watch_reconcile_s = 3600;     // full rescan of every root; 0: never
+  int watch_degraded_scan_s = 60;   // rescan of degraded or error roots
+  size_t watch_max_watches = 0;     // 0: the kernel's fs.inotify.max_user_watches
+  int hash_threads = 0;             // 0: one per core, at least 2
+  int64_t text_cap_bytes = 8 << 20; // larger files are hashed but not chunked
 
   std::string db_path() const { return data_dir + "/cairn.db"; }
 };

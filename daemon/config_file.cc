@@ -34,7 +34,10 @@ Status apply_config_file(const std::string& path, bool must_exist, Config& c) {
        : k == "log_file"  ? c.log_file
                           : c.log_level) = *v;
     } else if (k == "max_clients" || k == "reader_threads" || k == "slow_request_ms" ||
-               k == "changelog_retention_days" || k == "read_deadline_ms") {
+               k == "changelog_retention_days" || k == "read_deadline_ms" ||
+               k == "watch_settle_ms" || k == "watch_reconcile_s" ||
+               k == "watch_degraded_scan_s" || k == "watch_max_watches" || k == "hash_threads" ||
+               k == "text_cap_bytes") {
       auto v = node.value<int64_t>();
       if (!v || *v < 0) return bad("a non-negative integer");
       if (k == "max_clients") c.max_clients = static_cast<size_t>(*v);
@@ -42,6 +45,12 @@ Status apply_config_file(const std::string& path, bool must_exist, Config& c) {
       if (k == "slow_request_ms") c.slow_request_ms = static_cast<int>(*v);
       if (k == "changelog_retention_days") c.changelog_retention_days = static_cast<int>(*v);
       if (k == "read_deadline_ms") c.read_deadline_ms = static_cast<int>(*v);
+      if (k == "watch_settle_ms") c.watch_settle_ms = static_cast<int>(*v);
+      if (k == "watch_reconcile_s") c.watch_reconcile_s = static_cast<int>(*v);
+      if (k == "watch_degraded_scan_s") c.watch_degraded_scan_s = static_cast<int>(*v);
+      if (k == "watch_max_watches") c.watch_max_watches = static_cast<size_t>(*v);
+      if (k == "hash_threads") c.hash_threads = static_cast<int>(*v);
+      if (k == "text_cap_bytes") c.text_cap_bytes = *v;
     } else {
       return invalid_params(path + ": unknown key " + k);
     }

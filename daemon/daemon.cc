@@ -116,6 +116,10 @@ void Daemon::start_timers() {
 int Daemon::run() {
   if (Status st = start(); !st.is_ok()) {
     spdlog::critical("cairnd cannot start: {}", st.message());
+    // Domains may already hold handles and threads (the file watcher).
+    if (services_) {
+      for (auto& fn : services_->on_shutdown) fn();
+    }
     if (server_) server_->close_all();
     if (poster_) poster_->close();
     return st.code() == Code::kConflict ? 3 : 1;

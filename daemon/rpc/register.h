@@ -13,6 +13,7 @@ void register_methods(Registry& r, Services& s);
 void register_daemon(Registry& r, Services& s);
 void register_events(Registry& r, Services& s);
 void register_prefs(Registry& r, Services& s);
+void register_files(Registry& r, Services& s);
 void register_debug(Registry& r, Services& s);
 
 }  // namespace cairn

@@ -1,0 +1,247 @@
+// cairn track | untrack | roots | files | rescan | watch
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "clients/cli/cli.h"
+
+namespace cairn::cli {
+
+namespace {
+
+std::string bytes_text(int64_t b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(b);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+// Absolute and lexically normal; symlinks are not resolved (the root is the
+// path the user named).
+std::string absolute(const std::string& p) {
+  std::error_code ec;
+  auto a = std::filesystem::absolute(p, ec);
+  std::string out = (ec ? std::filesystem::path(p) : a).lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+std::optional<Json> find_root(Cli& cli, const std::string& path) {
+  auto r = cli.call("files.roots");
+  if (!r) return std::nullopt;
+  for (const auto& root : (*r)["roots"]) {
+    if (root["path"] == path) return root;
+  }
+  return Json();
+}
+
+void print_root_line(const Json& r) {
+  std::cout << cell(r["path"]) << ": " << cell(r["state"]) << ", " << cell(r["files"]) << " files, "
+            << bytes_text(r["bytes"].get<int64_t>()) << ", " << cell(r["watches"]) << " watches";
+  if (!r["last_error"].is_null()) std::cout << "\n  last error: " << cell(r["last_error"]);
+  std::cout << "\n";
+}
+
+// Polls files.roots until the root's scan is done, showing progress on a TTY.
+std::optional<Json> wait_for_scan(Cli& cli, const std::string& path) {
+  bool tty = ::isatty(2) != 0 && !cli.json;
+  auto started = std::chrono::steady_clock::now();
+  for (;;) {
+    auto root = find_root(cli, path);
+    if (!root) return std::nullopt;
+    if (root->is_null()) return Json();
+    if ((*root)["state"] != "scanning") {
+      if (tty) std::cerr << "\r\033[K";
+      return root;
+    }
+    if (tty) {
+      const Json& p = (*root)["progress"];
+      int64_t to_hash = p["to_hash"].get<int64_t>(), hashed = p["hashed"].get<int64_t>();
+      int64_t bt = p["bytes_to_hash"].get<int64_t>(), bh = p["bytes_hashed"].get<int64_t>();
+      int pct = bt > 0 ? static_cast<int>(100 * bh / bt) : 0;
+      int bar = pct / 5;
+      double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::fprintf(stderr,
+                   "\r\033[Kscanning [%-20s] %3d%%  %lld seen, %lld/%lld hashed, %s  %.0fs%s",
+                   std::string(static_cast<size_t>(bar), '#').c_str(), pct,
+                   static_cast<long long>(p["seen"].get<int64_t>()), static_cast<long long>(hashed),
+                   static_cast<long long>(to_hash), bytes_text(bh).c_str(), secs,
+                   p["walked"].get<bool>() ? "" : " (walking)");
+      std::fflush(stderr);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+}
+
+}  // namespace
+
+void add_files_commands(CLI::App& app, Cli& cli) {
+  static std::string path, prefix, root, type, status;
+  static std::vector<std::string> include, exclude;
+  static bool no_gitignore = false, no_wait = false, all = false;
+  static int64_t limit = 0;
+
+  auto* track =
+      app.add_subcommand("track", "track a directory or file: hash it and watch it for changes");
+  track->add_option("path", path, "directory or file")->required();
+  track->add_option("--exclude", exclude, "gitignore-style glob to leave out (repeatable)");
+  track->add_option("--include", include, "track only files matching a glob (repeatable)");
+  track->add_flag("--no-gitignore", no_gitignore, "do not honour .gitignore files");
+  track->add_flag("--no-wait", no_wait, "return once the scan has started");
+  track->callback([&cli] {
+    Json args{{"path", absolute(path)}, {"gitignore", !no_gitignore}};
+    if (!include.empty()) args["include"] = include;
+    if (!exclude.empty()) args["exclude"] = exclude;
+    auto r = cli.call("files.track", args);
+    if (!r) return;
+    std::optional<Json> final = *r;
+    if (!no_wait) final = wait_for_scan(cli, (*r)["path"].get<std::string>());
+    if (!final) return;
+    cli.print(*final, [](const Json& v) {
+      std::cout << "tracking ";
+      print_root_line(v);
+    });
+  });
+
+  auto* untrack = app.add_subcommand("untrack", "stop tracking a root; its files become deleted");
+  untrack->add_option("path", path, "the root's path")->required();
+  untrack->callback([&cli] {
+    if (auto r = cli.call("files.untrack", {{"path", absolute(path)}})) {
+      cli.print(*r, [](const Json& v) { std::cout << "untracked " << cell(v["path"]) << "\n"; });
+    }
+  });
+
+  app.add_subcommand("roots", "list tracked roots with state, counts and last scan")
+      ->callback([&cli] {
+        auto r = cli.call("files.roots");
+        if (!r) return;
+        cli.print(*r, [](const Json& v) {
+          std::vector<std::vector<std::string>> rows;
+          for (const auto& x : v["roots"]) {
+            rows.push_back({cell(x["path"]), cell(x["state"]), cell(x["files"]),
+                            bytes_text(x["bytes"].get<int64_t>()), cell(x["watches"]),
+                            cell(x["last_scan_at"]),
+                            x["last_scan_ms"].is_null() ? "" : cell(x["last_scan_ms"]) + " ms",
+                            cell(x["last_error"])});
+          }
+          print_table(
+              {"PATH", "STATE", "FILES", "BYTES", "WATCHES", "LAST SCAN", "TOOK", "LAST ERROR"},
+              rows);
+        });
+      });
+
+  auto* files = app.add_subcommand("files", "list tracked files with size, hash and status");
+  files->add_option("prefix", prefix, "only paths starting with this (made absolute)");
+  files->add_option("--root", root, "only files of this root");
+  files->add_option("--type", type, "file, symlink or other");
+  files->add_option("--status", status, "ok, error, deleted or any (default: not deleted)");
+  files->add_option("--limit", limit, "at most this many (default: all)");
+  files->add_flag("--full-hash", all, "print whole SHA-256 values");
+  files->callback([&cli] {
+    Json out = Json::array();
+    Json after;
+    for (;;) {
+      Json args{{"limit", 5000}};
+      if (!prefix.empty()) {
+        std::string p = absolute(prefix);
+        if (prefix.back() == '/' && p != "/") p += "/";
+        args["prefix"] = p;
+      }
+      if (!root.empty()) args["root"] = absolute(root);
+      if (!type.empty()) args["type"] = type;
+      if (!status.empty()) args["status"] = status;
+      if (!after.is_null()) args["after"] = after;
+      auto r = cli.call("files.list", args);
+      if (!r) return;
+      for (auto& f : (*r)["files"]) {
+        out.push_back(f);
+        if (limit > 0 && static_cast<int64_t>(out.size()) >= limit) break;
+      }
+      after = (*r)["next"];
+      if (after.is_null() || (limit > 0 && static_cast<int64_t>(out.size()) >= limit)) break;
+    }
+    cli.print(Json{{"files", out}}, [](const Json& v) {
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& f : v["files"]) {
+        std::string h = cell(f["sha256"]);
+        if (!all && h.size() > 12) h = h.substr(0, 12);
+        std::string st = cell(f["status"]);
+        if (f.contains("error")) st += ": " + cell(f["error"]);
+        rows.push_back({cell(f["path"]), cell(f["type"]), cell(f["size"]), h, st});
+      }
+      print_table({"PATH", "TYPE", "SIZE", "SHA256", "STATUS"}, rows);
+    });
+  });
+
+  auto* rescan = app.add_subcommand("rescan", "walk a root (or a directory in it) again now");
+  rescan->add_option("path", path, "a root or a path inside one")->required();
+  rescan->add_flag("--no-wait", no_wait, "return once the scan has started");
+  rescan->callback([&cli] {
+    auto r = cli.call("files.rescan", {{"path", absolute(path)}});
+    if (!r) return;
+    std::optional<Json> final = *r;
+    if (!no_wait) final = wait_for_scan(cli, (*r)["path"].get<std::string>());
+    if (!final) return;
+    cli.print(*final, [](const Json& v) {
+      std::cout << "rescanned ";
+      print_root_line(v);
+    });
+  });
+
+  auto* watch = app.add_subcommand(
+      "watch", "print file events (created, modified, deleted, renamed) as they happen");
+  watch->add_option("path", prefix, "only events at or below this path");
+  watch->callback([&cli] {
+    auto c = cli.client();
+    if (!c) {
+      std::cerr << "cairn: " << c.status().message() << "\n";
+      cli.exit_code = kExitNoDaemon;
+      return;
+    }
+    ipc::Client* client = *c;
+    if (!cli.call("events.subscribe", {{"topics", {"files"}}})) return;
+    std::string only = prefix.empty() ? "" : absolute(prefix);
+    if (!cli.json) std::cerr << "watching " << (only.empty() ? "every root" : only) << "\n";
+    for (;;) {
+      auto n = client->next_notification(1000);
+      if (!n) {
+        // A quiet second is not an error; a closed connection is.
+        const std::string& m = n.status().message();
+        if (m == "no notification arrived" || m == "timed out waiting for the daemon") continue;
+        std::cerr << "cairn: " << n.status().message() << "\n";
+        cli.exit_code = kExitError;
+        return;
+      }
+      if (n->method != "event" || !n->params.is_array()) continue;
+      for (const auto& e : n->params) {
+        std::string p = e.value("path", "");
+        if (!only.empty() && p != only && p.compare(0, only.size() + 1, only + "/") != 0) continue;
+        if (cli.json) {
+          std::cout << e.dump(-1, ' ', false, Json::error_handler_t::replace) << std::endl;
+          continue;
+        }
+        std::string kind = e.value("kind", "");
+        std::cout << kind << std::string(kind.size() < 9 ? 9 - kind.size() : 1, ' ') << p;
+        if (e.contains("from")) std::cout << " (from " << cell(e["from"]) << ")";
+        if (e.contains("sha256") && e["sha256"].is_string()) {
+          std::cout << "  " << e["sha256"].get<std::string>().substr(0, 12);
+        }
+        if (e.contains("error")) std::cout << "  error: " << cell(e["error"]);
+        std::cout << std::endl;
+      }
+    }
+  });
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,403 @@
+#include "watchers/crawler.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "base/clock.h"
+#include "base/fd.h"
+#include "base/thread_name.h"
+#include "watchers/path_util.h"
+
+namespace cairn::watchers {
+
+Crawler::Crawler(CrawlerOptions options, store::Writer& writer, Inotify* inotify,
+                 WatchCounters& counters, Recheck recheck)
+    : options_(std::move(options)),
+      writer_(writer),
+      inotify_(inotify),
+      counters_(counters),
+      recheck_(std::move(recheck)) {}
+
+Crawler::~Crawler() { stop(); }
+
+Status Crawler::start() {
+  struct stat st {};
+  std::string dir = parent_of(options_.db_path);
+  if (::stat(dir.c_str(), &st) == 0) {
+    own_dev_ = st.st_dev;
+    own_ino_ = st.st_ino;
+  }
+  own_name_ = base_of(options_.db_path);
+  thread_ = std::thread([this] { run(); });
+  return Status::ok();
+}
+
+void Crawler::stop() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    tasks_.clear();
+  }
+  cv_.notify_all();
+  thread_.join();
+  // The writer may still run our jobs; wait for their completions so nothing
+  // refers to this object afterwards.
+  std::unique_lock lock(jobs_mu_);
+  jobs_cv_.wait(lock, [&] { return jobs_in_flight_ == 0; });
+}
+
+void Crawler::push(Task t) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    tasks_.push_back(std::move(t));
+  }
+  cv_.notify_one();
+}
+
+void Crawler::add_root(std::shared_ptr<RootState> root) { push({Kind::kAdd, std::move(root), {}}); }
+
+void Crawler::retire_root(std::shared_ptr<RootState> root) {
+  root->retired = true;
+  push({Kind::kRetire, std::move(root), {}});
+}
+
+void Crawler::scan(std::shared_ptr<RootState> root, std::string path) {
+  ++root->scans_queued;
+  push({Kind::kScan, std::move(root), {std::move(path)}});
+}
+
+void Crawler::check(std::shared_ptr<RootState> root, std::vector<std::string> paths) {
+  push({Kind::kCheck, std::move(root), std::move(paths)});
+}
+
+void Crawler::run() {
+  set_thread_name("cairn-crawl");
+  auto db = store::Db::open(options_.db_path, store::OpenMode::kReadOnly);
+  if (!db) {
+    spdlog::error("watcher cannot open the database: {}", db.status().message());
+    return;
+  }
+  db_ = std::move(*db);
+  int threads = options_.hash_threads;
+  if (threads <= 0) threads = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  pool_ = std::make_unique<HashPool>(threads, options_.text_cap);
+  for (;;) {
+    Task t;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
+      if (stopping_) break;
+      t = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    run_task(t);
+  }
+  pool_.reset();  // cancels reads in progress
+  db_.reset();
+}
+
+void Crawler::run_task(Task& t) {
+  switch (t.kind) {
+    case Kind::kAdd:
+      do_add(t.root);
+      break;
+    case Kind::kRetire:
+      do_retire(t.root);
+      break;
+    case Kind::kScan:
+      do_scan(t.root, t.paths.at(0));
+      break;
+    case Kind::kCheck:
+      for (const auto& p : t.paths) {
+        if (cancelled(t.root)) break;
+        do_check(t.root, p);
+      }
+      finish_hashes();
+      flush();
+      break;
+  }
+}
+
+bool Crawler::cancelled(const std::shared_ptr<RootState>& root) const {
+  return stopping_.load() || root->retired.load();
+}
+
+RootRules* Crawler::rules_of(int64_t root_id) {
+  auto it = rules_.find(root_id);
+  return it == rules_.end() ? nullptr : it->second.get();
+}
+
+void Crawler::do_add(const std::shared_ptr<RootState>& root) {
+  const RootSpec& s = root->spec;
+  roots_[s.id] = root;
+  rules_[s.id] = std::make_unique<RootRules>(s.path, s.include, s.exclude, s.gitignore);
+  // Totals from what the database already holds (a restart, a re-track).
+  auto q = db_->prepare(
+      "SELECT count(*), coalesce(sum(size), 0) FROM files WHERE root_id = ?1 AND status != "
+      "'deleted'");
+  if (q) {
+    q->bind_all(s.id);
+    if (auto row = q->step(); row && *row) {
+      root->totals.files = q->int64(0);
+      root->totals.bytes = q->int64(1);
+    }
+  }
+}
+
+void Crawler::do_retire(const std::shared_ptr<RootState>& root) {
+  const RootSpec& s = root->spec;
+  if (inotify_) inotify_->remove_under(s.path);
+  rules_.erase(s.id);
+  roots_.erase(s.id);
+  // Every live row of the root becomes a deletion (the indexer drops them).
+  Observation o;
+  o.op = Observation::Op::kGone;
+  o.root_id = s.id;
+  o.path = s.path;
+  emit(std::move(o));
+  flush();
+}
+
+bool Crawler::skip_own_file(const struct stat& dir_st, const std::string& name) const {
+  if (dir_st.st_dev != own_dev_ || dir_st.st_ino != own_ino_) return false;
+  if (name.compare(0, own_name_.size(), own_name_) != 0) return false;
+  std::string rest = name.substr(own_name_.size());
+  return rest.empty() || rest == "-wal" || rest == "-shm" || rest == "-journal";
+}
+
+Result<Crawler::KnownMap> Crawler::load_known(int64_t root_id, const std::string& under) {
+  CAIRN_ASSIGN_OR_RETURN(
+      store::Stmt * q,
+      db_->cached("SELECT path, size, mtime_ns, inode, type, status, sha256 IS NOT NULL FROM "
+                  "files WHERE root_id = ?1 AND status != 'deleted' AND (path = ?2 OR (path > "
+                  "?2 || '/' AND path < ?2 || '0'))"));
+  q->bind_all(root_id, under);
+  KnownMap out;
+  for (;;) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
+    if (!row) break;
+    Known k;
+    k.size = q->int64(1);
+    k.mtime_ns = q->int64(2);
+    k.inode = q->int64(3);
+    k.type = q->text(4);
+    k.ok = q->text(5) == "ok" && q->int64(6) != 0;
+    out.emplace(q->text(0), std::move(k));
+  }
+  q->reset();
+  return out;
+}
+
+Result<std::optional<Crawler::Known>> Crawler::load_one(const std::string& path) {
+  CAIRN_ASSIGN_OR_RETURN(store::Stmt * q,
+                         db_->cached("SELECT size, mtime_ns, inode, type, status, sha256 IS NOT "
+                                     "NULL FROM files WHERE path = ?1 AND status != 'deleted'"));
+  q->bind_all(path);
+  CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
+  std::optional<Known> out;
+  if (row) {
+    Known k;
+    k.size = q->int64(0);
+    k.mtime_ns = q->int64(1);
+    k.inode = q->int64(2);
+    k.type = q->text(3);
+    k.ok = q->text(4) == "ok" && q->int64(5) != 0;
+    out = k;
+  }
+  q->reset();
+  return out;
+}
+
+void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string& path) {
+  const RootSpec& s = root->spec;
+  const bool full = path == s.path;
+  int64_t started = monotonic_ms();
+  ++counters_.scans;
+  if (full) {
+    root->seen = 0;
+    root->to_hash = 0;
+    root->hashed = 0;
+    root->bytes_to_hash = 0;
+    root->bytes_hashed = 0;
+    root->walked = false;
+  }
+  std::string error;
+  if (!cancelled(root)) {
+    auto known = load_known(s.id, path);
+    if (!known) {
+      error = "cannot read the file rows: " + known.status().message();
+    } else {
+      std::vector<std::string> unreadable;
+      bool watch_failed = false;
+      walk(root, path, *known, unreadable, watch_failed);
+      finish_hashes();
+      if (!cancelled(root)) {
+        // What was known and not seen is gone, except below a directory that
+        // could not be read this time.
+        for (const auto& [p, k] : *known) {
+          bool hidden = false;
+          for (const auto& u : unreadable) {
+            if (p.compare(0, u.size() + 1, u + "/") == 0) hidden = true;
+          }
+          if (hidden) continue;
+          Observation o;
+          o.op = Observation::Op::kGone;
+          o.root_id = s.id;
+          o.path = p;
+          emit(std::move(o));
+        }
+      }
+      if (!unreadable.empty()) error = "unreadable directory " + unreadable.front();
+      std::lock_guard lock(root->mu);
+      if (root->missing) error = root->last_error;
+      if (!watch_failed && full) root->degraded = false;
+      if (root->degraded && error.empty()) error = root->last_error;
+    }
+  }
+  root->walked = true;
+  flush();
+  if (full) {
+    int64_t took = monotonic_ms() - started;
+    int64_t at = wall_ms();
+    int64_t error_count = 0;
+    {
+      std::lock_guard lock(root->mu);
+      root->scanned_once = true;
+      root->last_scan_at_ms = at;
+      root->last_scan_ms = took;
+      if (!error.empty() && error != root->last_error) ++root->error_count;
+      root->last_error = error;
+      error_count = root->error_count;
+    }
+    // Scan bookkeeping on the roots row: derived state a rescan rebuilds, like
+    // the file rows' stat columns, so it is not recorded in the changelog.
+    {
+      std::lock_guard lock(jobs_mu_);
+      ++jobs_in_flight_;
+    }
+    auto r = root;
+    writer_.submit_background(
+        "watcher",
+        [id = s.id, at, took, error, error_count](store::WriteTxn& txn) -> Result<Json> {
+          CAIRN_ASSIGN_OR_RETURN(
+              store::Stmt * up,
+              txn.db().cached("UPDATE roots SET last_scan_at = ?2, last_scan_ms = ?3, last_error "
+                              "= ?4, error_count = ?5 WHERE id = ?1"));
+          std::optional<std::string> e;
+          if (!error.empty()) e = error;
+          CAIRN_RETURN_IF_ERROR(up->bind_all(id, at, took, e, error_count).run());
+          return Json();
+        },
+        [this, r](Result<Json>) {
+          --r->scans_queued;
+          std::lock_guard lock(jobs_mu_);
+          --jobs_in_flight_;
+          jobs_cv_.notify_all();
+        });
+  } else {
+    --root->scans_queued;
+  }
+}
+
+void Crawler::do_check(const std::shared_ptr<RootState>& root, const std::string& path) {
+  const RootSpec& s = root->spec;
+  ++counters_.checks;
+  if (path == s.path) {
+    ++root->scans_queued;
+    do_scan(root, path);
+    return;
+  }
+  RootRules* rules = rules_of(s.id);
+  if (!rules) return;
+  std::string rel = rel_of(s.path, path);
+  if (base_of(path) == ".gitignore") {
+    // New rules below this directory: walk it again (ignored files become
+    // deletions, re-included ones appear).
+    rules->forget_gitignore(rel_of(s.path, parent_of(path)));
+    ++root->scans_queued;
+    do_scan(root, parent_of(path));
+    return;
+  }
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (inotify_) inotify_->remove_under(path);
+    Observation o;
+    o.op = Observation::Op::kGone;
+    o.root_id = s.id;
+    o.path = path;
+    emit(std::move(o));
+    return;
+  }
+  bool is_dir = S_ISDIR(st.st_mode);
+  if (rules->ignored_path(rel, is_dir)) return;
+  if (is_dir) {
+    // A new or moved-in directory: watch and list it.
+    ++root->scans_queued;
+    do_scan(root, path);
+    return;
+  }
+  auto k = load_one(path);
+  const Known* kp = k && *k ? &**k : nullptr;
+  consider(root, parent_of(path), base_of(path), path, st, kp);
+}
+
+void Crawler::emit(Observation o) {
+  batch_roots_[o.root_id];
+  batch_.push_back(std::move(o));
+  if (batch_.size() >= kBatchRows) flush();
+}
+
+void Crawler::wait_jobs() {
+  std::unique_lock lock(jobs_mu_);
+  jobs_cv_.wait(lock, [&] { return jobs_in_flight_ < kMaxJobsInFlight; });
+}
+
+void Crawler::flush() {
+  if (batch_.empty()) return;
+  wait_jobs();
+  std::map<int64_t, std::shared_ptr<RootState>> roots;
+  for (auto& [id, _] : batch_roots_) {
+    auto it = roots_.find(id);
+    if (it != roots_.end()) roots[id] = it->second;
+  }
+  batch_roots_.clear();
+  {
+    std::lock_guard lock(jobs_mu_);
+    ++jobs_in_flight_;
+  }
+  ++counters_.batches;
+  auto outcome = std::make_shared<BatchOutcome>();
+  writer_.submit_background(
+      "watcher",
+      [batch = std::move(batch_), outcome](store::WriteTxn& txn) -> Result<Json> {
+        CAIRN_ASSIGN_OR_RETURN(*outcome, apply_batch(txn, batch));
+        return Json();
+      },
+      [this, outcome, roots = std::move(roots)](Result<Json> r) {
+        if (r) {
+          for (const auto& [id, delta] : outcome->deltas) {
+            auto it = roots.find(id);
+            if (it == roots.end()) continue;
+            it->second->totals.files += delta.first;
+            it->second->totals.bytes += delta.second;
+          }
+        } else {
+          spdlog::error("watcher: writing file rows failed: {}", r.status().message());
+        }
+        std::lock_guard lock(jobs_mu_);
+        --jobs_in_flight_;
+        jobs_cv_.notify_all();
+      });
+  batch_.clear();
+}
+
+}  // namespace cairn::watchers

@@ -1,0 +1,165 @@
+// Crawler: the watcher's worker thread. It walks roots, checks the paths the
+// inotify events named, decides by the stat fast path (size, mtime_ns, inode)
+// which files must be read, hands those to the HashPool, and sends the
+// observations to the writer in bounded batches (submit_background, at most
+// kBatchRows rows per job and kMaxJobsInFlight jobs queued).
+//
+// Jobs: add/remove a root, scan a root or a subtree, check paths. They run in
+// the order they were queued, one at a time, so observations of one path reach
+// the writer in the order they were made; the write job decides what changed.
+//
+// Directories are opened with O_NOFOLLOW, remembered by (st_dev, st_ino) to
+// break bind-mount loops, and get an inotify watch before they are listed (so
+// a file created at once in a new directory is either listed or announced).
+// Symlinks are recorded (their target's text is what is hashed), never
+// followed; FIFOs, sockets and devices are recorded as "other" and never
+// opened. The daemon's own database, -wal, -shm and -journal files are skipped.
+//
+// Public methods are called on the loop thread; everything else runs on the
+// crawler thread, which owns the RootRules and its read-only connection.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "base/status.h"
+#include "store/db.h"
+#include "store/writer.h"
+#include "watchers/file_rows.h"
+#include "watchers/hash_pool.h"
+#include "watchers/inotify.h"
+#include "watchers/root_rules.h"
+#include "watchers/root_state.h"
+
+namespace cairn::watchers {
+
+// Counters shown in daemon.status. Any thread.
+struct WatchCounters {
+  std::atomic<int64_t> hashes{0};  // files read and hashed
+  std::atomic<int64_t> bytes_hashed{0};
+  std::atomic<int64_t> stat_skips{0};  // re-hashes avoided by the stat fast path
+  std::atomic<int64_t> scans{0};
+  std::atomic<int64_t> checks{0};  // paths checked after events
+  std::atomic<int64_t> events{0};  // inotify events read
+  std::atomic<int64_t> overflows{0};
+  std::atomic<int64_t> batches{0};
+};
+
+struct CrawlerOptions {
+  std::string db_path;
+  int64_t text_cap = 8 << 20;
+  int hash_threads = 0;  // 0: one per core, at least 2
+};
+
+class Crawler {
+ public:
+  // Called on the crawler thread when a file kept changing while it was being
+  // hashed (or descriptors ran out): the owner checks it again later.
+  using Recheck = std::function<void(std::shared_ptr<RootState>, std::string path)>;
+
+  Crawler(CrawlerOptions options, store::Writer& writer, Inotify* inotify, WatchCounters& counters,
+          Recheck recheck);
+  ~Crawler();
+  Crawler(const Crawler&) = delete;
+  Crawler& operator=(const Crawler&) = delete;
+
+  Status start();
+  // Abandons queued jobs and joins the thread (rows already sent are written).
+  void stop();
+
+  void add_root(std::shared_ptr<RootState> root);
+  // Untracked: marks its rows deleted and drops its watches.
+  void retire_root(std::shared_ptr<RootState> root);
+  // `path` is the root (a full scan, which also notices a vanished root) or a
+  // directory below it.
+  void scan(std::shared_ptr<RootState> root, std::string path);
+  void check(std::shared_ptr<RootState> root, std::vector<std::string> paths);
+
+  static constexpr size_t kBatchRows = 500;
+  static constexpr int kMaxJobsInFlight = 4;
+
+ private:
+  enum class Kind { kAdd, kRetire, kScan, kCheck };
+  struct Task {
+    Kind kind;
+    std::shared_ptr<RootState> root;
+    std::vector<std::string> paths;
+  };
+  struct Known {
+    int64_t size = 0, mtime_ns = 0, inode = 0;
+    std::string type;
+    bool ok = false;  // status ok and hashed
+  };
+  using KnownMap = std::unordered_map<std::string, Known>;
+
+  void push(Task t);
+  void run();
+  void run_task(Task& t);
+  void do_add(const std::shared_ptr<RootState>& root);
+  void do_retire(const std::shared_ptr<RootState>& root);
+  void do_scan(const std::shared_ptr<RootState>& root, const std::string& path);
+  void do_check(const std::shared_ptr<RootState>& root, const std::string& path);
+  void walk(const std::shared_ptr<RootState>& root, const std::string& start, KnownMap& known,
+            std::vector<std::string>& unreadable, bool& watch_failed);
+  void consider(const std::shared_ptr<RootState>& root, const std::string& dir,
+                const std::string& name, const std::string& path, const struct stat& st,
+                const Known* known);
+  void collect(bool wait);
+  void handle_pending();
+  void handle_done(HashDone d);
+  // Handles what is finished without waiting.
+  void drain_hashes();
+  // Waits for every outstanding hash and handles it.
+  void finish_hashes();
+  void emit(Observation o);
+  void flush();
+  void wait_jobs();
+  Result<KnownMap> load_known(int64_t root_id, const std::string& under);
+  Result<std::optional<Known>> load_one(const std::string& path);
+  RootRules* rules_of(int64_t root_id);
+  bool skip_own_file(const struct stat& dir_st, const std::string& name) const;
+  bool cancelled(const std::shared_ptr<RootState>& root) const;
+
+  CrawlerOptions options_;
+  store::Writer& writer_;
+  Inotify* inotify_;  // null when inotify is unavailable: periodic scans only
+  WatchCounters& counters_;
+  Recheck recheck_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Task> tasks_;  // guarded by mu_
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+
+  // Writer jobs in flight; guarded by jobs_mu_.
+  std::mutex jobs_mu_;
+  std::condition_variable jobs_cv_;
+  int jobs_in_flight_ = 0;
+
+  // Crawler thread only:
+  std::unique_ptr<store::Db> db_;
+  std::unique_ptr<HashPool> pool_;
+  std::map<int64_t, std::shared_ptr<RootState>> roots_;
+  std::map<int64_t, std::unique_ptr<RootRules>> rules_;
+  std::deque<HashDone> pending_done_;
+  std::vector<Observation> batch_;
+  std::map<int64_t, std::shared_ptr<RootState>> batch_roots_;
+  dev_t own_dev_ = 0;
+  ino_t own_ino_ = 0;
+  std::string own_name_;
+};
+
+}  // namespace cairn::watchers

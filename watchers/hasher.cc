@@ -1,0 +1,131 @@
+#include "watchers/hasher.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "base/fd.h"
+
+namespace cairn::watchers {
+
+namespace {
+
+constexpr size_t kBufferBytes = 256 * 1024;
+constexpr size_t kSniffBytes = 8 * 1024;
+
+std::string hex(const unsigned char* d, unsigned n) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (unsigned i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[d[i] >> 4];
+    out[2 * i + 1] = kDigits[d[i] & 15];
+  }
+  return out;
+}
+
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+
+bool same_state(const struct stat& a, const struct stat& b) {
+  return a.st_ino == b.st_ino && a.st_dev == b.st_dev && a.st_size == b.st_size &&
+         mtime_ns_of(a) == mtime_ns_of(b);
+}
+
+HashResult failed(int err, const char* what) {
+  HashResult r;
+  if (err == ENOENT || err == ELOOP || err == ENOTDIR) {
+    r.outcome = HashOutcome::kVanished;
+  } else if (err == EMFILE || err == ENFILE || err == ENOMEM) {
+    r.outcome = HashOutcome::kTransient;
+  } else {
+    r.outcome = HashOutcome::kError;
+  }
+  r.error = std::string(what) + ": " + std::strerror(err);
+  return r;
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  return hex(md, len);
+}
+
+HashResult hash_file(const std::string& dir, const std::string& name, int64_t text_cap,
+                     const std::atomic<bool>* cancel) {
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dfd.valid()) return failed(errno, "cannot open its directory");
+  Fd fd(::openat(dfd.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd.valid()) return failed(errno, "unreadable");
+  struct stat before {};
+  if (::fstat(fd.get(), &before) != 0) return failed(errno, "cannot stat");
+  if (!S_ISREG(before.st_mode)) {
+    HashResult r;
+    r.outcome = HashOutcome::kNotRegular;
+    return r;
+  }
+  MdCtx ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    HashResult r;
+    r.error = "OpenSSL cannot start a SHA-256 digest";
+    return r;
+  }
+  thread_local std::vector<unsigned char> buf(kBufferBytes);
+  bool binary = false;
+  int64_t total = 0;
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return failed(errno, "read failed");
+    }
+    if (n == 0) break;
+    if (cancel && cancel->load(std::memory_order_relaxed)) {
+      HashResult r;
+      r.outcome = HashOutcome::kTransient;
+      r.error = "cancelled";
+      return r;
+    }
+    if (total < static_cast<int64_t>(kSniffBytes)) {
+      size_t look =
+          std::min<size_t>(static_cast<size_t>(n), kSniffBytes - static_cast<size_t>(total));
+      binary = binary || std::memchr(buf.data(), 0, look) != nullptr;
+    }
+    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
+    total += n;
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  // Stat the open file and the name again: a write during the read moves size
+  // or mtime; a rename over the name moves the inode behind the name.
+  struct stat after {
+  }, named{};
+  if (::fstat(fd.get(), &after) != 0) return failed(errno, "cannot stat");
+  if (::fstatat(dfd.get(), name.c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0) {
+    return failed(errno, "vanished while hashing");
+  }
+  HashResult r;
+  if (!same_state(before, after) || !same_state(after, named) || total != before.st_size) {
+    r.outcome = HashOutcome::kChanged;
+    return r;
+  }
+  r.outcome = HashOutcome::kHashed;
+  r.sha256 = hex(md, len);
+  r.size = total;
+  r.mtime_ns = mtime_ns_of(before);
+  r.inode = static_cast<int64_t>(before.st_ino);
+  r.is_text = !binary && total <= text_cap;
+  return r;
+}
+
+}  // namespace cairn::watchers

@@ -1,0 +1,82 @@
+#include "watchers/root_rules.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/fd.h"
+
+namespace cairn::watchers {
+
+std::string read_small_file(const std::string& path, size_t max_bytes) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd.valid()) return {};
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<size_t>(st.st_size) > max_bytes) {
+    return {};
+  }
+  std::string out(static_cast<size_t>(st.st_size), '\0');
+  size_t got = 0;
+  while (got < out.size()) {
+    ssize_t n = ::read(fd.get(), out.data() + got, out.size() - got);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  out.resize(got);
+  return out;
+}
+
+RootRules::RootRules(std::string root, const std::vector<std::string>& include,
+                     const std::vector<std::string>& exclude, bool gitignore)
+    : root_(std::move(root)),
+      include_(IgnoreList::from_patterns(include)),
+      exclude_(IgnoreList::from_patterns(exclude)),
+      gitignore_(gitignore) {
+  if (gitignore_) info_exclude_ = IgnoreList::parse(read_small_file(root_ + "/.git/info/exclude"));
+}
+
+void RootRules::forget_gitignore(const std::string& rel_dir) { cache_.erase(rel_dir); }
+
+const IgnoreList& RootRules::gitignore_of(const std::string& rel_dir) {
+  auto it = cache_.find(rel_dir);
+  if (it != cache_.end()) return it->second;
+  std::string path =
+      rel_dir.empty() ? root_ + "/.gitignore" : root_ + "/" + rel_dir + "/.gitignore";
+  return cache_.emplace(rel_dir, IgnoreList::parse(read_small_file(path))).first->second;
+}
+
+bool RootRules::ignored(std::string_view rel, bool is_dir) {
+  auto slash = rel.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
+  if (name == ".git") return true;
+  if (Match m = exclude_.match(rel, is_dir); m != Match::kNone) {
+    if (m == Match::kIgnore) return true;
+  } else if (gitignore_) {
+    // Deepest .gitignore first: the first one with an opinion decides.
+    Match decided = Match::kNone;
+    std::string dir(slash == std::string_view::npos ? std::string_view() : rel.substr(0, slash));
+    for (;;) {
+      std::string_view sub = dir.empty() ? rel : rel.substr(dir.size() + 1);
+      decided = gitignore_of(dir).match(sub, is_dir);
+      if (decided != Match::kNone || dir.empty()) break;
+      auto up = dir.rfind('/');
+      dir = up == std::string::npos ? std::string() : dir.substr(0, up);
+    }
+    if (decided == Match::kNone) decided = info_exclude_.match(rel, is_dir);
+    if (decided == Match::kIgnore) return true;
+  }
+  if (!is_dir && !include_.empty() && include_.match(rel, false) != Match::kIgnore) return true;
+  return false;
+}
+
+bool RootRules::ignored_path(std::string_view rel, bool is_dir) {
+  size_t pos = 0;
+  while ((pos = rel.find('/', pos)) != std::string_view::npos) {
+    if (ignored(rel.substr(0, pos), true)) return true;
+    ++pos;
+  }
+  return ignored(rel, is_dir);
+}
+
+}  // namespace cairn::watchers

@@ -1,0 +1,69 @@
+// RootState: one tracked root as every thread sees it. The spec is fixed when
+// the root is (re)tracked (new rules make a new RootState); the counters are
+// atomics; the state words are guarded by mu. Shared (shared_ptr) by the loop
+// thread (RPC, events), the crawler thread and the writer's completions.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "watchers/file_rows.h"
+
+namespace cairn::watchers {
+
+struct RootSpec {
+  int64_t id = 0;
+  std::string path;  // absolute, no trailing "/"
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  bool gitignore = true;
+};
+
+struct RootState {
+  explicit RootState(RootSpec s) : spec(std::move(s)) {}
+
+  const RootSpec spec;
+  RootTotals totals;
+  std::atomic<bool> retired{false};      // untracked: stop working on it
+  std::atomic<int64_t> scans_queued{0};  // > 0: state "scanning"
+  // Progress of the running scan (reset when one starts).
+  std::atomic<int64_t> seen{0};
+  std::atomic<int64_t> to_hash{0};
+  std::atomic<int64_t> hashed{0};
+  std::atomic<int64_t> bytes_to_hash{0};
+  std::atomic<int64_t> bytes_hashed{0};
+  std::atomic<bool> walked{false};
+  std::atomic<int64_t> watches{0};  // directories this root watches
+
+  mutable std::mutex mu;
+  bool missing = false;         // guarded by mu: the root path is gone or unreadable
+  bool degraded = false;        // guarded by mu: out of inotify watches
+  bool scanned_once = false;    // guarded by mu
+  std::string last_error;       // guarded by mu
+  int64_t error_count = 0;      // guarded by mu
+  int64_t last_scan_at_ms = 0;  // guarded by mu
+  int64_t last_scan_ms = 0;     // guarded by mu
+
+  // scanning, watching, degraded or error.
+  std::string state() const {
+    std::lock_guard lock(mu);
+    if (missing) return "error";
+    if (scans_queued.load() > 0) return "scanning";
+    if (degraded) return "degraded";
+    return "watching";
+  }
+
+  void set_error(const std::string& e) {
+    std::lock_guard lock(mu);
+    if (e != last_error) ++error_count;
+    last_error = e;
+  }
+
+  Json to_json() const;
+};
+
+}  // namespace cairn::watchers
