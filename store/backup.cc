@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -181,9 +182,22 @@ std::string default_backup_path(const std::string& dir, int64_t at_ms) {
   std::time_t t = static_cast<std::time_t>(at_ms / 1000);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return dir + "/cairn-" + buf + ".db";
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%S", &tm);
+  char ms[8];
+  std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>(at_ms % 1000));
+  return dir + "/cairn-" + buf + ms + ".db";
+}
+
+bool is_default_backup_name(const std::string& n) {
+  // cairn-YYYYmmddTHHMMSS.mmmZ.db
+  if (n.size() != 29 || n.rfind("cairn-", 0) != 0 || n.compare(26, 3, ".db") != 0) return false;
+  if (n[14] != 'T' || n[21] != '.' || n[25] != 'Z') return false;
+  for (size_t i : {6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u, 15u, 16u, 17u, 18u, 19u, 20u, 22u, 23u,
+                   24u}) {
+    if (n[i] < '0' || n[i] > '9') return false;
+  }
+  return true;
 }
 
 std::vector<std::string> rotate_backups(const std::string& dir, int keep) {
@@ -191,11 +205,7 @@ std::vector<std::string> rotate_backups(const std::string& dir, int keep) {
   if (DIR* d = ::opendir(dir.c_str())) {
     while (dirent* e = ::readdir(d)) {
       std::string n = e->d_name;
-      // Only names default_backup_path() makes: cairn-YYYYmmddTHHMMSSZ.db
-      if (n.size() == 25 && n.rfind("cairn-", 0) == 0 && n.compare(n.size() - 3, 3, ".db") == 0 &&
-          n[14] == 'T' && n[21] == 'Z') {
-        names.push_back(n);
-      }
+      if (is_default_backup_name(n)) names.push_back(n);
     }
     ::closedir(d);
   }

@@ -51,8 +51,9 @@ Result<BackupInfo> backup_database(const std::string& src_path, const std::strin
 Status copy_database(const std::string& src_path, const std::string& dest_path,
                      const BackupOptions& options = {});
 
-// The default name of a backup made at `at_ms`: <dir>/cairn-YYYYmmddTHHMMSSZ.db.
+// The default name of a backup made at `at_ms`: <dir>/cairn-YYYYmmddTHHMMSS.mmmZ.db.
 std::string default_backup_path(const std::string& dir, int64_t at_ms);
+bool is_default_backup_name(const std::string& file_name);
 // Removes the oldest default-named backups (and their sidecars) in `dir` beyond
 // the newest `keep`; returns the paths removed. Other files are never touched.
 std::vector<std::string> rotate_backups(const std::string& dir, int keep);

@@ -267,6 +267,23 @@ std::vector<std::string> parents_first(const std::map<std::string, Table>& all,
 
 }  // namespace
 
+Result<Json> skipped_tables(Db& db) {
+  CAIRN_ASSIGN_OR_RETURN(Stmt s, db.prepare("SELECT name, type FROM pragma_table_list WHERE "
+                                            "schema = 'main' AND type IN ('virtual', 'shadow') "
+                                            "ORDER BY name"));
+  Json out = Json::array();
+  for (;;) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
+    if (!row) break;
+    std::string type = s.text(1);
+    out.push_back(Json{{"table", s.text(0)},
+                       {"why", type == "virtual"
+                                   ? "virtual table (full-text index): rebuilt from its content"
+                                   : "shadow table of a full-text index: rebuilt with it"}});
+  }
+  return out;
+}
+
 Result<std::vector<std::string>> exportable_tables(Db& db) {
   CAIRN_ASSIGN_OR_RETURN(auto all, load_tables(db));
   std::vector<std::string> out;
@@ -289,10 +306,13 @@ Result<Json> export_database(Db& db, const std::optional<std::vector<std::string
   } else {
     for (const auto& [n, t] : all) names.push_back(n);
   }
-  CAIRN_ASSIGN_OR_RETURN(int version, current_version_readonly(db));
+  CAIRN_ASSIGN_OR_RETURN(int64_t version,
+                         db.query_int("SELECT coalesce(max(version), 0) FROM schema_version"));
+  CAIRN_ASSIGN_OR_RETURN(auto skipped, skipped_tables(db));
   Json doc{{"format", "cairn-export"},
            {"schema_version", version},
            {"exported_at", format_iso8601(wall_ms())},
+           {"skipped", skipped},
            {"tables", Json::object()}};
   for (const auto& n : names) {
     const Table& t = all.at(n);

@@ -2,7 +2,7 @@
 // tables that exist (read from the schema, so tables added by later migrations
 // are included without code here):
 //
-//   {format: "cairn-export", schema_version, exported_at,
+//   {format: "cairn-export", schema_version, exported_at, skipped: [{table, why}],
 //    tables: {name: {columns: [...], rows: [[...], ...]}}}
 //
 // Included: every ordinary table of the main schema. Left out: SQLite's own
@@ -42,6 +42,9 @@ enum class ImportMode { kMerge, kReplace };
 
 // The tables an export includes, in name order.
 Result<std::vector<std::string>> exportable_tables(Db& db);
+
+// The tables an export leaves out: [{table, why}] (FTS5 and its shadow tables).
+Result<Json> skipped_tables(Db& db);
 
 // `tables` empty or absent: all of them. An unknown name is INVALID_PARAMS.
 Result<Json> export_database(Db& db, const std::optional<std::vector<std::string>>& tables);

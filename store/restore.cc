@@ -56,6 +56,11 @@ Result<PreparedRestore> prepare_restore(const std::string& source, const std::st
     Status st = db.status();
     if (st.is_ok()) st = migrate_to(**db, latest_version());
     if (st.is_ok()) st = (*db)->exec("PRAGMA application_id=" + std::to_string(kApplicationId));
+    // A restored database continues another history than the one clients
+    // followed: a new id makes changes.since tell them to resync.
+    if (st.is_ok()) {
+      st = (*db)->exec("UPDATE meta SET value = lower(hex(randomblob(16))) WHERE key = 'db_id'");
+    }
     if (st.is_ok()) st = (*db)->exec("PRAGMA wal_checkpoint(TRUNCATE)");
     if (!st.is_ok()) {
       ::unlink(p.tmp_path.c_str());

@@ -4,7 +4,8 @@
 //   1. prepare_restore (any thread but the writer's, the daemon keeps serving):
 //      verify the backup (integrity_check, schema not newer than the binary),
 //      copy it with the backup API to `<db>.restore.tmp`, migrate the copy up
-//      if it is older, fsync it. cairn.db is not touched.
+//      if it is older, give it a new db_id (clients' cursors belong to the
+//      history they followed, not to this one), fsync it. cairn.db is not touched.
 //   2. swap_database (on the writer thread through Writer::submit_reopen, with
 //      the reader pool paused so no other connection is open): checkpoint
 //      (TRUNCATE) and close the writer's connection so the old database is all
