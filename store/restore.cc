@@ -7,6 +7,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "store/check.h"
 #include "store/migration.h"
 
 namespace cairn::store {
@@ -96,6 +97,7 @@ SwapOutcome swap_database(std::unique_ptr<Db> current, const PreparedRestore& pr
     return std::move(out);
   };
   // Everything committed moves into cairn.db and the WAL is emptied.
+  reset_pending_statements(*current);
   {
     auto ck = current->prepare("PRAGMA wal_checkpoint(TRUNCATE)");
     if (!ck) return keep_old(ck.status());

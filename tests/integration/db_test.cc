@@ -158,9 +158,9 @@ TEST(Db, RestoreSwapsInTheBackupKeepsTheOldAsideAndTellsClients) {
   std::string dest = d.home() + "/b.db";
   ASSERT_TRUE(d.call("db.backup", {{"path", dest}}));
   ASSERT_TRUE(set_pref(c, "ui", "theme", "after-backup"));
-  auto hello = d.call("daemon.hello");
-  ASSERT_TRUE(hello);
-  std::string old_id = (*hello)["db_id"];
+  auto status = d.call("daemon.status");
+  ASSERT_TRUE(status);
+  std::string old_id = (*status)["database"]["db_id"];
 
   auto sub = d.client();
   ASSERT_TRUE(sub.call("events.subscribe", {{"topics", {"db"}}}));
@@ -182,9 +182,9 @@ TEST(Db, RestoreSwapsInTheBackupKeepsTheOldAsideAndTellsClients) {
   EXPECT_EQ(*get_value(d, "ui", "theme"), "from-backup");
   ASSERT_TRUE(set_pref(c, "ui", "font", "mono"));
   EXPECT_EQ(*get_value(d, "ui", "font"), "mono");
-  auto hello2 = d.call("daemon.hello");
-  ASSERT_TRUE(hello2);
-  EXPECT_NE((*hello2)["db_id"], old_id);
+  auto status2 = d.call("daemon.status");
+  ASSERT_TRUE(status2);
+  EXPECT_NE((*status2)["database"]["db_id"], old_id);
   auto since = d.call("changes.since", {{"cursor", 1}, {"db_id", old_id}});
   ASSERT_TRUE(since);
   EXPECT_TRUE((*since)["fresh_instance"].get<bool>());
