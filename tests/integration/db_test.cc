@@ -219,6 +219,8 @@ TEST(Db, KillNineDuringRestoreLeavesEitherTheOldOrTheNewDatabase) {
     ASSERT_TRUE(marker) << marker.status().to_string();
     int64_t bulk = std::stoll(
         trim(sqlite3(again.db_path(), "SELECT count(*) FROM prefs WHERE category = 'bulk';")));
+    std::cerr << "round " << round << ": the " << marker->get<std::string>()
+              << " database survived\n";
     if (*marker == "new") {
       EXPECT_EQ(bulk, 300) << "round " << round;
     } else {
