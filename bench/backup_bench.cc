@@ -90,13 +90,19 @@ int main(int argc, char** argv) {
   std::printf("filling %s with %lld rows (~%lld MB)...\n", d.db_path().c_str(),
               static_cast<long long>(rows), static_cast<long long>(mb));
   std::fflush(stdout);
-  sqlite3(d.db_path(),
+  auto filled = run_command(
+      {"sqlite3", d.db_path(),
           "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
           "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
               std::to_string(rows) +
               ") INSERT INTO prefs(category, key, value, updated_at) "
               "SELECT 'bulk', i, '\"' || hex(randomblob(2048)) || '\"', 0 FROM n;"
-              "PRAGMA wal_checkpoint(TRUNCATE);");
+              "PRAGMA wal_checkpoint(TRUNCATE);"},
+      {}, 3600 * 1000);
+  if (filled.status != 0) {
+    std::fprintf(stderr, "filling failed: %s\n", filled.output.c_str());
+    return 1;
+  }
   DaemonProcess live(d, {});
   if (!live.start().is_ok()) {
     std::fprintf(stderr, "cairnd did not restart\n");

@@ -54,6 +54,22 @@ Status make_dirs(const std::string& dir) {
   return Status::ok();
 }
 
+// The live database and its -wal and -shm may only be touched through SQLite
+// (FACTS.md): a backup never overwrites them and a restore never reads them.
+Status check_not_live(const Services& s, const std::string& path) {
+  struct stat target {};
+  if (::stat(path.c_str(), &target) != 0) return Status::ok();
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    struct stat live {};
+    std::string p = s.config.db_path() + suffix;
+    if (::stat(p.c_str(), &live) == 0 && live.st_dev == target.st_dev &&
+        live.st_ino == target.st_ino) {
+      return invalid_params(path + " is the live database (" + p + "); choose another path");
+    }
+  }
+  return Status::ok();
+}
+
 bool is_dir(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -86,6 +102,7 @@ Result<Json> run_backup(Services& s, Op& op, std::optional<std::string> path,
     dest = store::default_backup_path(dir, wall_ms());
   } else {
     dest = *path;
+    CAIRN_RETURN_IF_ERROR(check_not_live(s, dest));
   }
   store::BackupOptions o;
   o.verify = verify;
@@ -105,6 +122,7 @@ Result<Json> run_backup(Services& s, Op& op, std::optional<std::string> path,
 }
 
 void start_restore(Services& s, std::shared_ptr<Op> op, const std::string& path) {
+  if (Status st = check_not_live(s, path); !st.is_ok()) return op->finish(st);
   store::BackupOptions o;
   o.progress = [&op](int64_t done, int64_t total) {
     op->progress(done, total, "pages");

@@ -428,5 +428,18 @@ TEST(Db, PathsMustBeAbsolute) {
   EXPECT_EQ(r.status().code(), Code::kInvalidParams);
 }
 
+TEST(Db, TheLiveDatabaseIsNeverABackupTargetNorARestoreSource) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  auto c = d.client();
+  ASSERT_TRUE(set_pref(c, "ui", "theme", "dark"));
+  auto b = d.call("db.backup", {{"path", d.db_path()}});
+  ASSERT_FALSE(b);
+  EXPECT_NE(b.status().message().find("live database"), std::string::npos);
+  auto r = d.call("db.restore", {{"path", d.db_path()}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(*get_value(d, "ui", "theme"), "dark");
+}
+
 }  // namespace
 }  // namespace cairn::testing
