@@ -211,7 +211,9 @@ TEST(Db, KillNineDuringRestoreLeavesEitherTheOldOrTheNewDatabase) {
     ASSERT_TRUE(c.call("prefs.delete", {{"category", "bulk"}, {"key", "7"}}));
     auto r = c.send("db.restore", {{"path", dest}});
     ASSERT_TRUE(r);
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 60));
+    // From before the swap to after it (a restore of this file takes ~100 ms).
+    const int delays[] = {5, 60, 150, 400};
+    std::this_thread::sleep_for(std::chrono::milliseconds(delays[round] + rng() % 20));
     d.kill9();
     DaemonProcess again(d, {});
     ASSERT_TRUE(again.start().is_ok()) << "round " << round;
