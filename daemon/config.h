@@ -22,6 +22,11 @@ struct Config {
   bool debug_methods = false;     // debug.* methods for tests and diagnosis
   int changelog_retention_days = 90;  // 0 keeps every change
   int retention_interval_s = 3600;
+  // Scheduled backups (db.backup on a timer): every N seconds, 0 = never; the
+  // newest `backup_keep` default-named backups in backup_dir are kept.
+  int backup_interval_s = 0;
+  int backup_keep = 7;
+  std::string backup_dir;  // empty: <data_dir>/backups
   ipc::Limits limits;
   // File watching (watchers/watcher.h).
   int watch_settle_ms = 20;         // quiet time before a changed path is looked at
@@ -32,6 +37,7 @@ struct Config {
   int64_t text_cap_bytes = 8 << 20; // larger files are hashed but not chunked
 
   std::string db_path() const { return data_dir + "/cairn.db"; }
+  std::string backups_path() const { return backup_dir.empty() ? data_dir + "/backups" : backup_dir; }
 };
 
 }  // namespace cairn

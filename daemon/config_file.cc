@@ -25,19 +25,20 @@ Status apply_config_file(const std::string& path, bool must_exist, Config& c) {
       return invalid_params(path + ": " + k + " must be " + want);
     };
     if (k == "socket" || k == "data_dir" || k == "state_dir" || k == "log_file" ||
-        k == "log_level") {
+        k == "log_level" || k == "backup_dir") {
       auto v = node.value<std::string>();
       if (!v) return bad("a string");
       (k == "socket"      ? c.socket_path
        : k == "data_dir"  ? c.data_dir
        : k == "state_dir" ? c.state_dir
        : k == "log_file"  ? c.log_file
+       : k == "backup_dir" ? c.backup_dir
                           : c.log_level) = *v;
     } else if (k == "max_clients" || k == "reader_threads" || k == "slow_request_ms" ||
                k == "changelog_retention_days" || k == "read_deadline_ms" ||
                k == "watch_settle_ms" || k == "watch_reconcile_s" ||
                k == "watch_degraded_scan_s" || k == "watch_max_watches" || k == "hash_threads" ||
-               k == "text_cap_bytes") {
+               k == "text_cap_bytes" || k == "backup_interval_s" || k == "backup_keep") {
       auto v = node.value<int64_t>();
       if (!v || *v < 0) return bad("a non-negative integer");
       if (k == "max_clients") c.max_clients = static_cast<size_t>(*v);
@@ -45,6 +46,8 @@ Status apply_config_file(const std::string& path, bool must_exist, Config& c) {
       if (k == "slow_request_ms") c.slow_request_ms = static_cast<int>(*v);
       if (k == "changelog_retention_days") c.changelog_retention_days = static_cast<int>(*v);
       if (k == "read_deadline_ms") c.read_deadline_ms = static_cast<int>(*v);
+      if (k == "backup_interval_s") c.backup_interval_s = static_cast<int>(*v);
+      if (k == "backup_keep") c.backup_keep = static_cast<int>(*v);
       if (k == "watch_settle_ms") c.watch_settle_ms = static_cast<int>(*v);
       if (k == "watch_reconcile_s") c.watch_reconcile_s = static_cast<int>(*v);
       if (k == "watch_degraded_scan_s") c.watch_degraded_scan_s = static_cast<int>(*v);

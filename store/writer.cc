@@ -46,6 +46,19 @@ void Writer::submit_raw(RawFn fn) {
   cv_.notify_one();
 }
 
+void Writer::submit_reopen(ReopenFn fn) {
+  // Wrapped as a raw job so it keeps its place in the queue; the wrapper only
+  // marks it, run() hands over the connection.
+  {
+    std::lock_guard lock(mu_);
+    Job j{{}, {}, {}, Durability::kFull, [](Db&) {}};
+    j.reopen = std::move(fn);
+    client_.push_back(std::move(j));
+  }
+  ++stats_.queued;
+  cv_.notify_one();
+}
+
 void Writer::stop() {
   {
     std::lock_guard lock(mu_);
@@ -97,6 +110,11 @@ void Writer::run() {
       }
     }
     stats_.queued -= static_cast<int64_t>(group.size());
+    if (group.front().reopen) {
+      db_ = group.front().reopen(std::move(db_));
+      sync_ = Durability::kFull;  // Db::open sets synchronous=FULL
+      continue;
+    }
     if (group.front().raw) {
       group.front().raw(*db_);
       continue;

@@ -41,6 +41,11 @@ using WriteDone = std::function<void(Result<Json>)>;
 // Runs on the writer's connection outside any transaction (backup, checkpoint,
 // migration): for work that manages its own transactions.
 using RawFn = std::function<void(Db&)>;
+// Runs on the writer thread outside any transaction and is handed the writer's
+// connection itself; returns the connection the writer goes on with (the same
+// one, or one opened on another file). For restore, which must close the
+// connection before it renames a new database file into place.
+using ReopenFn = std::function<std::unique_ptr<Db>(std::unique_ptr<Db>)>;
 
 struct WriterStats {
   std::atomic<int64_t> jobs{0};
@@ -63,6 +68,9 @@ class Writer {
               Durability durability = Durability::kFull);
   void submit_background(std::string origin, WriteFn fn, WriteDone done);
   void submit_raw(RawFn fn);
+  // Queued like a raw job (alone, in order with client writes). `fn` must return
+  // an open connection: the writer has none while it runs and none after a null.
+  void submit_reopen(ReopenFn fn);
   // Runs every job already queued, then stops the thread. Idempotent.
   void stop();
 
@@ -78,6 +86,7 @@ class Writer {
     WriteDone done;
     Durability durability = Durability::kFull;
     RawFn raw;
+    ReopenFn reopen;
   };
 
   void run();

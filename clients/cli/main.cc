@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
 
   add_daemon_commands(app, cli);
   add_prefs_commands(app, cli);
+  add_db_commands(app, cli);
   add_files_commands(app, cli);
   add_help_commands(app, cli);  // last: it reads the whole command tree
 

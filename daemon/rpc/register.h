@@ -15,5 +15,6 @@ void register_events(Registry& r, Services& s);
 void register_prefs(Registry& r, Services& s);
 void register_files(Registry& r, Services& s);
 void register_debug(Registry& r, Services& s);
+void register_db(Registry& r, Services& s);
 
 }  // namespace cairn

@@ -1,0 +1,435 @@
+// db.*: backup, restore, export, import, check, compact. Topic "db".
+//
+// Every method is async and runs through DbOps (one operation at a time, on a
+// thread of its own, progress as events). Paths are the daemon's: they must be
+// absolute, since the daemon's working directory is not the client's.
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <sstream>
+
+#include "base/clock.h"
+#include "base/uv_handle.h"
+#include "daemon/db_ops.h"
+#include "daemon/params.h"
+#include "daemon/rpc/register.h"
+#include "store/backup.h"
+#include "store/check.h"
+#include "store/export.h"
+#include "store/restore.h"
+
+namespace cairn {
+
+namespace {
+
+constexpr int kMaxProblems = 100;
+
+struct DbFamily {
+  explicit DbFamily(Services& s) : ops(s) {}
+  DbOps ops;
+  UvHandle<uv_timer_t> schedule;
+};
+
+Status check_absolute(const std::optional<std::string>& path) {
+  if (path && (path->empty() || (*path)[0] != '/')) {
+    return invalid_params("path must be absolute (it is read by cairnd, not by the client)");
+  }
+  return Status::ok();
+}
+
+Status make_dirs(const std::string& dir) {
+  std::string at;
+  std::stringstream parts(dir);
+  std::string part;
+  while (std::getline(parts, part, '/')) {
+    if (part.empty()) continue;
+    at += "/" + part;
+    if (::mkdir(at.c_str(), 0700) != 0 && errno != EEXIST) {
+      return Status(Code::kIoError, "cannot create " + at + ": " + std::strerror(errno));
+    }
+  }
+  return Status::ok();
+}
+
+// The live database and its -wal and -shm may only be touched through SQLite
+// (FACTS.md): a backup never overwrites them and a restore never reads them.
+Status check_not_live(const Services& s, const std::string& path) {
+  struct stat target {};
+  if (::stat(path.c_str(), &target) != 0) return Status::ok();
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    struct stat live {};
+    std::string p = s.config.db_path() + suffix;
+    if (::stat(p.c_str(), &live) == 0 && live.st_dev == target.st_dev &&
+        live.st_ino == target.st_ino) {
+      return invalid_params(path + " is the live database (" + p + "); choose another path");
+    }
+  }
+  return Status::ok();
+}
+
+bool is_dir(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Runs `fn` on the writer's connection outside any transaction and waits for its
+// result, giving up when the daemon stops.
+template <typename T>
+Result<T> on_writer(Services& s, Op& op, std::function<Result<T>(store::Db&)> fn) {
+  auto promise = std::make_shared<std::promise<Result<T>>>();
+  auto future = promise->get_future();
+  s.writer.submit_raw([promise, fn = std::move(fn)](store::Db& db) { promise->set_value(fn(db)); });
+  // stop() runs every queued job, so the writer always answers; the bound is
+  // for a writer stuck on a very large step while the daemon is stopping.
+  while (future.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
+    if (op.cancelled()) {
+      if (future.wait_for(std::chrono::seconds(30)) == std::future_status::ready) break;
+      return Status(Code::kBusy, "cairnd is stopping");
+    }
+  }
+  return future.get();
+}
+
+Result<Json> run_backup(Services& s, Op& op, std::optional<std::string> path,
+                        std::optional<int64_t> keep, bool verify) {
+  std::string dest;
+  if (!path || is_dir(*path)) {
+    std::string dir = path ? *path : s.config.backups_path();
+    CAIRN_RETURN_IF_ERROR(make_dirs(dir));
+    dest = store::default_backup_path(dir, wall_ms());
+  } else {
+    dest = *path;
+    CAIRN_RETURN_IF_ERROR(check_not_live(s, dest));
+  }
+  store::BackupOptions o;
+  o.verify = verify;
+  o.progress = [&op](int64_t done, int64_t total) {
+    op.progress(done, total, "pages");
+    return !op.cancelled();
+  };
+  CAIRN_ASSIGN_OR_RETURN(store::BackupInfo info, store::backup_database(s.config.db_path(), dest, o));
+  Json out = info.to_json();
+  out["pages"] = info.pages;
+  out["verified"] = verify;
+  if (keep) {
+    out["removed"] = store::rotate_backups(store::dir_of(dest), static_cast<int>(*keep));
+  }
+  spdlog::info("backup {} ({} bytes, schema {})", info.path, info.bytes, info.schema_version);
+  return out;
+}
+
+void start_restore(Services& s, std::shared_ptr<Op> op, const std::string& path) {
+  if (Status st = check_not_live(s, path); !st.is_ok()) return op->finish(st);
+  store::BackupOptions o;
+  o.progress = [&op](int64_t done, int64_t total) {
+    op->progress(done, total, "pages");
+    return !op->cancelled();
+  };
+  auto prepared = store::prepare_restore(path, s.config.db_path(), o);
+  if (!prepared) return op->finish(prepared.status());
+  auto p = std::make_shared<store::PreparedRestore>(*prepared);
+  Services* sp = &s;
+  // On the writer thread, in its place among the writes: the writer's
+  // connection is handed over, the readers close theirs, the files are swapped.
+  s.writer.submit_reopen([sp, op, p](std::unique_ptr<store::Db> current) {
+    sp->readers.pause();
+    auto out = std::make_shared<store::SwapOutcome>(
+        store::swap_database(std::move(current), *p, wall_ms()));
+    std::unique_ptr<store::Db> db = std::move(out->db);
+    bool swapped = !out->kept_aside.empty();
+    if (!swapped) ::unlink(p->tmp_path.c_str());
+    sp->poster.post([sp, op, p, out, swapped] {
+      // Readers are paused until here, so none reads db_id while it changes.
+      if (swapped) {
+        sp->db_id = out->db_id;
+        sp->schema_version = p->schema_version;
+      }
+      if (Status st = sp->readers.resume(); !st.is_ok()) {
+        spdlog::error("readers could not reopen the database after restore: {}", st.message());
+      }
+      if (!swapped) return op->finish(out->status);
+      spdlog::info("restored {} (old database kept as {})", p->source, out->kept_aside);
+      Json result{{"path", p->source},
+                  {"kept_aside", out->kept_aside},
+                  {"schema_version", p->schema_version},
+                  {"source_schema_version", p->source_version},
+                  {"db_id", out->db_id}};
+      if (!out->status.is_ok()) result["warning"] = out->status.to_string();
+      // The restore is itself a change: recorded in the restored database, so a
+      // subscriber sees an event and a later changes.since finds it.
+      sp->writer.submit(
+          "restore",
+          [result](store::WriteTxn& txn) -> Result<Json> {
+            CAIRN_RETURN_IF_ERROR(txn.record("db", "restored", result["db_id"].get<std::string>(),
+                                             nullptr, nullptr, result)
+                                      .status());
+            return result;
+          },
+          [op, result](Result<Json> r) {
+            op->finish(r ? Result<Json>(result) : Result<Json>(r.status()));
+          });
+    });
+    return db;
+  });
+}
+
+Result<Json> run_export(Services& s, Op& op, const std::optional<std::vector<std::string>>& tables,
+                        const std::optional<std::string>& path) {
+  CAIRN_ASSIGN_OR_RETURN(auto db, store::Db::open(s.config.db_path(), store::OpenMode::kReadOnly));
+  op.watch(*db);
+  // One read transaction: every table from the same snapshot.
+  CAIRN_RETURN_IF_ERROR(db->exec("BEGIN"));
+  auto doc = store::export_database(*db, tables);
+  (void)db->exec("COMMIT");
+  if (!doc) return doc.status();
+  if (!path) return *doc;
+  Json counts = Json::object();
+  for (const auto& [name, body] : (*doc)["tables"].items()) counts[name] = body["rows"].size();
+  std::string text = doc->dump();
+  CAIRN_RETURN_IF_ERROR(store::write_file_atomic(*path, text + "\n"));
+  return Json{{"path", *path},
+              {"bytes", static_cast<int64_t>(text.size() + 1)},
+              {"schema_version", (*doc)["schema_version"]},
+              {"tables", counts},
+              {"skipped", (*doc)["skipped"]}};
+}
+
+Result<Json> read_document(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found("cannot read " + path);
+  Json doc = Json::parse(in, nullptr, false);
+  if (doc.is_discarded()) return invalid_params(path + " is not a JSON document");
+  return doc;
+}
+
+Result<Json> run_check(Services& s, Op& op) {
+  CAIRN_ASSIGN_OR_RETURN(auto db, store::Db::open(s.config.db_path(), store::OpenMode::kReadOnly));
+  op.watch(*db);
+  Json problems = Json::array();
+  op.progress(0, 3, "checks");
+  CAIRN_ASSIGN_OR_RETURN(auto integrity, store::integrity_problems(*db, kMaxProblems));
+  for (auto& p : integrity) problems.push_back(std::move(p));
+  op.progress(1, 3, "checks");
+  CAIRN_ASSIGN_OR_RETURN(auto fks, store::foreign_key_problems(*db, kMaxProblems));
+  for (auto& p : fks) problems.push_back(std::move(p));
+  op.progress(2, 3, "checks");
+  CAIRN_ASSIGN_OR_RETURN(auto fts, store::fts5_tables(*db));
+  db.reset();
+  // One writer job per index, so client writes go on between them.
+  for (const auto& t : fts) {
+    CAIRN_ASSIGN_OR_RETURN(Json p, on_writer<Json>(s, op, [t](store::Db& w) {
+                             return store::fts5_problem(w, t);
+                           }));
+    if (!p.is_null()) problems.push_back(std::move(p));
+  }
+  op.progress(3, 3, "checks");
+  return Json{{"ok", problems.empty()},
+              {"problems", problems},
+              {"checked", Json{{"integrity_check", true},
+                               {"foreign_key_check", true},
+                               {"fts5", fts}}}};
+}
+
+Result<Json> run_compact(Services& s, Op& op, bool full, bool rebuild_fts) {
+  CAIRN_ASSIGN_OR_RETURN(auto db, store::Db::open(s.config.db_path(), store::OpenMode::kReadOnly));
+  CAIRN_ASSIGN_OR_RETURN(store::DbSizes before, store::db_sizes(*db));
+  CAIRN_ASSIGN_OR_RETURN(auto fts, store::fts5_tables(*db));
+  CAIRN_ASSIGN_OR_RETURN(int64_t auto_vacuum, db->query_int("PRAGMA auto_vacuum"));
+  db.reset();  // an idle connection would not stop the checkpoint, but none is better
+  Json steps = Json::array();
+  int64_t total = static_cast<int64_t>(fts.size()) + 2;
+  int64_t done = 0;
+  for (const auto& t : fts) {
+    op.progress(done++, total, "steps");
+    CAIRN_ASSIGN_OR_RETURN(bool ok, on_writer<bool>(s, op, [t, rebuild_fts](store::Db& w) -> Result<bool> {
+                             if (rebuild_fts) {
+                               std::string q = store::quote_identifier(t);
+                               CAIRN_RETURN_IF_ERROR(
+                                   w.exec("INSERT INTO " + q + "(" + q + ") VALUES('rebuild')"));
+                             }
+                             CAIRN_RETURN_IF_ERROR(store::fts5_optimize(w, t));
+                             return true;
+                           }));
+    (void)ok;
+    steps.push_back((rebuild_fts ? "fts5 rebuild and optimize " : "fts5 optimize ") + t);
+  }
+  op.progress(done++, total, "steps");
+  if (full) {
+    CAIRN_RETURN_IF_ERROR(on_writer<bool>(s, op, [](store::Db& w) -> Result<bool> {
+                            store::reset_pending_statements(w);
+                            CAIRN_RETURN_IF_ERROR(w.exec("VACUUM"));
+                            return true;
+                          }).status());
+    steps.push_back("vacuum");
+  } else if (auto_vacuum == 2) {
+    CAIRN_RETURN_IF_ERROR(on_writer<bool>(s, op, [](store::Db& w) -> Result<bool> {
+                            CAIRN_RETURN_IF_ERROR(w.exec("PRAGMA incremental_vacuum"));
+                            return true;
+                          }).status());
+    steps.push_back("incremental vacuum");
+  }
+  op.progress(done++, total, "steps");
+  CAIRN_ASSIGN_OR_RETURN(Json ck, on_writer<Json>(s, op, [](store::Db& w) -> Result<Json> {
+                           store::reset_pending_statements(w);
+                           CAIRN_ASSIGN_OR_RETURN(store::Stmt q,
+                                                  w.prepare("PRAGMA wal_checkpoint(TRUNCATE)"));
+                           CAIRN_ASSIGN_OR_RETURN(bool row, q.step());
+                           if (!row) return Json::object();
+                           return Json{{"busy", q.int64(0) != 0},
+                                       {"wal_frames", q.int64(1)},
+                                       {"checkpointed_frames", q.int64(2)}};
+                         }));
+  steps.push_back("wal checkpoint");
+  op.progress(total, total, "steps");
+  CAIRN_ASSIGN_OR_RETURN(db, store::Db::open(s.config.db_path(), store::OpenMode::kReadOnly));
+  CAIRN_ASSIGN_OR_RETURN(store::DbSizes after, store::db_sizes(*db));
+  Json out{{"before", before.to_json()},
+           {"after", after.to_json()},
+           {"steps", steps},
+           {"checkpoint", ck}};
+  if (!full && auto_vacuum != 2 && after.freelist_pages > 0) {
+    out["note"] = std::to_string(after.freelist_pages) +
+                  " free pages stay in the file; `cairn compact --full` (VACUUM) returns them "
+                  "to the filesystem but makes writes wait while it rewrites the file";
+  }
+  return out;
+}
+
+void schedule_backups(std::shared_ptr<DbFamily> fam, Services& s) {
+  if (s.config.backup_interval_s <= 0) return;
+  fam->schedule.init([&](uv_timer_t* t) { return uv_timer_init(s.loop, t); });
+  fam->schedule.get()->data = fam.get();
+  uint64_t every = static_cast<uint64_t>(s.config.backup_interval_s) * 1000;
+  uv_timer_start(
+      fam->schedule.get(),
+      [](uv_timer_t* t) {
+        auto* f = static_cast<DbFamily*>(t->data);
+        Services& sv = f->ops.services();
+        f->ops.start(
+            "backup",
+            [&sv](std::shared_ptr<Op> op) {
+              op->finish(run_backup(sv, *op, std::nullopt, sv.config.backup_keep, false));
+            },
+            [](Result<Json> r) {
+              if (!r) spdlog::warn("scheduled backup: {}", r.status().to_string());
+            });
+      },
+      every, every);
+}
+
+}  // namespace
+
+void register_db(Registry& r, Services& s) {
+  s.hub.add_topic("db");
+  auto fam = std::make_shared<DbFamily>(s);
+  s.on_shutdown.push_back([fam] {
+    fam->schedule.close();
+    fam->ops.shutdown();
+  });
+  s.status_sections.push_back([fam](Json& out) { out["db_ops"] = fam->ops.status(); });
+  schedule_backups(fam, s);
+  Services* sp = &s;
+
+  r.add_async("db.backup", [fam, sp](CallContext&, const Json& params, Reply reply) {
+    Params p(params);
+    auto path = p.opt_str("path", 4096);
+    auto keep = p.opt_int("keep", 1, 100000);
+    bool verify = p.opt_bool("verify").value_or(false);
+    Status st = p.finish();
+    if (st.is_ok()) st = check_absolute(path);
+    if (!st.is_ok()) return reply(st);
+    fam->ops.start(
+        "backup",
+        [sp, path, keep, verify](std::shared_ptr<Op> op) {
+          op->finish(run_backup(*sp, *op, path, keep, verify));
+        },
+        std::move(reply));
+  });
+
+  r.add_async("db.restore", [fam, sp](CallContext&, const Json& params, Reply reply) {
+    Params p(params);
+    auto path = p.str("path", 4096);
+    Status st = p.finish();
+    if (st.is_ok()) st = check_absolute(path);
+    if (!st.is_ok()) return reply(st);
+    fam->ops.start(
+        "restore", [sp, path](std::shared_ptr<Op> op) { start_restore(*sp, op, path); },
+        std::move(reply));
+  });
+
+  r.add_async("db.export", [fam, sp](CallContext&, const Json& params, Reply reply) {
+    Params p(params);
+    auto tables = p.opt_str_list("tables", 1000, 256);
+    auto path = p.opt_str("path", 4096);
+    Status st = p.finish();
+    if (st.is_ok()) st = check_absolute(path);
+    if (!st.is_ok()) return reply(st);
+    fam->ops.start(
+        "export",
+        [sp, tables, path](std::shared_ptr<Op> op) {
+          op->finish(run_export(*sp, *op, tables, path));
+        },
+        std::move(reply));
+  });
+
+  r.add_async("db.import", [fam, sp](CallContext& ctx, const Json& params, Reply reply) {
+    Params p(params);
+    auto document = p.opt_any("document");
+    auto path = p.opt_str("path", 4096);
+    auto mode = p.enumeration("mode", {"merge", "replace"});
+    Status st = p.finish();
+    if (st.is_ok()) st = check_absolute(path);
+    if (st.is_ok() && !document == !path) st = invalid_params("give document or path (one of them)");
+    if (!st.is_ok()) return reply(st);
+    auto doc = std::make_shared<Json>(document ? std::move(*document) : Json());
+    auto m = mode == "merge" ? store::ImportMode::kMerge : store::ImportMode::kReplace;
+    fam->ops.start(
+        "import",
+        [sp, doc, path, m, origin = ctx.origin](std::shared_ptr<Op> op) {
+          if (path) {
+            auto read = read_document(*path);
+            if (!read) return op->finish(read.status());
+            *doc = std::move(*read);
+          }
+          // Checked here first, so a bad document never occupies the writer.
+          auto db = store::Db::open(sp->config.db_path(), store::OpenMode::kReadOnly);
+          if (!db) return op->finish(db.status());
+          if (Status v = store::validate_import(**db, *doc); !v.is_ok()) return op->finish(v);
+          db->reset();
+          op->progress(0, 1, "transactions");
+          sp->writer.submit(
+              origin.empty() ? "import" : origin,
+              [doc, m](store::WriteTxn& txn) { return store::import_database(txn, *doc, m); },
+              [op](Result<Json> r) { op->finish(std::move(r)); });
+        },
+        std::move(reply));
+  });
+
+  r.add_async("db.check", [fam, sp](CallContext&, const Json& params, Reply reply) {
+    Params p(params);
+    Status st = p.finish();
+    if (!st.is_ok()) return reply(st);
+    fam->ops.start(
+        "check", [sp](std::shared_ptr<Op> op) { op->finish(run_check(*sp, *op)); },
+        std::move(reply));
+  });
+
+  r.add_async("db.compact", [fam, sp](CallContext&, const Json& params, Reply reply) {
+    Params p(params);
+    bool full = p.opt_bool("full").value_or(false);
+    bool rebuild = p.opt_bool("rebuild_fts").value_or(false);
+    Status st = p.finish();
+    if (!st.is_ok()) return reply(st);
+    fam->ops.start(
+        "compact",
+        [sp, full, rebuild](std::shared_ptr<Op> op) {
+          op->finish(run_compact(*sp, *op, full, rebuild));
+        },
+        std::move(reply));
+  });
+}
+
+}  // namespace cairn

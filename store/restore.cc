@@ -1,0 +1,150 @@
+#include "store/restore.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "store/check.h"
+#include "store/migration.h"
+
+namespace cairn::store {
+
+namespace {
+
+bool exists(const std::string& p, off_t* size = nullptr) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return false;
+  if (size) *size = st.st_size;
+  return true;
+}
+
+Result<std::string> read_db_id(Db& db) {
+  CAIRN_ASSIGN_OR_RETURN(Stmt s, db.prepare("SELECT value FROM meta WHERE key = 'db_id'"));
+  CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
+  if (!row) return internal_error(db.path() + " has no database id in its meta table");
+  return s.text(0);
+}
+
+std::string aside_name(const std::string& db_path, int64_t now_ms) {
+  std::time_t t = static_cast<std::time_t>(now_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  std::string base = db_path + ".before-restore-" + buf;
+  std::string name = base;
+  for (int i = 1; exists(name); ++i) name = base + "-" + std::to_string(i);
+  return name;
+}
+
+}  // namespace
+
+Result<PreparedRestore> prepare_restore(const std::string& source, const std::string& db_path,
+                                        const BackupOptions& copy_options) {
+  PreparedRestore p;
+  p.source = source;
+  p.tmp_path = db_path + ".restore.tmp";
+  CAIRN_ASSIGN_OR_RETURN(p.source_version, verify_database_file(source));
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+    ::unlink((p.tmp_path + suffix).c_str());
+  }
+  CAIRN_RETURN_IF_ERROR(copy_database(source, p.tmp_path, copy_options));
+  {
+    auto db = Db::open(p.tmp_path, OpenMode::kReadWrite);
+    Status st = db.status();
+    if (st.is_ok()) st = migrate_to(**db, latest_version());
+    if (st.is_ok()) st = (*db)->exec("PRAGMA application_id=" + std::to_string(kApplicationId));
+    // A restored database continues another history than the one clients
+    // followed: a new id makes changes.since tell them to resync.
+    if (st.is_ok()) {
+      st = (*db)->exec("UPDATE meta SET value = lower(hex(randomblob(16))) WHERE key = 'db_id'");
+    }
+    if (st.is_ok()) st = (*db)->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    if (!st.is_ok()) {
+      ::unlink(p.tmp_path.c_str());
+      return Status(st.code(), "cannot prepare " + source + " for restore: " + st.message());
+    }
+  }  // the last connection closes: SQLite checkpoints and removes the copy's -wal
+  off_t wal = 0;
+  if (exists(p.tmp_path + "-wal", &wal) && wal > 0) {
+    return internal_error(p.tmp_path + "-wal was left behind; not restoring");
+  }
+  ::unlink((p.tmp_path + "-wal").c_str());
+  ::unlink((p.tmp_path + "-shm").c_str());
+  CAIRN_RETURN_IF_ERROR(fsync_file(p.tmp_path));
+  p.schema_version = latest_version();
+  return p;
+}
+
+SwapOutcome swap_database(std::unique_ptr<Db> current, const PreparedRestore& prepared,
+                          int64_t now_ms) {
+  SwapOutcome out;
+  const std::string db_path = current->path();
+  auto keep_old = [&](Status why) {
+    out.status = std::move(why);
+    if (!current) {
+      auto reopened = Db::open(db_path, OpenMode::kReadWrite);
+      // Failing to reopen the file we just closed leaves nothing to write with;
+      // the writer would crash on a null connection, so this is fatal.
+      if (!reopened) std::abort();
+      current = std::move(*reopened);
+    }
+    out.db = std::move(current);
+    if (auto id = read_db_id(*out.db)) out.db_id = *id;
+    return std::move(out);
+  };
+  // Everything committed moves into cairn.db and the WAL is emptied.
+  reset_pending_statements(*current);
+  {
+    auto ck = current->prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+    if (!ck) return keep_old(ck.status());
+    auto row = ck->step();
+    if (!row) return keep_old(row.status());
+    if (*row && ck->int64(0) != 0) {
+      return keep_old(Status(Code::kConflict,
+                             "another process has the database open; the WAL cannot be emptied"));
+    }
+  }
+  current.reset();  // the last connection: SQLite removes -wal and -shm
+  off_t wal = 0;
+  if (exists(db_path + "-wal", &wal) && wal > 0) {
+    return keep_old(Status(Code::kConflict, db_path + "-wal is still in use; not restoring"));
+  }
+  // An empty WAL left by another reader would be harmless for the old file but
+  // must not sit beside the new one.
+  ::unlink((db_path + "-wal").c_str());
+  ::unlink((db_path + "-shm").c_str());
+  std::string aside = aside_name(db_path, now_ms);
+  if (::link(db_path.c_str(), aside.c_str()) != 0) {
+    return keep_old(Status(Code::kIoError, "cannot keep the current database aside as " + aside +
+                                               ": " + std::strerror(errno)));
+  }
+  if (::rename(prepared.tmp_path.c_str(), db_path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(aside.c_str());
+    return keep_old(Status(Code::kIoError, "cannot rename " + prepared.tmp_path + ": " +
+                                               std::strerror(e)));
+  }
+  Status synced = fsync_dir(dir_of(db_path));
+  auto opened = Db::open(db_path, OpenMode::kReadWrite);
+  if (!opened) {
+    // Put the old database back (rename is atomic) and go on with it.
+    ::rename(aside.c_str(), db_path.c_str());
+    return keep_old(Status(opened.status().code(),
+                           "the restored database did not open: " + opened.status().message()));
+  }
+  out.db = std::move(*opened);
+  out.kept_aside = aside;
+  out.status = synced;
+  if (auto id = read_db_id(*out.db)) {
+    out.db_id = *id;
+  } else if (out.status.is_ok()) {
+    out.status = id.status();
+  }
+  return out;
+}
+
+}  // namespace cairn::store
