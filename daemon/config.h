@@ -22,6 +22,7 @@ struct Config {
   bool debug_methods = false;     // debug.* methods for tests and diagnosis
   int changelog_retention_days = 90;  // 0 keeps every change
   int retention_interval_s = 3600;
+  int index_interval_s = 300;     // periodic index pass (changes also wake it)
   ipc::Limits limits;
 
   std::string db_path() const { return data_dir + "/cairn.db"; }

@@ -34,7 +34,8 @@ Status apply_config_file(const std::string& path, bool must_exist, Config& c) {
        : k == "log_file"  ? c.log_file
                           : c.log_level) = *v;
     } else if (k == "max_clients" || k == "reader_threads" || k == "slow_request_ms" ||
-               k == "changelog_retention_days" || k == "read_deadline_ms") {
+               k == "changelog_retention_days" || k == "read_deadline_ms" ||
+               k == "index_interval_s") {
       auto v = node.value<int64_t>();
       if (!v || *v < 0) return bad("a non-negative integer");
       if (k == "max_clients") c.max_clients = static_cast<size_t>(*v);
@@ -42,6 +43,7 @@ Status apply_config_file(const std::string& path, bool must_exist, Config& c) {
       if (k == "slow_request_ms") c.slow_request_ms = static_cast<int>(*v);
       if (k == "changelog_retention_days") c.changelog_retention_days = static_cast<int>(*v);
       if (k == "read_deadline_ms") c.read_deadline_ms = static_cast<int>(*v);
+      if (k == "index_interval_s") c.index_interval_s = static_cast<int>(std::max<int64_t>(*v, 1));
     } else {
       return invalid_params(path + ": unknown key " + k);
     }

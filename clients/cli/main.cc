@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
 
   add_daemon_commands(app, cli);
   add_prefs_commands(app, cli);
+  add_search_commands(app, cli);
 
   try {
     app.parse(argc, argv);
