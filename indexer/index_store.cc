@@ -31,7 +31,8 @@ Status write_doc(store::Db& db, const ChunkedDoc& doc, int64_t now_ms) {
                          db.cached("INSERT INTO chunks_tri(rowid, text) VALUES(?1, ?2)"));
   for (size_t i = 0; i < doc.chunks.size(); ++i) {
     const Chunk& c = doc.chunks[i];
-    std::string_view title = i == 0 ? std::string_view(doc.title) : std::string_view();
+    // Never a default string_view: its null data would bind SQL NULL.
+    std::string_view title = i == 0 ? std::string_view(doc.title) : std::string_view("");
     ins->reset();
     CAIRN_RETURN_IF_ERROR(ins->bind_all(doc.kind, doc.doc_id, doc.file_id,
                                         static_cast<int64_t>(i), c.start_line, c.end_line, title,

@@ -32,7 +32,8 @@ class SearchTest : public ::testing::Test {
     d.gen = 1;
     d.file_id = id;
     d.chunks = chunk_text(text, ChunkLimits{3, 4096});
-    ASSERT_TRUE(write_doc(*db_, d, 0).is_ok());
+    Status st = write_doc(*db_, d, 0);
+    ASSERT_TRUE(st.is_ok()) << st.message();
   }
 
   Json run(SearchRequest r) {
