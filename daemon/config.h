@@ -22,6 +22,7 @@ struct Config {
   bool debug_methods = false;     // debug.* methods for tests and diagnosis
   int changelog_retention_days = 90;  // 0 keeps every change
   int retention_interval_s = 3600;
+  int index_interval_s = 300;     // periodic index pass (changes also wake it)
   // Scheduled backups (db.backup on a timer): every N seconds, 0 = never; the
   // newest `backup_keep` default-named backups in backup_dir are kept.
   int backup_interval_s = 0;

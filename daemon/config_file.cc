@@ -38,7 +38,8 @@ Status apply_config_file(const std::string& path, bool must_exist, Config& c) {
                k == "changelog_retention_days" || k == "read_deadline_ms" ||
                k == "watch_settle_ms" || k == "watch_reconcile_s" ||
                k == "watch_degraded_scan_s" || k == "watch_max_watches" || k == "hash_threads" ||
-               k == "text_cap_bytes" || k == "backup_interval_s" || k == "backup_keep") {
+               k == "text_cap_bytes" || k == "backup_interval_s" || k == "backup_keep" ||
+               k == "index_interval_s") {
       auto v = node.value<int64_t>();
       if (!v || *v < 0) return bad("a non-negative integer");
       if (k == "max_clients") c.max_clients = static_cast<size_t>(*v);
@@ -54,6 +55,7 @@ Status apply_config_file(const std::string& path, bool must_exist, Config& c) {
       if (k == "watch_max_watches") c.watch_max_watches = static_cast<size_t>(*v);
       if (k == "hash_threads") c.hash_threads = static_cast<int>(*v);
       if (k == "text_cap_bytes") c.text_cap_bytes = *v;
+      if (k == "index_interval_s") c.index_interval_s = static_cast<int>(std::max<int64_t>(*v, 1));
     } else {
       return invalid_params(path + ": unknown key " + k);
     }

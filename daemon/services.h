@@ -44,6 +44,9 @@ struct Services {
   // Extra sections for daemon.status, added by domains; run on the loop thread.
   std::vector<std::function<void(Json&)>> status_sections;
   Json last_retention;  // loop thread
+  // Told of every committed batch of changes, after subscribers (loop thread):
+  // for workers that follow other domains' changes. Must only hand work off.
+  std::vector<std::function<void(const std::vector<store::Change>&)>> change_listeners;
   // Runs when the daemon stops, before the writer drains (loop thread).
   std::vector<std::function<void()>> on_shutdown;
 };

@@ -8,6 +8,7 @@ void register_methods(Registry& r, Services& s) {
   register_prefs(r, s);
   register_db(r, s);
   register_files(r, s);
+  register_search(r, s);
   if (s.config.debug_methods) register_debug(r, s);
 }
 

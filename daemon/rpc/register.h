@@ -13,6 +13,8 @@ void register_methods(Registry& r, Services& s);
 void register_daemon(Registry& r, Services& s);
 void register_events(Registry& r, Services& s);
 void register_prefs(Registry& r, Services& s);
+void register_search(Registry& r, Services& s);
+void register_index_debug(Registry& r, Services& s);  // from register_search, debug only
 void register_files(Registry& r, Services& s);
 void register_debug(Registry& r, Services& s);
 void register_db(Registry& r, Services& s);

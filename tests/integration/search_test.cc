@@ -1,0 +1,240 @@
+// Search over tracked files, end to end: the real daemon, real files in a temp
+// directory, the index worker keeping up with edits and deletes.
+//
+// Files are tracked with files.track when this build has it (the watchers then
+// notice edits by themselves); otherwise each save is reported through
+// debug.index_file_row, which writes the files row the way the watchers do.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "base/clock.h"
+#include "tests/support/daemon_process.h"
+
+namespace cairn::testing {
+namespace {
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+class Tracked {
+ public:
+  Tracked(DaemonProcess& d, const std::string& dir) : d_(d), dir_(dir) {
+    auto hello = d.call("daemon.hello");
+    EXPECT_TRUE(hello);
+    for (const auto& c : (*hello)["capabilities"]) {
+      if (c == "files") watched_ = true;
+    }
+    if (watched_) {
+      auto r = d.call("files.track", {{"path", dir}});
+      EXPECT_TRUE(r) << r.status().to_string();
+    }
+  }
+  // Tells the daemon about a save when no watcher does.
+  void saved(const std::string& path) {
+    if (watched_) return;
+    auto r = d_.call("debug.index_file_row", {{"path", path}, {"root", dir_}});
+    EXPECT_TRUE(r) << r.status().to_string();
+  }
+  Json search(const std::string& q, Json extra = Json::object()) {
+    extra["q"] = q;
+    auto r = d_.call("search.query", extra);
+    EXPECT_TRUE(r) << r.status().to_string();
+    return r ? (*r)["results"] : Json::array();
+  }
+  // Polls until `pred` holds or `timeout_ms` pass; returns the milliseconds taken or -1.
+  int64_t wait(const std::function<bool()>& pred, int timeout_ms) {
+    int64_t start = monotonic_ms();
+    while (monotonic_ms() - start < timeout_ms) {
+      if (pred()) return monotonic_ms() - start;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return -1;
+  }
+  bool found(const std::string& q) { return !search(q).empty(); }
+
+ private:
+  DaemonProcess& d_;
+  std::string dir_;
+  bool watched_ = false;
+};
+
+TEST(Search, AnEditedFileIsSearchableWithNewWordsAndWithoutOldOnesWithinSeconds) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  TempDir dir;
+  std::string f = dir / "notes.txt";
+  write_file(f, "first line\nthe alphaoldword is here\n");
+  Tracked t(d, dir.path());
+  t.saved(f);
+  ASSERT_GE(t.wait([&] { return t.found("alphaoldword"); }, 10000), 0);
+
+  write_file(f, "first line\nthe betanewword is here\n");
+  t.saved(f);
+  int64_t ms = t.wait([&] { return t.found("betanewword") && !t.found("alphaoldword"); }, 5000);
+  EXPECT_GE(ms, 0) << "edit not visible within 5 s";
+  std::cout << "edit searchable after " << ms << " ms\n";
+  Json hit = t.search("betanewword")[0];
+  EXPECT_EQ(hit["path"], f);
+  EXPECT_EQ(hit["line"], 2);
+  EXPECT_EQ(hit["kind"], "file");
+}
+
+TEST(Search, ADeletedFileLeavesTheIndex) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  TempDir dir;
+  std::string f = dir / "gone.c";
+  write_file(f, "int deletedidentifier_xyz;\n");
+  Tracked t(d, dir.path());
+  t.saved(f);
+  ASSERT_GE(t.wait([&] { return t.found("deletedidentifier_xyz"); }, 10000), 0);
+  ::unlink(f.c_str());
+  t.saved(f);
+  EXPECT_GE(t.wait([&] { return !t.found("deletedidentifier_xyz"); }, 5000), 0);
+  // The pass's last write (counts) commits just after the one that removed it.
+  EXPECT_GE(t.wait(
+                [&] {
+                  auto st = d.call("index.status");
+                  return st && (*st)["kinds"][0]["documents"] == 0;
+                },
+                5000),
+            0);
+}
+
+TEST(Search, SnippetsCarryTheLineOfTheMatchInsideTheChunkRange) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  TempDir dir;
+  std::string f = dir / "long.txt";
+  std::string text;
+  for (int i = 1; i <= 120; ++i) text += (i == 77 ? "here is linesevenseven\n" : "filler text\n");
+  write_file(f, text);
+  Tracked t(d, dir.path());
+  t.saved(f);
+  ASSERT_GE(t.wait([&] { return t.found("linesevenseven"); }, 10000), 0);
+  Json hit = t.search("linesevenseven")[0];
+  EXPECT_EQ(hit["line"], 77);
+  EXPECT_LE(hit["start_line"].get<int>(), 77);
+  EXPECT_GE(hit["end_line"].get<int>(), 77);
+  EXPECT_EQ(hit["snippet"], "here is linesevenseven");
+}
+
+TEST(Search, BinaryAndOversizedFilesAreNotIndexed) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  TempDir dir;
+  write_file(dir / "bin.dat", std::string("binaryonlyword\0\x01\x02", 17));
+  write_file(dir / "big.txt", "oversizedonlyword\n" + std::string(9 << 20, 'x'));
+  write_file(dir / "ok.txt", "textonlyword\n");
+  Tracked t(d, dir.path());
+  for (const char* n : {"bin.dat", "big.txt", "ok.txt"}) t.saved(dir / n);
+  ASSERT_GE(t.wait([&] { return t.found("textonlyword"); }, 10000), 0);
+  EXPECT_FALSE(t.found("binaryonlyword"));
+  EXPECT_FALSE(t.found("oversizedonlyword"));
+}
+
+TEST(Search, HostileQueriesAnswerAndAnIdentifierSubstringIsFound) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  TempDir dir;
+  std::string f = dir / "msgpack.h";
+  write_file(f, "int msgpack_unpacker_next(msgpack_unpacker* u);\nsize_t a = b->c:d;\n");
+  Tracked t(d, dir.path());
+  t.saved(f);
+  ASSERT_GE(t.wait([&] { return t.found("msgpack_unpacker_next"); }, 10000), 0);
+  Json sub = t.search("Unpack");
+  ASSERT_FALSE(sub.empty());
+  EXPECT_EQ(sub[0]["match"], "substring");
+  EXPECT_TRUE(t.found("msgpack_unpack*"));
+  EXPECT_TRUE(t.found("\"unpacker_next(msgpack_unpacker\""));
+  for (const std::string& q : std::vector<std::string>{"\"", "(", ")", "*", "-", ":", "^", "NEAR", "AND OR NOT", "c:d",
+                        "NEAR(a b)", "a^b", "é漢字", "\"unterminated", "-only", "100%", "_",
+                        std::string("nul\0in", 6), "\xFF\xFE"}) {
+    auto r = d.call("search.query", {{"q", q}});
+    // Invalid UTF-8 may be refused by the codec before it reaches the method.
+    if (!r) EXPECT_EQ(r.status().code(), Code::kInvalidParams) << q;
+    EXPECT_TRUE(r || q == "\xFF\xFE") << q << ": " << r.status().to_string();
+  }
+}
+
+TEST(Search, RebuildKeepsQueriesAnsweringAndRecordsItsDuration) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  TempDir dir;
+  Tracked t(d, dir.path());
+  for (int i = 0; i < 40; ++i) {
+    std::string f = dir / ("f" + std::to_string(i) + ".txt");
+    write_file(f, "rebuildword number" + std::to_string(i) + "\n");
+    t.saved(f);
+  }
+  ASSERT_GE(t.wait([&] { return t.search("rebuildword", {{"limit", 100}}).size() == 40; }, 10000),
+            0);
+  auto r = d.call("index.rebuild");
+  ASSERT_TRUE(r) << r.status().to_string();
+  EXPECT_EQ((*r)["documents"], 40);
+  EXPECT_FALSE(t.search("rebuildword").empty());  // answers during the rebuild
+  EXPECT_GE(t.wait(
+                [&] {
+                  auto st = d.call("index.status");
+                  const Json& k = (*st)["kinds"][0];
+                  return k["dirty"] == 0 && !k["last_rebuild_duration_ms"].is_null() &&
+                         k["index_version"] == k["current_version"];
+                },
+                10000),
+            0);
+  EXPECT_EQ(t.search("rebuildword", {{"limit", 100}}).size(), 40u);
+}
+
+TEST(Search, AChunkerVersionOtherThanTheRecordedOneReindexesAtStartup) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  TempDir dir;
+  std::string f = dir / "v.txt";
+  write_file(f, "versionword\n");
+  Tracked t(d, dir.path());
+  t.saved(f);
+  ASSERT_GE(t.wait([&] { return t.found("versionword"); }, 10000), 0);
+  ASSERT_EQ(d.terminate(), 0);
+  // As if an older chunker had made the index.
+  sqlite3(d.db_path(), "UPDATE index_docs SET chunker_version = -1, indexed_at = 0;");
+  DaemonProcess b(d, {});
+  ASSERT_TRUE(b.start().is_ok());
+  Tracked tb(b, dir.path());
+  EXPECT_GE(tb.wait(
+                [&] {
+                  return sqlite3(b.db_path(),
+                                 "SELECT count(*) FROM index_docs WHERE chunker_version = -1;") ==
+                         "0\n";
+                },
+                10000),
+            0);
+  EXPECT_TRUE(tb.found("versionword"));
+}
+
+TEST(Search, TheCliPrintsPathLineRangeAndSnippet) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  TempDir dir;
+  std::string f = dir / "cli.txt";
+  write_file(f, "one\nclisearchword two\n");
+  Tracked t(d, dir.path());
+  t.saved(f);
+  ASSERT_GE(t.wait([&] { return t.found("clisearchword"); }, 10000), 0);
+  auto out = run_command({DaemonProcess::binary("cairn"), "--socket", d.socket_path(),
+                          "--no-spawn", "search", "clisearchword"});
+  EXPECT_EQ(out.status, 0);
+  EXPECT_EQ(out.output, f + ":1-2: clisearchword two\n");
+  auto st = run_command({DaemonProcess::binary("cairn"), "--socket", d.socket_path(),
+                         "--no-spawn", "index", "status"});
+  EXPECT_EQ(st.status, 0);
+  EXPECT_NE(st.output.find("file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cairn::testing
