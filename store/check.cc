@@ -100,12 +100,6 @@ Status fts5_optimize(Db& db, const std::string& table) {
   return db.exec("INSERT INTO " + q + "(" + q + ") VALUES('optimize')");
 }
 
-void reset_pending_statements(Db& db) {
-  for (sqlite3_stmt* s = sqlite3_next_stmt(db.get(), nullptr); s; s = sqlite3_next_stmt(db.get(), s)) {
-    if (sqlite3_stmt_busy(s)) sqlite3_reset(s);
-  }
-}
-
 Json DbSizes::to_json() const {
   return Json{{"file_bytes", file_bytes},   {"wal_bytes", wal_bytes},
               {"page_size", page_size},     {"page_count", page_count},

@@ -44,12 +44,6 @@ struct DbSizes {
 };
 Result<DbSizes> db_sizes(Db& db);
 
-// Resets every statement of `db` that has been stepped and not reset (Db's
-// statement cache resets on the next fetch, not after use): VACUUM refuses to
-// run and a checkpoint cannot finish while one is pending. Writer thread,
-// outside any transaction.
-void reset_pending_statements(Db& db);
-
 // Quotes an identifier for SQL text ("a""b").
 std::string quote_identifier(const std::string& name);
 

@@ -58,6 +58,12 @@ Result<Stmt*> Db::cached(const char* sql) {
   return &it->second;
 }
 
+void Db::reset_statements() {
+  for (sqlite3_stmt* s = sqlite3_next_stmt(db_, nullptr); s; s = sqlite3_next_stmt(db_, s)) {
+    if (sqlite3_stmt_busy(s)) sqlite3_reset(s);
+  }
+}
+
 Status Db::exec(std::string_view sql) {
   std::string text(sql);
   char* err = nullptr;
@@ -123,7 +129,7 @@ Status check_database_file(const std::string& path) {
   if (rc != SQLITE_OK) {
     std::string msg = sqlite3_errmsg(raw);
     close();
-    return Status(Code::kInternal, path + " cannot be read as a database (" + msg + ")." +
+    return Status(Code::kInternal, path + " is corrupt or not a database (" + msg + ")." +
                                        recovery);
   }
   if (app_id != std::to_string(kApplicationId) && !(app_id == "0" && tables == "0")) {

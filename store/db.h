@@ -34,6 +34,10 @@ class Db {
   // A statement prepared once per connection and reset on every fetch. For the
   // hot paths; the SQL text is the cache key.
   Result<Stmt*> cached(const char* sql);
+  // Resets every statement still stepping. A cached statement left on a row
+  // keeps its read transaction, and with it an old snapshot, open; the reader
+  // pool calls this after each job, VACUUM and checkpoints need it too.
+  void reset_statements();
   // Runs one or more statements that return no rows.
   Status exec(std::string_view sql);
   // The first column of the first row as an integer (0 when there is no row).

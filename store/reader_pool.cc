@@ -81,7 +81,10 @@ void ReaderPool::run(int index) {
       ++busy_;
     }
     --queued_;
-    if (db) fn(*db);
+    if (db) {
+      fn(*db);
+      db->reset_statements();  // never carry a snapshot into the next job
+    }
     {
       std::lock_guard lock(mu_);
       --busy_;

@@ -97,7 +97,7 @@ SwapOutcome swap_database(std::unique_ptr<Db> current, const PreparedRestore& pr
     return std::move(out);
   };
   // Everything committed moves into cairn.db and the WAL is emptied.
-  reset_pending_statements(*current);
+  current->reset_statements();
   {
     auto ck = current->prepare("PRAGMA wal_checkpoint(TRUNCATE)");
     if (!ck) return keep_old(ck.status());

@@ -259,7 +259,7 @@ Result<Json> run_compact(Services& s, Op& op, bool full, bool rebuild_fts) {
   op.progress(done++, total, "steps");
   if (full) {
     CAIRN_RETURN_IF_ERROR(on_writer<bool>(s, op, [](store::Db& w) -> Result<bool> {
-                            store::reset_pending_statements(w);
+                            w.reset_statements();
                             CAIRN_RETURN_IF_ERROR(w.exec("VACUUM"));
                             return true;
                           }).status());
@@ -273,7 +273,7 @@ Result<Json> run_compact(Services& s, Op& op, bool full, bool rebuild_fts) {
   }
   op.progress(done++, total, "steps");
   CAIRN_ASSIGN_OR_RETURN(Json ck, on_writer<Json>(s, op, [](store::Db& w) -> Result<Json> {
-                           store::reset_pending_statements(w);
+                           w.reset_statements();
                            CAIRN_ASSIGN_OR_RETURN(store::Stmt q,
                                                   w.prepare("PRAGMA wal_checkpoint(TRUNCATE)"));
                            CAIRN_ASSIGN_OR_RETURN(bool row, q.step());

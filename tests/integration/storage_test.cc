@@ -46,6 +46,23 @@ TEST(Storage, PrefsHoldAnyJsonValueAndForgetDeletedKeys) {
   EXPECT_EQ(again.status().code(), Code::kNotFound);
 }
 
+// A read that stops after its first row must not leave its reader on an old
+// snapshot: every later read, on any reader, sees every committed write.
+TEST(Storage, ReadsAfterAWriteSeeItOnEveryReader) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  ASSERT_TRUE(d.call("prefs.set", {{"category", "s"}, {"key", "a"}, {"value", 1}}));
+  for (int round = 0; round < 6; ++round) {
+    std::string key = "k" + std::to_string(round);
+    ASSERT_TRUE(d.call("prefs.get", {{"category", "s"}, {"key", "a"}}));
+    ASSERT_TRUE(d.call("prefs.set", {{"category", "s"}, {"key", key}, {"value", round}}));
+    for (int i = 0; i < 4; ++i) {  // more calls than readers
+      auto got = d.call("prefs.get", {{"category", "s"}, {"key", key}});
+      ASSERT_TRUE(got) << "round " << round << " read " << i << ": " << got.status().to_string();
+    }
+  }
+}
+
 TEST(Storage, WrongTypesMissingAndUnknownKeysAreNamed) {
   DaemonProcess d;
   ASSERT_TRUE(d.start().is_ok());
