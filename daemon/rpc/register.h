@@ -14,5 +14,10 @@ void register_daemon(Registry& r, Services& s);
 void register_events(Registry& r, Services& s);
 void register_prefs(Registry& r, Services& s);
 void register_debug(Registry& r, Services& s);
+void register_lists(Registry& r, Services& s);
+void register_tasks(Registry& r, Services& s);
+void register_task_queries(Registry& r, Services& s);  // called by register_tasks
+void register_time(Registry& r, Services& s);
+void register_focus(Registry& r, Services& s);
 
 }  // namespace cairn
