@@ -120,16 +120,8 @@ void register_focus(Registry& r, Services& s) {
     tasks::reset_statements(txn.db());
     return res;
   });
-  r.add_read("focus.active", [](store::Db& db, const Json& params) {
-    auto res = active(db, params);
-    tasks::reset_statements(db);
-    return res;
-  });
-  r.add_read("focus.list", [](store::Db& db, const Json& params) {
-    auto res = list(db, params);
-    tasks::reset_statements(db);
-    return res;
-  });
+  r.add_read("focus.active", tasks::fresh_read(active));
+  r.add_read("focus.list", tasks::fresh_read(list));
 }
 
 }  // namespace cairn

@@ -95,7 +95,7 @@ void register_lists(Registry& r, Services& s) {
     return *created;
   });
 
-  r.add_read("lists.list", [](store::Db& db, const Json& params) -> Result<Json> {
+  r.add_read("lists.list", tasks::fresh_read([](store::Db& db, const Json& params) -> Result<Json> {
     Params p(params);
     CAIRN_RETURN_IF_ERROR(p.finish());
     static const std::string sql =
@@ -108,7 +108,7 @@ void register_lists(Registry& r, Services& s) {
       lists.push_back(list_json(*q));
     }
     return Json{{"lists", lists}};
-  });
+  }));
 
   r.add_write("lists.update", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
     Params p(params);

@@ -214,16 +214,8 @@ Result<Json> ready_tasks(store::Db& db, const Json& params) {
 }  // namespace
 
 void register_task_queries(Registry& r, Services&) {
-  r.add_read("tasks.list", [](store::Db& db, const Json& params) {
-    auto r = list_tasks(db, params);
-    tasks::reset_statements(db);
-    return r;
-  });
-  r.add_read("tasks.ready", [](store::Db& db, const Json& params) {
-    auto r = ready_tasks(db, params);
-    tasks::reset_statements(db);
-    return r;
-  });
+  r.add_read("tasks.list", tasks::fresh_read(list_tasks));
+  r.add_read("tasks.ready", tasks::fresh_read(ready_tasks));
 }
 
 }  // namespace cairn

@@ -13,6 +13,7 @@
 #include "base/json.h"
 #include "base/status.h"
 #include "daemon/params.h"
+#include "daemon/registry.h"
 #include "store/db.h"
 
 namespace cairn::tasks {
@@ -61,5 +62,18 @@ std::string task_label(store::Db& db, int64_t id);
 // SELECT stopped after its first row would otherwise pin the reader to an old
 // snapshot for the next call).
 void reset_statements(store::Db& db);
+
+// Wraps a read method so it starts and ends with no statement mid-step on its
+// reader: a snapshot left open by any earlier call on that connection (of any
+// family) would otherwise hide commits made since.
+template <typename Fn>
+ReadHandler fresh_read(Fn fn) {
+  return [fn](store::Db& db, const Json& params) -> Result<Json> {
+    reset_statements(db);
+    Result<Json> r = fn(db, params);
+    reset_statements(db);
+    return r;
+  };
+}
 
 }  // namespace cairn::tasks

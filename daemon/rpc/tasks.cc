@@ -406,14 +406,12 @@ void register_tasks(Registry& r, Services& s) {
   r.add_write("tasks.undepend", w([](store::WriteTxn& txn, const Json& params) {
                 return change_edge(txn, params, false);
               }));
-  r.add_read("tasks.get", [](store::Db& db, const Json& params) -> Result<Json> {
+  r.add_read("tasks.get", tasks::fresh_read([](store::Db& db, const Json& params) -> Result<Json> {
     Params p(params);
     int64_t id = p.integer("id", 1, tasks::kMaxId);
     CAIRN_RETURN_IF_ERROR(p.finish());
-    auto r = tasks::task_detail(db, id, wall_ms());
-    tasks::reset_statements(db);
-    return r;
-  });
+    return tasks::task_detail(db, id, wall_ms());
+  }));
   register_task_queries(r, s);
 }
 

@@ -316,15 +316,6 @@ WriteHandler writes(Fn fn) {
   };
 }
 
-template <typename Fn>
-ReadHandler reads(Fn fn) {
-  return [fn](store::Db& db, const Json& params) {
-    auto r = fn(db, params);
-    tasks::reset_statements(db);
-    return r;
-  };
-}
-
 }  // namespace
 
 void register_time(Registry& r, Services& s) {
@@ -337,9 +328,9 @@ void register_time(Registry& r, Services& s) {
                 return pause_or_resume(txn, params, false);
               }));
   r.add_write("time.stop", writes(stop));
-  r.add_read("time.active", reads(active));
-  r.add_read("time.sessions", reads(sessions));
-  r.add_read("time.report", reads(report));
+  r.add_read("time.active", tasks::fresh_read(active));
+  r.add_read("time.sessions", tasks::fresh_read(sessions));
+  r.add_read("time.report", tasks::fresh_read(report));
 }
 
 }  // namespace cairn
