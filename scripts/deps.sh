@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libssl-dev libsystemd-dev
   libgtest-dev libbenchmark-dev
   neovim systemd util-linux strace procps redis-server redis-tools ripgrep
+  taskwarrior
   inotify-tools watchman
 )
 

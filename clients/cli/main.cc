@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
 
   add_daemon_commands(app, cli);
   add_prefs_commands(app, cli);
+  add_task_commands(app, cli);
+  add_list_commands(app, cli);
+  add_time_commands(app, cli);
   add_db_commands(app, cli);
   add_files_commands(app, cli);
   add_search_commands(app, cli);

@@ -6,6 +6,10 @@ void register_methods(Registry& r, Services& s) {
   register_daemon(r, s);
   register_events(r, s);
   register_prefs(r, s);
+  register_lists(r, s);
+  register_tasks(r, s);
+  register_time(r, s);
+  register_focus(r, s);
   register_db(r, s);
   register_files(r, s);
   register_search(r, s);

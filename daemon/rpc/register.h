@@ -17,6 +17,11 @@ void register_search(Registry& r, Services& s);
 void register_index_debug(Registry& r, Services& s);  // from register_search, debug only
 void register_files(Registry& r, Services& s);
 void register_debug(Registry& r, Services& s);
+void register_lists(Registry& r, Services& s);
+void register_tasks(Registry& r, Services& s);
+void register_task_queries(Registry& r, Services& s);  // called by register_tasks
+void register_time(Registry& r, Services& s);
+void register_focus(Registry& r, Services& s);
 void register_db(Registry& r, Services& s);
 
 }  // namespace cairn

@@ -86,7 +86,14 @@ function M.current()
   if not s then
     return nil
   end
-  local cur = vim.deepcopy(s)
+  -- A shallow copy without vim.NIL: null fields (ended_at, note, ...) arrive as
+  -- userdata, which vim.deepcopy refuses.
+  local cur = {}
+  for k, v in pairs(s) do
+    if v ~= vim.NIL then
+      cur[k] = v
+    end
+  end
   local elapsed = tonumber(util.val(s.elapsed_ms)) or 0
   if not util.val(s.paused) and M.fetched_at then
     elapsed = elapsed + (now_ms() - M.fetched_at)

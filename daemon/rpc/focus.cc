@@ -1,0 +1,127 @@
+// focus.*: focus sessions ("25 minutes on this task"). One runs at a time; it is
+// completed with the number of distractions, and scored 0-100 from the share
+// of the planned time kept less 10 points per distraction (time_rows.h). A
+// focus session does not start a time session: time tracking stays explicit.
+// Changes go to topic "time" (kinds insert/update, entity "focus_session").
+#include "base/clock.h"
+#include "daemon/params.h"
+#include "daemon/rpc/register.h"
+#include "daemon/rpc/task_rows.h"
+#include "daemon/rpc/time_rows.h"
+
+namespace cairn {
+
+namespace {
+
+std::string num(int64_t id) { return std::to_string(id); }
+
+Result<Json> start(store::WriteTxn& txn, const Json& params) {
+  Params p(params);
+  int64_t task_id = p.integer("task_id", 1, tasks::kMaxId);
+  int64_t planned = p.integer("planned_minutes", 1, 1440);
+  auto at_opt = p.opt_time("at");
+  CAIRN_RETURN_IF_ERROR(p.finish());
+  store::Db& db = txn.db();
+  int64_t at = at_opt.value_or(txn.now_ms());
+  CAIRN_RETURN_IF_ERROR(tasks::require_task(db, task_id, "task_id"));
+  CAIRN_ASSIGN_OR_RETURN(auto running, timerows::active_focus(db, at));
+  if (running) {
+    return conflict("focus session #" + num((*running)["id"].get<int64_t>()) + " on " +
+                    tasks::task_label(db, (*running)["task_id"].get<int64_t>()) +
+                    " is still running: complete it first");
+  }
+  CAIRN_ASSIGN_OR_RETURN(store::Stmt * ins,
+                         db.cached("INSERT INTO focus_sessions(task_id, planned_minutes, "
+                                   "started_at, created_at, updated_at) VALUES(?1, ?2, ?3, ?4, "
+                                   "?4)"));
+  CAIRN_RETURN_IF_ERROR(ins->bind_all(task_id, planned, at, txn.now_ms()).run());
+  int64_t id = db.last_insert_rowid();
+  CAIRN_ASSIGN_OR_RETURN(auto session, timerows::load_focus(db, id, at));
+  CAIRN_RETURN_IF_ERROR(
+      txn.record("time", "insert", num(id), nullptr, *session, {{"entity", "focus_session"}})
+          .status());
+  return *session;
+}
+
+Result<Json> complete(store::WriteTxn& txn, const Json& params) {
+  Params p(params);
+  int64_t id = p.integer("id", 1, tasks::kMaxId);
+  int64_t distractions = p.opt_int("distractions", 0, 10000).value_or(0);
+  auto notes = p.opt_str("notes", 64 * 1024);
+  auto at_opt = p.opt_time("at");
+  CAIRN_RETURN_IF_ERROR(p.finish());
+  store::Db& db = txn.db();
+  int64_t at = at_opt.value_or(txn.now_ms());
+  CAIRN_ASSIGN_OR_RETURN(auto before, timerows::load_focus(db, id, at));
+  if (!before) return not_found("no focus session #" + num(id) + " (id)");
+  if (!(*before)["running"].get<bool>()) {
+    return conflict("focus session #" + num(id) + " was already completed at " +
+                    (*before)["completed_at"].get<std::string>());
+  }
+  int64_t started = parse_iso8601((*before)["started_at"].get<std::string>()).value_or(at);
+  if (at < started) {
+    return invalid_params("at must not be before the session's start " +
+                          (*before)["started_at"].get<std::string>());
+  }
+  double actual = static_cast<double>(at - started) / 60000.0;
+  int64_t planned = (*before)["planned_minutes"].get<int64_t>();
+  int64_t score = timerows::focus_score(actual, planned, distractions);
+  CAIRN_ASSIGN_OR_RETURN(
+      store::Stmt * up,
+      db.cached("UPDATE focus_sessions SET completed_at = ?2, actual_minutes = ?3, "
+                "distractions = ?4, notes = ?5, score = ?6, updated_at = ?7 WHERE id = ?1"));
+  CAIRN_RETURN_IF_ERROR(
+      up->bind_all(id, at, actual, distractions, notes, score, txn.now_ms()).run());
+  CAIRN_ASSIGN_OR_RETURN(auto after, timerows::load_focus(db, id, at));
+  CAIRN_RETURN_IF_ERROR(txn.record("time", "update", num(id), *before, *after,
+                                   {{"entity", "focus_session"}, {"change", "complete"}})
+                            .status());
+  return *after;
+}
+
+Result<Json> active(store::Db& db, const Json& params) {
+  Params p(params);
+  CAIRN_RETURN_IF_ERROR(p.finish());
+  CAIRN_ASSIGN_OR_RETURN(auto focus, timerows::active_focus(db, wall_ms()));
+  return Json{{"focus", focus ? *focus : Json(nullptr)}};
+}
+
+Result<Json> list(store::Db& db, const Json& params) {
+  Params p(params);
+  auto task_id = p.opt_int("task_id", 1, tasks::kMaxId);
+  int64_t limit = p.opt_int("limit", 1, 10000).value_or(100);
+  CAIRN_RETURN_IF_ERROR(p.finish());
+  static const std::string sql = std::string(timerows::kFocusSelect) +
+                                 " WHERE (?1 IS NULL OR f.task_id = ?1) "
+                                 "ORDER BY f.started_at DESC, f.id DESC LIMIT ?2";
+  CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
+  q->bind_all(task_id, limit);
+  int64_t now = wall_ms();
+  Json items = Json::array();
+  for (;;) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
+    if (!row) break;
+    items.push_back(timerows::focus_json(*q, now));
+  }
+  return Json{{"sessions", items}};
+}
+
+}  // namespace
+
+void register_focus(Registry& r, Services& s) {
+  s.hub.add_topic("time");
+  r.add_write("focus.start", [](store::WriteTxn& txn, const Json& params) {
+    auto res = start(txn, params);
+    tasks::reset_statements(txn.db());
+    return res;
+  });
+  r.add_write("focus.complete", [](store::WriteTxn& txn, const Json& params) {
+    auto res = complete(txn, params);
+    tasks::reset_statements(txn.db());
+    return res;
+  });
+  r.add_read("focus.active", tasks::fresh_read(active));
+  r.add_read("focus.list", tasks::fresh_read(list));
+}
+
+}  // namespace cairn

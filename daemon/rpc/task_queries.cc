@@ -1,0 +1,221 @@
+// tasks.list and tasks.ready: read-only queries over tasks on a reader thread.
+// Each sort order has an index on exactly its key expressions (schema 0004), so a
+// filtered first page walks the index and stops after `limit` rows instead of
+// sorting every task. Pages continue with keyset cursors: `next` is the sort key
+// of the last row, opaque to clients.
+#include <algorithm>
+
+#include "base/clock.h"
+#include "daemon/params.h"
+#include "daemon/rpc/register.h"
+#include "daemon/rpc/task_rows.h"
+
+namespace cairn {
+
+namespace {
+
+constexpr int64_t kMaxPage = 1000;
+
+struct Sort {
+  const char* name;
+  std::vector<std::string> keys;  // ascending; t.id breaks ties
+};
+
+const std::vector<Sort>& sorts() {
+  static const std::vector<Sort> kSorts = {
+      {"priority", {"-t.priority", "coalesce(t.due, 253402300799999)"}},
+      {"due", {"coalesce(t.due, 253402300799999)", "-t.priority"}},
+      {"created", {"t.created_at"}},
+      {"updated", {"-t.updated_at"}},
+      {"title", {"t.title"}},
+  };
+  return kSorts;
+}
+
+std::vector<std::string> sort_names() {
+  std::vector<std::string> out;
+  for (const auto& s : sorts()) out.push_back(s.name);
+  return out;
+}
+
+// Status filter: a status, "open", or an array of them; validated against the
+// fixed vocabulary, so the SQL list is built from constants only.
+Result<std::vector<std::string>> status_filter(const Json& v) {
+  std::vector<std::string> items;
+  if (v.is_string()) {
+    items.push_back(v.get<std::string>());
+  } else if (v.is_array()) {
+    for (const auto& e : v) {
+      if (!e.is_string()) return invalid_params("status must be a status or an array of them");
+      items.push_back(e.get<std::string>());
+    }
+  } else {
+    return invalid_params("status must be a status or an array of them");
+  }
+  std::vector<std::string> out;
+  for (const auto& s : items) {
+    if (s == "open") {
+      for (const auto& o : tasks::statuses()) {
+        if (tasks::is_open(o)) out.push_back(o);
+      }
+      continue;
+    }
+    const auto& all = tasks::statuses();
+    if (std::find(all.begin(), all.end(), s) == all.end()) {
+      return invalid_params("status must be open or one of: backlog, todo, in_progress, "
+                            "in_review, blocked, done, cancelled, archived");
+    }
+    out.push_back(s);
+  }
+  if (out.empty()) return invalid_params("status must not be an empty array");
+  return out;
+}
+
+std::string like_pattern(const std::string& text) {
+  std::string out = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "%";
+}
+
+void bind_json(store::Stmt& s, int idx, const Json& v) {
+  if (v.is_number_integer()) {
+    s.bind(idx, v.get<int64_t>());
+  } else if (v.is_string()) {
+    s.bind(idx, v.get<std::string>());
+  } else {
+    s.bind(idx, nullptr);
+  }
+}
+
+Result<Json> list_tasks(store::Db& db, const Json& params) {
+  Params p(params);
+  Json status = p.any("status");
+  auto list_ref = tasks::opt_list_ref(p, "list_id");
+  auto tag = p.opt_str("tag", 100);
+  auto due_before = p.opt_time("due_before");
+  auto due_after = p.opt_time("due_after");
+  auto parent_id = p.opt_int("parent_id", 1, tasks::kMaxId);
+  auto text = p.opt_str("text", 1000);
+  std::string sort_name = p.opt_enum("sort", sort_names()).value_or("created");
+  int64_t limit = p.opt_int("limit", 1, kMaxPage).value_or(100);
+  auto after = p.opt_str("after", 4096);
+  CAIRN_RETURN_IF_ERROR(p.finish());
+  const Sort* sort = nullptr;
+  for (const auto& s : sorts()) {
+    if (sort_name == s.name) sort = &s;
+  }
+
+  std::string keys;
+  for (const auto& k : sort->keys) keys += k + ", ";
+  std::string sql = tasks::task_select(keys + "t.id") + " WHERE 1";
+  if (!status.is_null()) {
+    CAIRN_ASSIGN_OR_RETURN(auto st, status_filter(status));
+    sql += " AND t.status IN (" + tasks::sql_list(st) + ")";
+  }
+  std::optional<int64_t> list_id;
+  if (list_ref) {
+    CAIRN_ASSIGN_OR_RETURN(list_id, tasks::resolve_list(db, *list_ref, "list_id"));
+    sql += " AND t.list_id = :list";
+  }
+  if (parent_id) sql += " AND t.parent_id = :parent";
+  if (tag) {
+    // instr() is a cheap prefilter on the JSON text; json_each decides.
+    sql += " AND instr(t.tags, :tag_json) > 0 AND EXISTS (SELECT 1 FROM json_each(t.tags) "
+           "WHERE value = :tag)";
+  }
+  if (due_before) sql += " AND t.due IS NOT NULL AND t.due < :due_before";
+  if (due_after) sql += " AND t.due IS NOT NULL AND t.due >= :due_after";
+  if (text) {
+    sql += " AND (t.title LIKE :text ESCAPE '\\' OR t.description LIKE :text ESCAPE '\\')";
+  }
+  Json cursor;
+  if (after) {
+    cursor = Json::parse(*after, nullptr, false);
+    if (cursor.is_discarded() || !cursor.is_array() || cursor.size() != sort->keys.size() + 1) {
+      return invalid_params("after is not a cursor from tasks.list with sort " + sort_name);
+    }
+    std::string lhs = "(", rhs = "(";
+    for (size_t i = 0; i < sort->keys.size(); ++i) {
+      lhs += sort->keys[i] + ", ";
+      rhs += ":k" + std::to_string(i) + ", ";
+    }
+    sql += " AND " + lhs + "t.id) > " + rhs + ":kid)";
+  }
+  sql += " ORDER BY " + keys + "t.id LIMIT :limit";
+
+  CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
+  if (list_id) q->bind(":list", *list_id);
+  if (parent_id) q->bind(":parent", *parent_id);
+  if (tag) {
+    q->bind(":tag", *tag);
+    q->bind(":tag_json", Json(*tag).dump());
+  }
+  if (due_before) q->bind(":due_before", *due_before);
+  if (due_after) q->bind(":due_after", *due_after);
+  if (text) q->bind(":text", like_pattern(*text));
+  if (after) {
+    for (size_t i = 0; i < sort->keys.size(); ++i) {
+      bind_json(*q, sqlite3_bind_parameter_index(q->get(), (":k" + std::to_string(i)).c_str()),
+                cursor[i]);
+    }
+    bind_json(*q, sqlite3_bind_parameter_index(q->get(), ":kid"), cursor.back());
+  }
+  q->bind(":limit", limit + 1);
+
+  Json items = Json::array();
+  Json last_key;
+  bool more = false;
+  for (;;) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
+    if (!row) break;
+    if (static_cast<int64_t>(items.size()) == limit) {
+      more = true;  // a row beyond the page exists
+      break;
+    }
+    items.push_back(tasks::task_json(*q));
+    last_key = Json::array();
+    for (size_t i = 0; i <= sort->keys.size(); ++i) {
+      last_key.push_back(q->value(tasks::kTaskColumns + static_cast<int>(i)));
+    }
+  }
+  q->reset();
+  return Json{{"tasks", items}, {"next", more ? Json(last_key.dump()) : Json(nullptr)}};
+}
+
+Result<Json> ready_tasks(store::Db& db, const Json& params) {
+  Params p(params);
+  int64_t limit = p.opt_int("limit", 1, kMaxPage).value_or(100);
+  auto list_ref = tasks::opt_list_ref(p, "list_id");
+  CAIRN_RETURN_IF_ERROR(p.finish());
+  std::optional<int64_t> list_id;
+  if (list_ref) {
+    CAIRN_ASSIGN_OR_RETURN(list_id, tasks::resolve_list(db, *list_ref, "list_id"));
+  }
+  // Open, not blocked by hand, and every dependency done (completed_at set).
+  static const std::string sql =
+      tasks::task_select() + " WHERE t.status IN (" + tasks::sql_list(tasks::ready_statuses()) +
+      ") AND (?2 IS NULL OR t.list_id = ?2) AND NOT EXISTS (SELECT 1 FROM task_dependencies d "
+      "JOIN tasks u ON u.id = d.depends_on WHERE d.task_id = t.id AND u.completed_at IS NULL) "
+      "ORDER BY -t.priority, coalesce(t.due, 253402300799999), t.id LIMIT ?1";
+  CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
+  q->bind_all(limit, list_id);
+  Json items = Json::array();
+  for (;;) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
+    if (!row) break;
+    items.push_back(tasks::task_json(*q));
+  }
+  return Json{{"tasks", items}};
+}
+
+}  // namespace
+
+void register_task_queries(Registry& r, Services&) {
+  r.add_read("tasks.list", tasks::fresh_read(list_tasks));
+  r.add_read("tasks.ready", tasks::fresh_read(ready_tasks));
+}
+
+}  // namespace cairn

@@ -1,0 +1,86 @@
+#include "daemon/rpc/time_math.h"
+
+#include <algorithm>
+
+#include "base/clock.h"
+
+namespace cairn::timemath {
+
+std::vector<Interval> worked(const Session& s, int64_t now) {
+  int64_t end = s.ended.value_or(now);
+  if (end < s.started) end = s.started;
+  std::vector<Interval> pauses = s.breaks;
+  if (s.paused_at && !s.ended) pauses.push_back({*s.paused_at, std::max(*s.paused_at, now)});
+  std::sort(pauses.begin(), pauses.end(),
+            [](const Interval& a, const Interval& b) { return a.start < b.start; });
+  std::vector<Interval> out;
+  int64_t cursor = s.started;
+  for (const auto& p : pauses) {
+    int64_t ps = std::clamp(p.start, s.started, end);
+    int64_t pe = std::clamp(p.end, s.started, end);
+    if (pe <= cursor) continue;
+    if (ps > cursor) out.push_back({cursor, ps});
+    cursor = std::max(cursor, pe);
+  }
+  if (end > cursor) out.push_back({cursor, end});
+  return out;
+}
+
+int64_t total_ms(const std::vector<Interval>& intervals) {
+  int64_t sum = 0;
+  for (const auto& i : intervals) sum += i.end - i.start;
+  return sum;
+}
+
+int64_t clipped_ms(const std::vector<Interval>& intervals, int64_t from, int64_t to) {
+  int64_t sum = 0;
+  for (const auto& i : intervals) {
+    int64_t s = std::max(i.start, from), e = std::min(i.end, to);
+    if (e > s) sum += e - s;
+  }
+  return sum;
+}
+
+int64_t day_start(int64_t ms) {
+  int64_t d = ms / kDayMs;
+  if (ms % kDayMs < 0) --d;
+  return d * kDayMs;
+}
+
+std::map<int64_t, int64_t> by_utc_day(const std::vector<Interval>& intervals, int64_t from,
+                                      int64_t to) {
+  std::map<int64_t, int64_t> out;
+  for (const auto& i : intervals) {
+    int64_t s = std::max(i.start, from), e = std::min(i.end, to);
+    while (e > s) {
+      int64_t next_day = day_start(s) + kDayMs;
+      int64_t piece_end = std::min(e, next_day);
+      out[day_start(s)] += piece_end - s;
+      s = piece_end;
+    }
+  }
+  return out;
+}
+
+std::string utc_day(int64_t ms) { return format_iso8601(day_start(ms)).substr(0, 10); }
+
+Result<std::vector<Interval>> parse_breaks(const std::string& text) {
+  Json v = Json::parse(text, nullptr, false);
+  if (v.is_discarded() || !v.is_array()) return internal_error("breaks column is not an array");
+  std::vector<Interval> out;
+  for (const auto& b : v) {
+    if (!b.is_array() || b.size() != 2 || !b[0].is_number_integer() || !b[1].is_number_integer()) {
+      return internal_error("breaks column holds a malformed pause");
+    }
+    out.push_back({b[0].get<int64_t>(), b[1].get<int64_t>()});
+  }
+  return out;
+}
+
+Json breaks_json(const std::vector<Interval>& breaks) {
+  Json out = Json::array();
+  for (const auto& b : breaks) out.push_back(Json::array({b.start, b.end}));
+  return out;
+}
+
+}  // namespace cairn::timemath
