@@ -14,5 +14,8 @@ void register_daemon(Registry& r, Services& s);
 void register_events(Registry& r, Services& s);
 void register_prefs(Registry& r, Services& s);
 void register_debug(Registry& r, Services& s);
+void register_sessions(Registry& r, Services& s);
+void register_messages(Registry& r, Services& s);
+void register_knowledge(Registry& r, Services& s);
 
 }  // namespace cairn
