@@ -126,7 +126,7 @@ std::optional<std::string> opt_json(Params& p, const char* key, JsonShape shape,
     return std::nullopt;
   }
   if (text->size() > max_bytes) {
-    p.fail(Status(Code::kTooLarge, std::string(key) + " is larger than " +
+    p.fail(Status(Code::kInvalidParams, std::string(key) + " is larger than " +
                                        std::to_string(max_bytes) + " bytes as JSON"));
     return std::nullopt;
   }

@@ -83,13 +83,19 @@ Result<std::optional<Json>> find_message(store::Db& db, const std::string& id) {
   s->bind_all(id);
   CAIRN_ASSIGN_OR_RETURN(bool row, s->step());
   if (!row) return std::optional<Json>();
-  return std::optional<Json>(message_row(*s));
+  Json out = message_row(*s);
+  // A statement left on a row keeps its read transaction open: a reader
+  // connection would answer every later call from this snapshot.
+  s->reset();
+  return std::optional<Json>(std::move(out));
 }
 
 Result<bool> session_exists(store::Db& db, const std::string& id) {
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * s, db.cached("SELECT 1 FROM sessions WHERE id = ?1"));
   s->bind_all(id);
-  return s->step();
+  CAIRN_ASSIGN_OR_RETURN(bool row, s->step());
+  s->reset();
+  return row;
 }
 
 Status check_message_refs(store::Db& db, const MessageInput& m) {
@@ -102,7 +108,9 @@ Status check_message_refs(store::Db& db, const MessageInput& m) {
     s->bind_all(*m.parent_id);
     CAIRN_ASSIGN_OR_RETURN(bool row, s->step());
     if (!row) return not_found("parent_id: no message " + *m.parent_id);
-    if (s->text(0) != *m.session_id) {
+    std::string parent_session = s->text(0);
+    s->reset();
+    if (parent_session != *m.session_id) {
       return invalid_params("parent_id: message " + *m.parent_id + " is in another session");
     }
   }

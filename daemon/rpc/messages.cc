@@ -60,7 +60,7 @@ Result<Json> update_message(store::WriteTxn& txn, const Json& old, const Message
   std::string content = old["content"].get<std::string>();
   if (m.content) content = append_content ? content + *m.content : *m.content;
   if (content.size() > kMaxContentBytes) {
-    return Status(Code::kTooLarge, "content would be larger than 4 MiB");
+    return invalid_params("content: the message would be larger than 4 MiB");
   }
   CAIRN_ASSIGN_OR_RETURN(
       store::Stmt * s,
@@ -137,7 +137,7 @@ void register_messages(Registry& r, Services& s) {
     if (!rows.is_array() || rows.empty()) {
       return invalid_params("messages must be a non-empty array of messages");
     }
-    if (rows.size() > kMaxBulk) return Status(Code::kTooLarge, "messages has more than 4096 items");
+    if (rows.size() > kMaxBulk) return invalid_params("messages has more than 4096 items");
     std::vector<MessageInput> inputs;
     inputs.reserve(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) {

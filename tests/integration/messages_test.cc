@@ -259,10 +259,17 @@ TEST(Messages, BadJsonFieldsAndEnumValuesNameTheField) {
       {{{"session_id", session}, {"role", "user"}, {"colour", "red"}}, "colour"},
       {{{"session_id", "bad id!"}, {"role", "user"}}, "session_id"},
       {{{"session_id", "missing"}, {"role", "user"}}, "session_id"},
+      {{{"session_id", session}, {"role", "user"},
+        {"attachments", Json::array({std::string((1 << 20) + 16, 'x')})}},
+       "attachments"},
   };
   for (const auto& c : cases) {
     auto r = d.call("messages.append", c.args);
-    ASSERT_FALSE(r) << c.args.dump(-1, ' ', false, Json::error_handler_t::replace);
+    ASSERT_FALSE(r) << c.field;
+    EXPECT_EQ(r.status().code(), c.field == "session_id" && c.args["session_id"] == "missing"
+                                     ? Code::kNotFound
+                                     : Code::kInvalidParams)
+        << r.status().to_string();
     EXPECT_NE(r.status().message().find(c.field), std::string::npos) << r.status().to_string();
   }
   auto settings = d.call("sessions.create", {{"settings", "[1, 2]"}});
@@ -276,6 +283,32 @@ TEST(Messages, BadJsonFieldsAndEnumValuesNameTheField) {
   ASSERT_TRUE(ok) << ok.status().to_string();
   auto m = d.call("messages.get", {{"id", (*ok)["id"]}});
   EXPECT_EQ((*m)["tool_calls"][0]["id"], "call-1");
+}
+
+TEST(Messages, ReadsAfterAWriteSeeItOnEveryReader) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  std::string session = new_session(d, {{"id", "s-old"}});
+  ASSERT_TRUE(d.call("messages.append", {{"id", "m-old"}, {"session_id", session},
+                                         {"role", "user"}}));
+  // Single-row lookups on each reader connection first: none may pin a snapshot.
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(d.call("messages.get", {{"id", "m-old"}}));
+    ASSERT_TRUE(d.call("sessions.get", {{"id", "s-old"}}));
+    ASSERT_TRUE(d.call("messages.page", {{"session_id", "s-old"}}));
+  }
+  ASSERT_TRUE(d.call("sessions.create", {{"id", "s-new"}}));
+  ASSERT_TRUE(d.call("messages.append", {{"id", "m-new"}, {"session_id", "s-new"},
+                                         {"role", "user"}}));
+  for (int i = 0; i < 6; ++i) {
+    auto s = d.call("sessions.get", {{"id", "s-new"}});
+    EXPECT_TRUE(s) << s.status().to_string();
+    auto m = d.call("messages.get", {{"id", "m-new"}});
+    EXPECT_TRUE(m) << m.status().to_string();
+    auto p = d.call("messages.page", {{"session_id", "s-new"}});
+    ASSERT_TRUE(p) << p.status().to_string();
+    EXPECT_EQ((*p)["total"], 1);
+  }
 }
 
 TEST(Messages, ChangesAreAnnouncedWithTheirSession) {
