@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
 
   add_daemon_commands(app, cli);
   add_prefs_commands(app, cli);
+  add_chat_commands(app, cli);
+  add_kb_commands(app, cli);
   add_task_commands(app, cli);
   add_list_commands(app, cli);
   add_time_commands(app, cli);

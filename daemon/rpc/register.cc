@@ -6,6 +6,9 @@ void register_methods(Registry& r, Services& s) {
   register_daemon(r, s);
   register_events(r, s);
   register_prefs(r, s);
+  register_sessions(r, s);
+  register_messages(r, s);
+  register_knowledge(r, s);
   register_lists(r, s);
   register_tasks(r, s);
   register_time(r, s);

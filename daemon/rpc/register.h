@@ -17,6 +17,9 @@ void register_search(Registry& r, Services& s);
 void register_index_debug(Registry& r, Services& s);  // from register_search, debug only
 void register_files(Registry& r, Services& s);
 void register_debug(Registry& r, Services& s);
+void register_sessions(Registry& r, Services& s);
+void register_messages(Registry& r, Services& s);
+void register_knowledge(Registry& r, Services& s);
 void register_lists(Registry& r, Services& s);
 void register_tasks(Registry& r, Services& s);
 void register_task_queries(Registry& r, Services& s);  // called by register_tasks
