@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <cstdint>
+
 #include <toml++/toml.h>
 
 namespace cairn {
@@ -42,6 +44,15 @@ Status apply_config_file(const std::string& path, bool must_exist, Config& c) {
       if (k == "slow_request_ms") c.slow_request_ms = static_cast<int>(*v);
       if (k == "changelog_retention_days") c.changelog_retention_days = static_cast<int>(*v);
       if (k == "read_deadline_ms") c.read_deadline_ms = static_cast<int>(*v);
+    } else if (k == "approval_expiry_interval_ms" || k == "notifications_retention_days" ||
+               k == "run_logs_retention_days" || k == "expired_approvals_retention_days") {
+      auto v = node.value<int64_t>();
+      if (!v || *v < 0 || *v > INT32_MAX) return bad("a non-negative integer");
+      int n = static_cast<int>(*v);
+      if (k == "approval_expiry_interval_ms") c.approval_expiry_interval_ms = n;
+      if (k == "notifications_retention_days") c.notifications_retention_days = n;
+      if (k == "run_logs_retention_days") c.run_logs_retention_days = n;
+      if (k == "expired_approvals_retention_days") c.expired_approvals_retention_days = n;
     } else {
       return invalid_params(path + ": unknown key " + k);
     }

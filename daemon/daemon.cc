@@ -55,8 +55,13 @@ Status Daemon::start() {
   LoopPoster* poster = poster_.get();
   Hub* hub = hub_.get();
   writer_ = std::make_unique<store::Writer>(
-      std::move(opened.db), [poster, hub](std::vector<store::Change> changes) {
-        poster->post([hub, c = std::move(changes)] { hub->publish(c); });
+      std::move(opened.db), [this, poster, hub](std::vector<store::Change> changes) {
+        poster->post([this, hub, c = std::move(changes)] {
+          hub->publish(c);
+          if (services_) {
+            for (const auto& observe : services_->change_observers) observe(c);
+          }
+        });
       });
   CAIRN_ASSIGN_OR_RETURN(readers_,
                          store::ReaderPool::open(config_.db_path(), config_.reader_threads));

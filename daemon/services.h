@@ -15,6 +15,7 @@
 #include "daemon/config.h"
 #include "daemon/hub.h"
 #include "ipc/server.h"
+#include "store/change.h"
 #include "store/reader_pool.h"
 #include "store/writer.h"
 
@@ -44,6 +45,10 @@ struct Services {
   // Extra sections for daemon.status, added by domains; run on the loop thread.
   std::vector<std::function<void(Json&)>> status_sections;
   Json last_retention;  // loop thread
+  // Called with each committed batch of changes right after the hub published
+  // it (loop thread): for domains that react to their own changes, such as
+  // approvals.wait answering when a decision commits.
+  std::vector<std::function<void(const std::vector<store::Change>&)>> change_observers;
   // Runs when the daemon stops, before the writer drains (loop thread).
   std::vector<std::function<void()>> on_shutdown;
 };

@@ -14,5 +14,9 @@ void register_daemon(Registry& r, Services& s);
 void register_events(Registry& r, Services& s);
 void register_prefs(Registry& r, Services& s);
 void register_debug(Registry& r, Services& s);
+void register_approvals(Registry& r, Services& s);
+void register_notifications(Registry& r, Services& s);
+void register_runs(Registry& r, Services& s);
+void register_reviews(Registry& r, Services& s);
 
 }  // namespace cairn
