@@ -21,9 +21,11 @@ CREATE TABLE changelog (
   kind TEXT NOT NULL,               -- insert, update, delete, or a domain verb
   entity_id TEXT NOT NULL,
   origin TEXT NOT NULL DEFAULT '',  -- which client or worker made the change
-  old_value TEXT,                   -- JSON, NULL for inserts
-  new_value TEXT,                   -- JSON, NULL for deletes
-  event TEXT                        -- JSON object of extra fields for subscribers
+  -- Values are msgpack (not JSON text) so that any byte string, such as a file
+  -- name that is not UTF-8, survives exactly.
+  old_value BLOB,                   -- NULL for inserts
+  new_value BLOB,                   -- NULL for deletes
+  event BLOB                        -- map of extra fields for subscribers
 );
 CREATE INDEX changelog_by_topic ON changelog(topic, cursor);
 CREATE INDEX changelog_by_at ON changelog(at);

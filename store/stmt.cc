@@ -36,6 +36,16 @@ Stmt& Stmt::bind(int idx, std::nullptr_t) {
   return *this;
 }
 
+Stmt& Stmt::bind(int idx, const std::vector<uint8_t>& blob) {
+  sqlite3_bind_blob64(s_, idx, blob.data(), blob.size(), SQLITE_TRANSIENT);
+  return *this;
+}
+
+std::vector<uint8_t> Stmt::blob(int col) const {
+  const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(s_, col));
+  return p ? std::vector<uint8_t>(p, p + sqlite3_column_bytes(s_, col)) : std::vector<uint8_t>();
+}
+
 Result<bool> Stmt::step() {
   int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/json.h"
 #include "base/status.h"
@@ -31,6 +32,7 @@ class Stmt {
   Stmt& bind(int idx, const char* v) { return bind(idx, std::string_view(v)); }
   Stmt& bind(int idx, const std::string& v) { return bind(idx, std::string_view(v)); }
   Stmt& bind(int idx, std::nullptr_t);
+  Stmt& bind(int idx, const std::vector<uint8_t>& blob);
   template <typename T>
   Stmt& bind(int idx, const std::optional<T>& v) {
     return v ? bind(idx, *v) : bind(idx, nullptr);
@@ -60,6 +62,7 @@ class Stmt {
   std::string text(int col) const;
   std::optional<std::string> opt_text(int col) const;
   std::optional<int64_t> opt_int64(int col) const;
+  std::vector<uint8_t> blob(int col) const;
   // The column as a Json scalar: integer, real, text or null.
   Json value(int col) const;
   const char* column_name(int col) const { return sqlite3_column_name(s_, col); }

@@ -1,7 +1,6 @@
 #include "store/write_txn.h"
 
 #include "base/clock.h"
-#include "base/json_text.h"
 
 namespace cairn::store {
 
@@ -17,10 +16,9 @@ Json Change::to_event() const {
 
 namespace {
 
-Result<std::optional<std::string>> text_or_null(const Json& v, std::string_view field) {
-  if (v.is_null()) return std::optional<std::string>();
-  CAIRN_ASSIGN_OR_RETURN(std::string t, to_json_text(v, field));
-  return std::optional<std::string>(std::move(t));
+std::optional<std::vector<uint8_t>> packed(const Json& v) {
+  if (v.is_null()) return std::nullopt;
+  return Json::to_msgpack(v);
 }
 
 }  // namespace
@@ -28,17 +26,13 @@ Result<std::optional<std::string>> text_or_null(const Json& v, std::string_view 
 Result<int64_t> WriteTxn::record(std::string_view topic, std::string_view kind,
                                  std::string_view entity_id, const Json& old_value,
                                  const Json& new_value, Json extra) {
-  CAIRN_ASSIGN_OR_RETURN(auto old_text, text_or_null(old_value, "old value"));
-  CAIRN_ASSIGN_OR_RETURN(auto new_text, text_or_null(new_value, "new value"));
-  std::optional<std::string> extra_text;
-  if (!extra.empty()) {
-    CAIRN_ASSIGN_OR_RETURN(std::string t, to_json_text(extra, "event"));
-    extra_text = std::move(t);
-  }
+  auto old_packed = packed(old_value);
+  auto new_packed = packed(new_value);
+  auto extra_packed = extra.empty() ? std::nullopt : packed(extra);
   CAIRN_ASSIGN_OR_RETURN(
       Stmt * s, db_.cached("INSERT INTO changelog(at, topic, kind, entity_id, origin, old_value, "
                            "new_value, event) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
-  s->bind_all(now_ms_, topic, kind, entity_id, origin_, old_text, new_text, extra_text);
+  s->bind_all(now_ms_, topic, kind, entity_id, origin_, old_packed, new_packed, extra_packed);
   CAIRN_RETURN_IF_ERROR(s->run());
   int64_t cursor = db_.last_insert_rowid();
   changes_.push_back({cursor, now_ms_, std::string(topic), std::string(kind),

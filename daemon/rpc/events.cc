@@ -1,7 +1,6 @@
 // events.subscribe / events.unsubscribe (loop thread: subscriptions belong to the
 // connection) and changes.since (a reader: the changelog is the durable feed).
 #include "base/clock.h"
-#include "base/json_text.h"
 #include "daemon/params.h"
 #include "daemon/rpc/register.h"
 
@@ -18,10 +17,11 @@ Result<std::string> meta_value(store::Db& db, const char* key) {
   return row ? s->text(0) : std::string();
 }
 
-Json json_column(const store::Stmt& s, int col) {
+// Changelog values are msgpack blobs (store/write_txn.h).
+Json packed_column(const store::Stmt& s, int col) {
   if (s.is_null(col)) return nullptr;
-  auto v = parse_json_text(s.text(col));
-  return v ? *v : Json();
+  Json v = Json::from_msgpack(s.blob(col), true, false);
+  return v.is_discarded() ? Json() : v;
 }
 
 }  // namespace
@@ -87,7 +87,7 @@ void register_events(Registry& r, Services& s) {
         more = true;
         break;
       }
-      Json e = json_column(q, 8);
+      Json e = packed_column(q, 8);
       if (!e.is_object()) e = Json::object();
       e["cursor"] = q.int64(0);
       e["at"] = format_iso8601(q.int64(1));
@@ -95,8 +95,8 @@ void register_events(Registry& r, Services& s) {
       e["kind"] = q.text(3);
       e["id"] = q.text(4);
       e["origin"] = q.text(5);
-      e["old"] = json_column(q, 6);
-      e["new"] = json_column(q, 7);
+      e["old"] = packed_column(q, 6);
+      e["new"] = packed_column(q, 7);
       last = q.int64(0);
       changes.push_back(std::move(e));
     }
