@@ -45,7 +45,8 @@ Status apply_config_file(const std::string& path, bool must_exist, Config& c) {
       if (k == "changelog_retention_days") c.changelog_retention_days = static_cast<int>(*v);
       if (k == "read_deadline_ms") c.read_deadline_ms = static_cast<int>(*v);
     } else if (k == "approval_expiry_interval_ms" || k == "notifications_retention_days" ||
-               k == "run_logs_retention_days" || k == "expired_approvals_retention_days") {
+               k == "run_logs_retention_days" || k == "expired_approvals_retention_days" ||
+               k == "retention_interval_s") {
       auto v = node.value<int64_t>();
       if (!v || *v < 0 || *v > INT32_MAX) return bad("a non-negative integer");
       int n = static_cast<int>(*v);
@@ -53,6 +54,7 @@ Status apply_config_file(const std::string& path, bool must_exist, Config& c) {
       if (k == "notifications_retention_days") c.notifications_retention_days = n;
       if (k == "run_logs_retention_days") c.run_logs_retention_days = n;
       if (k == "expired_approvals_retention_days") c.expired_approvals_retention_days = n;
+      if (k == "retention_interval_s") c.retention_interval_s = n;
     } else {
       return invalid_params(path + ": unknown key " + k);
     }

@@ -76,7 +76,8 @@ CREATE TABLE review_feedback (
   file TEXT NOT NULL CHECK (length(file) >= 1),
   line_start INTEGER CHECK (line_start IS NULL OR line_start >= 1),
   line_end INTEGER,
-  severity TEXT NOT NULL DEFAULT 'info' CHECK (severity IN ('info', 'warning', 'error')),
+  severity TEXT NOT NULL DEFAULT 'info'
+    CHECK (severity IN ('hint', 'info', 'warning', 'error')),
   category TEXT,
   title TEXT NOT NULL,
   description TEXT,

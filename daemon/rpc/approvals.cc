@@ -26,13 +26,12 @@ Result<Json> request(store::WriteTxn& txn, const Json& params) {
   auto requested_by = p.opt_str("requested_by", 256);
   auto expires_at = p.opt_time("expires_at");
   auto task_id = p.opt_str("task_id", 128);
-  auto at = p.opt_time("at");
   CAIRN_RETURN_IF_ERROR(p.finish());
   if (action_type.empty()) return invalid_params("action_type must not be empty");
   CAIRN_ASSIGN_OR_RETURN(std::string id, columns::id_or_new(id_arg));
   CAIRN_ASSIGN_OR_RETURN(auto details_text, columns::json_text(details, "details"));
   if (details_text && details_text->size() > kMaxDetailsBytes) {
-    return Status(Code::kTooLarge, "details is larger than 1 MiB as JSON");
+    return invalid_params("details is larger than 1 MiB as JSON");
   }
   Json wanted{{"action_type", action_type},
               {"details", details ? *details : Json()},
@@ -46,7 +45,7 @@ Result<Json> request(store::WriteTxn& txn, const Json& params) {
         "approval " + id));
     return *existing;
   }
-  int64_t created = at.value_or(txn.now_ms());
+  int64_t created = txn.now_ms();
   CAIRN_ASSIGN_OR_RETURN(
       store::Stmt * ins,
       txn.db().cached("INSERT INTO approvals(id, action_type, details, requested_by, task_id, "
@@ -80,9 +79,10 @@ Result<Json> decide(store::WriteTxn& txn, const Json& params) {
   auto id = p.str("id", 128);
   auto decision = p.enumeration("decision", {"approve", "reject"});
   auto note = p.opt_str("note", 64 * 1024);
-  auto at = p.opt_time("at");
   CAIRN_RETURN_IF_ERROR(p.finish());
-  int64_t now = at.value_or(txn.now_ms());
+  // The daemon's clock, never the caller's: a decision cannot be back-dated
+  // to before a deadline that has passed.
+  int64_t now = txn.now_ms();
   CAIRN_ASSIGN_OR_RETURN(auto old, find_approval(txn.db(), id));
   if (!old) return not_found("no approval " + id);
   std::string status = (*old)["status"];
@@ -187,9 +187,10 @@ void register_approvals(Registry& r, Services& s) {
     out["approvals"] = Json{{"waiting", waits->waiting()}};
   });
 
-  // Tests and diagnosis: run the expiry pass now, with an explicit clock.
+  // Tests and diagnosis: run the expiry pass now as if the clock read `at`
+  // (the explicit clock for expiry tests). Only with --debug-methods.
   if (s.config.debug_methods) {
-    r.add_write("approvals.expire_now", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
+    r.add_write("debug.expire_approvals", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
       Params p(params);
       auto at = p.opt_time("at");
       CAIRN_RETURN_IF_ERROR(p.finish());

@@ -85,7 +85,7 @@ Result<Json> insert_notification(store::WriteTxn& txn, const NewNotification& n)
   std::optional<std::string> data_text;
   if (!n.data.is_null()) {
     CAIRN_ASSIGN_OR_RETURN(std::string t, to_json_text(n.data, "data"));
-    if (t.size() > kMaxDataBytes) return Status(Code::kTooLarge, "data is larger than 1 MiB");
+    if (t.size() > kMaxDataBytes) return invalid_params("data is larger than 1 MiB as JSON");
     data_text = std::move(t);
   }
   int64_t at = n.at.value_or(txn.now_ms());
@@ -123,7 +123,6 @@ void register_notifications(Registry& r, Services& s) {
     n.type = p.opt_str("type", 64).value_or("info");
     n.priority = p.opt_enum("priority", kPriorities).value_or("normal");
     n.data = p.any("data");
-    n.at = p.opt_time("at");
     CAIRN_RETURN_IF_ERROR(p.finish());
     if (n.type.empty()) return invalid_params("type must not be empty");
     return insert_notification(txn, n);
@@ -156,7 +155,6 @@ void register_notifications(Registry& r, Services& s) {
     Params p(params);
     auto id = p.str("id", 128);
     auto status = p.enumeration("status", kStatuses);
-    auto at = p.opt_time("at");
     CAIRN_RETURN_IF_ERROR(p.finish());
     CAIRN_ASSIGN_OR_RETURN(auto old, find_notification(txn.db(), id));
     if (!old) return not_found("no notification " + id);
@@ -166,7 +164,7 @@ void register_notifications(Registry& r, Services& s) {
         store::Stmt * up,
         txn.db().cached("UPDATE notifications SET status = ?2, read_at = CASE WHEN ?2 = "
                         "'unread' THEN NULL ELSE coalesce(read_at, ?3) END WHERE id = ?1"));
-    CAIRN_RETURN_IF_ERROR(up->bind_all(id, status, at.value_or(txn.now_ms())).run());
+    CAIRN_RETURN_IF_ERROR(up->bind_all(id, status, txn.now_ms()).run());
     CAIRN_ASSIGN_OR_RETURN(auto now, find_notification(txn.db(), id));
     CAIRN_RETURN_IF_ERROR(
         txn.record("notifications", "update", id, *old, *now, event_fields(*now)).status());

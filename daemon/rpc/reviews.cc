@@ -2,6 +2,8 @@
 // a line range. reviews.feedback_for_file serves editors their diagnostics.
 // A review and its feedback are written and recorded as one entity. Topic
 // "reviews".
+#include <set>
+
 #include "daemon/params.h"
 #include "daemon/rpc/columns.h"
 #include "daemon/rpc/register.h"
@@ -10,9 +12,11 @@ namespace cairn {
 
 namespace {
 
-const std::vector<std::string> kSeverities = {"info", "warning", "error"};
+// The severities editors show (hint, info, warning, error).
+const std::vector<std::string> kSeverities = {"hint", "info", "warning", "error"};
 constexpr size_t kMaxFeedback = 10000;
 constexpr size_t kMaxRunIds = 1000;
+constexpr size_t kMaxEventFiles = 100;  // more: the event leaves the list out
 
 struct Feedback {
   std::string file;
@@ -43,7 +47,7 @@ Result<std::vector<Feedback>> parse_feedback(const Json& v) {
   std::vector<Feedback> out;
   if (v.is_null()) return out;
   if (!v.is_array()) return invalid_params("feedback must be an array of feedback items");
-  if (v.size() > kMaxFeedback) return Status(Code::kTooLarge, "feedback has more than 10000 items");
+  if (v.size() > kMaxFeedback) return invalid_params("feedback has more than 10000 items");
   for (size_t i = 0; i < v.size(); ++i) {
     if (!v[i].is_object()) {
       return invalid_params("feedback[" + std::to_string(i) + "] must be a map");
@@ -126,7 +130,6 @@ Result<Json> create(store::WriteTxn& txn, const Json& params) {
   auto summary = p.opt_str("summary", 1 << 20);
   auto score = p.opt_number("score", 0, 100);
   const Json& feedback_arg = p.any("feedback");
-  auto at = p.opt_time("at");
   CAIRN_RETURN_IF_ERROR(p.finish());
   CAIRN_ASSIGN_OR_RETURN(auto feedback, parse_feedback(feedback_arg));
   CAIRN_ASSIGN_OR_RETURN(std::string id, columns::id_or_new(id_arg));
@@ -164,7 +167,7 @@ Result<Json> create(store::WriteTxn& txn, const Json& params) {
       txn.db().cached("INSERT INTO reviews(id, task_id, run_ids, summary, score, created_at) "
                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
   CAIRN_RETURN_IF_ERROR(
-      ins->bind_all(id, task_id, runs_text, summary, score, at.value_or(txn.now_ms())).run());
+      ins->bind_all(id, task_id, runs_text, summary, score, txn.now_ms()).run());
   CAIRN_ASSIGN_OR_RETURN(
       store::Stmt * fb,
       txn.db().cached("INSERT INTO review_feedback(id, review_id, position, file, line_start, "
@@ -179,15 +182,18 @@ Result<Json> create(store::WriteTxn& txn, const Json& params) {
     fb->reset();
   }
   CAIRN_ASSIGN_OR_RETURN(auto row, find_review(txn.db(), id));
-  // The changelog keeps the review and how many items it has, not every item.
+  // The changelog keeps the review and how many items it has, not every item;
+  // the event names the files so an editor refreshes only those buffers.
   Json recorded = *row;
   recorded.erase("feedback");
   recorded["feedback_count"] = feedback.size();
-  CAIRN_RETURN_IF_ERROR(txn.record("reviews", "insert", id, nullptr, recorded,
-                                   {{"task_id", recorded["task_id"]},
-                                    {"score", recorded["score"]},
-                                    {"feedback_count", feedback.size()}})
-                            .status());
+  std::set<std::string> files;
+  for (const auto& f : feedback) files.insert(f.file);
+  Json extra{{"task_id", recorded["task_id"]},
+             {"score", recorded["score"]},
+             {"feedback_count", feedback.size()}};
+  if (files.size() <= kMaxEventFiles) extra["files"] = files;
+  CAIRN_RETURN_IF_ERROR(txn.record("reviews", "insert", id, nullptr, recorded, extra).status());
   return *row;
 }
 

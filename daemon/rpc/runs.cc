@@ -76,7 +76,7 @@ Result<std::optional<std::string>> files_changed_text(const std::optional<Json>&
   if (!v || v->is_null()) return std::optional<std::string>();
   if (!v->is_array()) return invalid_params("files_changed must be an array of paths");
   if (v->size() > kMaxFilesChanged) {
-    return Status(Code::kTooLarge, "files_changed has more than 10000 items");
+    return invalid_params("files_changed has more than 10000 items");
   }
   for (size_t i = 0; i < v->size(); ++i) {
     if (!(*v)[i].is_string() || (*v)[i].get_ref<const std::string&>().empty()) {
@@ -92,7 +92,6 @@ Result<Json> create(store::WriteTxn& txn, const Json& params) {
   auto task_id = p.opt_str("task_id", 128);
   auto instruction = p.str("instruction", 1 << 20);
   auto executor = p.opt_str("executor", 256).value_or("");
-  auto at = p.opt_time("at");
   CAIRN_RETURN_IF_ERROR(p.finish());
   if (instruction.empty()) return invalid_params("instruction must not be empty");
   CAIRN_ASSIGN_OR_RETURN(std::string id, columns::id_or_new(id_arg));
@@ -111,7 +110,7 @@ Result<Json> create(store::WriteTxn& txn, const Json& params) {
       txn.db().cached("INSERT INTO runs(id, task_id, instruction, executor, status, created_at) "
                       "VALUES(?1, ?2, ?3, ?4, 'queued', ?5)"));
   CAIRN_RETURN_IF_ERROR(
-      ins->bind_all(id, task_id, instruction, executor, at.value_or(txn.now_ms())).run());
+      ins->bind_all(id, task_id, instruction, executor, txn.now_ms()).run());
   CAIRN_ASSIGN_OR_RETURN(auto row, find_run(txn.db(), id, false));
   CAIRN_RETURN_IF_ERROR(
       txn.record("runs", "insert", id, nullptr, *row, event_fields(*row)).status());
@@ -128,7 +127,6 @@ Result<Json> update(store::WriteTxn& txn, const Json& params) {
   auto logs = p.opt_str("logs", kMaxTextBytes);
   auto append_logs = p.opt_str("append_logs", kMaxTextBytes);
   auto error = p.opt_str("error", 1 << 20);
-  auto at = p.opt_time("at");
   CAIRN_RETURN_IF_ERROR(p.finish());
   if (logs && append_logs) return invalid_params("logs and append_logs cannot be given together");
   CAIRN_ASSIGN_OR_RETURN(auto files_text, files_changed_text(files));
@@ -140,7 +138,7 @@ Result<Json> update(store::WriteTxn& txn, const Json& params) {
   if (moves && !legal(from, *status)) {
     return conflict("run " + id + " cannot go from " + from + " to " + *status);
   }
-  int64_t now = at.value_or(txn.now_ms());
+  int64_t now = txn.now_ms();
   std::optional<int64_t> started, finished;
   if (moves && *status == "running") started = now;
   if (moves && final_state(*status)) finished = now;
@@ -157,7 +155,7 @@ Result<Json> update(store::WriteTxn& txn, const Json& params) {
                             .run());
   CAIRN_ASSIGN_OR_RETURN(auto row, find_run(txn.db(), id, false));
   if ((*row)["log_bytes"].get<int64_t>() > kMaxLogBytes) {
-    return Status(Code::kTooLarge, "logs of run " + id + " would pass 16 MiB");
+    return invalid_params("logs of run " + id + " would pass 16 MiB");
   }
   CAIRN_RETURN_IF_ERROR(txn.record("runs", "update", id, *old, *row, event_fields(*row)).status());
   return *row;

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <functional>
+
 #include "base/clock.h"
 #include "tests/support/daemon_process.h"
 
@@ -17,6 +20,13 @@ Json must(const Result<Json>& r) {
 }
 
 std::string iso(int64_t ms) { return format_iso8601(ms); }
+
+void write_file(const std::string& path, const std::string& text) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr) << path;
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+}
 
 Json find_by_id(const Json& list, const std::string& id) {
   for (const auto& x : list) {
@@ -114,9 +124,9 @@ TEST(Approvals, ExpireWithAnExplicitClock) {
   // An hour away: the daemon's own timer cannot reach it during the test.
   std::string id = must(d.call("approvals.request",
                                {{"action_type", "merge"}, {"expires_at", iso(now + 3600000)}}))["id"];
-  Json early = must(d.call("approvals.expire_now", {{"at", iso(now + 1800000)}}));
+  Json early = must(d.call("debug.expire_approvals", {{"at", iso(now + 1800000)}}));
   EXPECT_TRUE(early["expired"].empty());
-  Json on_time = must(d.call("approvals.expire_now", {{"at", now + 3600000}}));
+  Json on_time = must(d.call("debug.expire_approvals", {{"at", now + 3600000}}));
   ASSERT_EQ(on_time["expired"].size(), 1u);
   EXPECT_EQ(on_time["expired"][0], id);
   Json expired = must(d.call("approvals.list", {{"status", "expired"}}));
@@ -129,16 +139,25 @@ TEST(Approvals, ExpireWithAnExplicitClock) {
 }
 
 TEST(Approvals, DecidingAfterTheDeadlineIsRefusedEvenBeforeTheExpiryPass) {
-  DaemonProcess d;
+  // No expiry timer: the approval stays pending past its deadline, and the
+  // decision must still be refused by the daemon's own clock.
+  TempDir conf;
+  write_file(conf / "cairnd.toml", "approval_expiry_interval_ms = 0\n");
+  DaemonProcess d(DaemonOptions{.args = {"--config", conf / "cairnd.toml"}});
   ASSERT_TRUE(d.start().is_ok());
-  int64_t now = wall_ms();
   std::string id = must(d.call("approvals.request",
-                               {{"action_type", "merge"}, {"expires_at", iso(now + 3600000)}}))["id"];
-  auto late = d.call("approvals.decide",
-                     {{"id", id}, {"decision", "approve"}, {"at", iso(now + 7200000)}});
+                               {{"action_type", "merge"}, {"expires_at", wall_ms() + 200}}))["id"];
+  ::usleep(400000);
+  EXPECT_EQ(must(d.call("approvals.list", {{"status", "pending"}}))["approvals"].size(), 1u);
+  auto late = d.call("approvals.decide", {{"id", id}, {"decision", "approve"}});
   ASSERT_FALSE(late);
   EXPECT_EQ(late.status().code(), Code::kConflict);
   EXPECT_NE(late.status().message().find("expired at"), std::string::npos);
+  // A caller cannot move the clock back.
+  auto backdated = d.call("approvals.decide",
+                          {{"id", id}, {"decision", "approve"}, {"at", wall_ms() - 60000}});
+  ASSERT_FALSE(backdated);
+  EXPECT_EQ(backdated.status().code(), Code::kInvalidParams);
 }
 
 TEST(Approvals, TheTimerExpiresPendingApprovalsAndSubscribersHearIt) {
