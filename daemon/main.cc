@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
                                             "(the daemon must be stopped)");
   bool mig_status = false;
   int mig_to = -1;
+  mig->fallthrough();  // `cairnd migrate --to 3 --data-dir D` reads naturally
   mig->add_flag("--status", mig_status, "list migrations and which are applied");
   mig->add_option("--to", mig_to, "apply or revert migrations until this version");
   CLI11_PARSE(app, argc, argv);

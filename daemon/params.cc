@@ -55,7 +55,7 @@ std::optional<std::string> Params::opt_str(const char* key, size_t max_bytes) {
   }
   const auto& s = v->get_ref<const std::string&>();
   if (s.size() > max_bytes) {
-    fail(Status(Code::kTooLarge,
+    fail(Status(Code::kInvalidParams,
                 std::string(key) + " is longer than " + std::to_string(max_bytes) + " bytes"));
     return std::nullopt;
   }
@@ -150,7 +150,7 @@ std::optional<std::vector<std::string>> Params::opt_str_list(const char* key, si
     return std::nullopt;
   }
   if (v->size() > max_items) {
-    fail(Status(Code::kTooLarge,
+    fail(Status(Code::kInvalidParams,
                 std::string(key) + " has more than " + std::to_string(max_items) + " items"));
     return std::nullopt;
   }

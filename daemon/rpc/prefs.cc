@@ -48,7 +48,7 @@ void register_prefs(Registry& r, Services& s) {
     if (category.empty() || key.empty()) return invalid_params("category and key must not be empty");
     CAIRN_ASSIGN_OR_RETURN(std::string text, to_json_text(*value, "value"));
     if (text.size() > kMaxValueBytes) {
-      return Status(Code::kTooLarge, "value is larger than 1 MiB as JSON");
+      return Status(Code::kInvalidParams, "value is larger than 1 MiB as JSON");
     }
     CAIRN_ASSIGN_OR_RETURN(auto old, find_pref(txn.db(), category, key));
     CAIRN_ASSIGN_OR_RETURN(
