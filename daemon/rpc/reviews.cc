@@ -39,8 +39,14 @@ struct Feedback {
 };
 
 // An error about item i names it: "feedback[2].severity must be one of: ...".
+// Params says "unknown key colour": that becomes "unknown key feedback[2].colour".
 Status in_item(size_t i, const Status& st) {
-  return Status(st.code(), "feedback[" + std::to_string(i) + "]." + st.message());
+  std::string where = "feedback[" + std::to_string(i) + "].";
+  const std::string unknown = "unknown key ";
+  if (st.message().rfind(unknown, 0) == 0) {
+    return Status(st.code(), unknown + where + st.message().substr(unknown.size()));
+  }
+  return Status(st.code(), where + st.message());
 }
 
 Result<std::vector<Feedback>> parse_feedback(const Json& v) {
