@@ -1,6 +1,7 @@
 #include "daemon/rpc/approval_rows.h"
 
 #include "daemon/rpc/columns.h"
+#include "daemon/rpc/notifications.h"
 
 namespace cairn {
 
@@ -44,6 +45,18 @@ Json approval_event_fields(const Json& row) {
               {"requested_by", row["requested_by"]}};
 }
 
+Status settle_request_notification(store::WriteTxn& txn, const std::string& approval_id) {
+  std::string id = approval_notification_id(approval_id);
+  CAIRN_ASSIGN_OR_RETURN(store::Stmt * q,
+                         txn.db().cached("SELECT status FROM notifications WHERE id = ?1"));
+  q->bind_all(id);
+  CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
+  bool settle = row && q->text(0) == "unread";
+  q->reset();
+  if (!settle) return Status::ok();
+  return mark_notification(txn, id, "read").status();
+}
+
 Result<std::vector<std::string>> expire_pending(store::WriteTxn& txn, int64_t now_ms) {
   auto& db = txn.db();
   std::vector<std::string> ids;
@@ -70,6 +83,7 @@ Result<std::vector<std::string>> expire_pending(store::WriteTxn& txn, int64_t no
     CAIRN_ASSIGN_OR_RETURN(auto now, find_approval(db, id));
     CAIRN_RETURN_IF_ERROR(
         txn.record("approvals", "update", id, *old, *now, approval_event_fields(*now)).status());
+    CAIRN_RETURN_IF_ERROR(settle_request_notification(txn, id));
   }
   return ids;
 }

@@ -21,6 +21,11 @@ Result<std::optional<Json>> find_approval(store::Db& db, const std::string& id);
 // Fields every approvals event carries, so waiters and subscribers need no read.
 Json approval_event_fields(const Json& row);
 
+// Once an approval is decided or expired, the notification its request raised
+// is no longer something to act on: if it is still unread, it becomes read
+// (recorded). A person's own marking (archived, read) is left alone.
+Status settle_request_notification(store::WriteTxn& txn, const std::string& approval_id);
+
 // Marks every pending approval whose expires_at <= now_ms as expired (decided_at
 // = now_ms), recording each change. Returns the ids it expired.
 Result<std::vector<std::string>> expire_pending(store::WriteTxn& txn, int64_t now_ms);

@@ -60,7 +60,7 @@ Result<Json> request(store::WriteTxn& txn, const Json& params) {
 
   // The person who decides hears of it through the inbox.
   NewNotification n;
-  n.id = "approval:" + id;
+  n.id = approval_notification_id(id);
   n.title = "Approval requested: " + action_type;
   n.message = (requested_by ? *requested_by : std::string("an agent")) + " asks to " +
               action_type + (task_id ? " (task " + *task_id + ")" : std::string()) +
@@ -105,6 +105,7 @@ Result<Json> decide(store::WriteTxn& txn, const Json& params) {
   CAIRN_ASSIGN_OR_RETURN(auto row, find_approval(txn.db(), id));
   CAIRN_RETURN_IF_ERROR(
       txn.record("approvals", "update", id, *old, *row, approval_event_fields(*row)).status());
+  CAIRN_RETURN_IF_ERROR(settle_request_notification(txn, id));
   return *row;
 }
 

@@ -110,6 +110,23 @@ Result<Json> insert_notification(store::WriteTxn& txn, const NewNotification& n)
   return *row;
 }
 
+Result<std::optional<Json>> mark_notification(store::WriteTxn& txn, const std::string& id,
+                                              const std::string& status) {
+  CAIRN_ASSIGN_OR_RETURN(auto old, find_notification(txn.db(), id));
+  if (!old) return std::optional<Json>();
+  if ((*old)["status"] == status) return old;  // marking twice changes nothing
+  // read_at is when it was first seen; unread again forgets it.
+  CAIRN_ASSIGN_OR_RETURN(
+      store::Stmt * up,
+      txn.db().cached("UPDATE notifications SET status = ?2, read_at = CASE WHEN ?2 = "
+                      "'unread' THEN NULL ELSE coalesce(read_at, ?3) END WHERE id = ?1"));
+  CAIRN_RETURN_IF_ERROR(up->bind_all(id, status, txn.now_ms()).run());
+  CAIRN_ASSIGN_OR_RETURN(auto now, find_notification(txn.db(), id));
+  CAIRN_RETURN_IF_ERROR(
+      txn.record("notifications", "update", id, *old, *now, event_fields(*now)).status());
+  return now;
+}
+
 void register_notifications(Registry& r, Services& s) {
   s.hub.add_topic("notifications");
   add_retention_step({"notifications", purge_old});
@@ -156,19 +173,9 @@ void register_notifications(Registry& r, Services& s) {
     auto id = p.str("id", 128);
     auto status = p.enumeration("status", kStatuses);
     CAIRN_RETURN_IF_ERROR(p.finish());
-    CAIRN_ASSIGN_OR_RETURN(auto old, find_notification(txn.db(), id));
-    if (!old) return not_found("no notification " + id);
-    if ((*old)["status"] == status) return *old;  // marking twice changes nothing
-    // read_at is when it was first seen; unread again forgets it.
-    CAIRN_ASSIGN_OR_RETURN(
-        store::Stmt * up,
-        txn.db().cached("UPDATE notifications SET status = ?2, read_at = CASE WHEN ?2 = "
-                        "'unread' THEN NULL ELSE coalesce(read_at, ?3) END WHERE id = ?1"));
-    CAIRN_RETURN_IF_ERROR(up->bind_all(id, status, txn.now_ms()).run());
-    CAIRN_ASSIGN_OR_RETURN(auto now, find_notification(txn.db(), id));
-    CAIRN_RETURN_IF_ERROR(
-        txn.record("notifications", "update", id, *old, *now, event_fields(*now)).status());
-    return *now;
+    CAIRN_ASSIGN_OR_RETURN(auto row, mark_notification(txn, id, status));
+    if (!row) return not_found("no notification " + id);
+    return *row;
   });
 }
 

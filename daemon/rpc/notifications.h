@@ -26,4 +26,14 @@ struct NewNotification {
 // returns the existing row, different content is CONFLICT.
 Result<Json> insert_notification(store::WriteTxn& txn, const NewNotification& n);
 
+// Sets a notification's status (unread, read, archived), recording the change
+// unless it already had it; nothing when there is no such id.
+Result<std::optional<Json>> mark_notification(store::WriteTxn& txn, const std::string& id,
+                                              const std::string& status);
+
+// The id of the notification approvals.request raises for approval `id`.
+inline std::string approval_notification_id(const std::string& approval_id) {
+  return "approval:" + approval_id;
+}
+
 }  // namespace cairn

@@ -218,6 +218,33 @@ void register_reviews(Registry& r, Services& s) {
     return *row;
   });
 
+  // Reviews without their feedback items, newest first.
+  r.add_read("reviews.list", [](store::Db& db, const Json& params) -> Result<Json> {
+    Params p(params);
+    auto task_id = p.opt_str("task_id", 128);
+    int64_t limit = p.opt_int("limit", 1, 1000).value_or(100);
+    CAIRN_RETURN_IF_ERROR(p.finish());
+    CAIRN_ASSIGN_OR_RETURN(
+        store::Stmt * q,
+        db.cached("SELECT r.id, r.task_id, r.run_ids, r.summary, r.score, r.created_at, (SELECT "
+                  "count(*) FROM review_feedback f WHERE f.review_id = r.id) FROM reviews r "
+                  "WHERE ?1 IS NULL OR r.task_id = ?1 ORDER BY r.created_at DESC, r.id LIMIT ?2"));
+    q->bind_all(task_id, limit);
+    Json items = Json::array();
+    for (;;) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
+      if (!row) break;
+      items.push_back(Json{{"id", q->text(0)},
+                           {"task_id", columns::text(*q, 1)},
+                           {"run_ids", columns::json(*q, 2)},
+                           {"summary", columns::text(*q, 3)},
+                           {"score", q->is_null(4) ? Json() : Json(q->real(4))},
+                           {"created_at", columns::time(*q, 5)},
+                           {"feedback_count", q->int64(6)}});
+    }
+    return Json{{"reviews", items}};
+  });
+
   // Newest review first, then in the order the review gave them.
   r.add_read("reviews.feedback_for_file", [](store::Db& db, const Json& params) -> Result<Json> {
     Params p(params);

@@ -81,6 +81,9 @@ TEST(Approvals, ADecisionHappensOnceAndASecondNamesTheCurrentStatus) {
   EXPECT_EQ(decided["status"], "rejected");
   EXPECT_EQ(decided["decision_note"], "not today");
   EXPECT_TRUE(decided["decided_at"].is_string());
+  // The request's notification is no longer something to act on.
+  Json inbox = must(d.call("notifications.list", {{"status", "unread"}}));
+  EXPECT_TRUE(inbox["notifications"].empty()) << inbox.dump();
   for (const char* decision : {"approve", "reject"}) {
     auto again = d.call("approvals.decide", {{"id", id}, {"decision", decision}});
     ASSERT_FALSE(again);

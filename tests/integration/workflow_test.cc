@@ -210,6 +210,10 @@ TEST(Reviews, FeedbackForAFileListsItsItemsNewestReviewFirst) {
             1u);
   EXPECT_TRUE(
       must(d.call("reviews.feedback_for_file", {{"path", "/src/c.cc"}}))["feedback"].empty());
+  Json listed = must(d.call("reviews.list", {{"task_id", "t-1"}}));
+  ASSERT_EQ(listed["reviews"].size(), 1u);
+  EXPECT_EQ(listed["reviews"][0]["feedback_count"], 3);
+  EXPECT_EQ(must(d.call("reviews.list"))["reviews"].size(), 2u);
   Json got = must(d.call("reviews.get", {{"id", "rev-1"}}));
   EXPECT_EQ(got["score"], 80.0);
   EXPECT_EQ(got["run_ids"], Json({"run-1"}));
@@ -303,6 +307,7 @@ TEST(Workflow, ARestartAfterKill9KeepsApprovalsNotificationsRunsAndReviews) {
   EXPECT_EQ(must(b.call("reviews.get", {{"id", "rev"}})), before_rev);
   Json notes = must(b.call("notifications.list"));
   EXPECT_EQ(notes["notifications"].size(), 3u);  // two approval requests and n1
+  EXPECT_EQ(notes["unread"], 2);                 // ap2's was settled by its decision
   // Decisions and transitions still hold after the restart.
   EXPECT_EQ(code_of(b.call("approvals.decide", {{"id", "ap2"}, {"decision", "approve"}})),
             Code::kConflict);
