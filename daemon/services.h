@@ -49,6 +49,9 @@ struct Services {
   // it (loop thread): for domains that react to their own changes, such as
   // approvals.wait answering when a decision commits.
   std::vector<std::function<void(const std::vector<store::Change>&)>> change_observers;
+  // Called when a client connection closes (loop thread): for domains that
+  // hold per-connection state, such as the waiters of approvals.wait.
+  std::vector<std::function<void(ipc::ConnId)>> disconnect_observers;
   // Runs when the daemon stops, before the writer drains (loop thread).
   std::vector<std::function<void()>> on_shutdown;
 };

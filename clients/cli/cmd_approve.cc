@@ -8,8 +8,7 @@ namespace cairn::cli {
 namespace {
 
 void print_approval(const Json& a) {
-  std::cout << cell(a["id"]) << " " << cell(a["status"]) << " (" << cell(a["action_type"])
-            << ")";
+  std::cout << cell(a["id"]) << " " << cell(a["status"]) << " (" << cell(a["action_type"]) << ")";
   if (!a["decision_note"].is_null()) std::cout << ": " << cell(a["decision_note"]);
   std::cout << "\n";
 }
@@ -44,16 +43,16 @@ void add_approve_commands(CLI::App& app, Cli& cli) {
           std::cout << "nothing to decide\n";
           return;
         }
-        print_table({"ID", "STATUS", "ACTION", "REQUESTED BY", "TASK", "EXPIRES", "CREATED"},
-                    rows);
+        print_table({"ID", "STATUS", "ACTION", "REQUESTED BY", "TASK", "EXPIRES", "CREATED"}, rows);
       });
     }
   });
 
   for (const char* verb : {"yes", "no"}) {
     bool yes = std::string(verb) == "yes";
-    auto* cmd = approve->add_subcommand(verb, yes ? "approve the request ID" : "reject the "
-                                                                               "request ID");
+    auto* cmd = approve->add_subcommand(verb, yes ? "approve the request ID"
+                                                  : "reject the "
+                                                    "request ID");
     cmd->add_option("id", id, "approval id")->required();
     cmd->add_option("--note", note, "why (kept with the decision)");
     cmd->callback([&cli, yes] {

@@ -53,8 +53,8 @@ void add_runs_commands(CLI::App& app, Cli& cli) {
         for (const auto& x : v["runs"]) {
           std::string instruction = cell(x["instruction"]);
           if (instruction.size() > 60) instruction = instruction.substr(0, 57) + "...";
-          rows.push_back({cell(x["id"]), cell(x["status"]), cell(x["task_id"]),
-                          cell(x["executor"]), cell(x["created_at"]), instruction});
+          rows.push_back({cell(x["id"]), cell(x["status"]), cell(x["task_id"]), cell(x["executor"]),
+                          cell(x["created_at"]), instruction});
         }
         print_table({"ID", "STATUS", "TASK", "EXECUTOR", "CREATED", "INSTRUCTION"}, rows);
       });

@@ -12,6 +12,9 @@ void ApprovalWaits::start() {
   s_.change_observers.push_back([weak](const std::vector<store::Change>& changes) {
     if (auto self = weak.lock()) self->on_changes(changes);
   });
+  s_.disconnect_observers.push_back([weak](ipc::ConnId conn) {
+    if (auto self = weak.lock()) self->on_disconnect(conn);
+  });
   s_.on_shutdown.push_back([weak] {
     if (auto self = weak.lock()) self->shutdown();
   });
@@ -28,7 +31,8 @@ void ApprovalWaits::start() {
       static_cast<uint64_t>(every), static_cast<uint64_t>(every));
 }
 
-void ApprovalWaits::wait(const std::string& id, int64_t timeout_ms, Reply reply) {
+void ApprovalWaits::wait(ipc::ConnId conn, const std::string& id, int64_t timeout_ms,
+                         Reply reply) {
   if (stopping_) {
     reply(Status(Code::kBusy, "the daemon is shutting down; wait again after it restarts"));
     return;
@@ -37,6 +41,7 @@ void ApprovalWaits::wait(const std::string& id, int64_t timeout_ms, Reply reply)
   auto w = std::make_unique<Waiter>();
   w->owner = this;
   w->key = key;
+  w->conn = conn;
   w->id = id;
   w->reply = std::move(reply);
   w->timeout.init([&](uv_timer_t* t) { return uv_timer_init(s_.loop, t); });
@@ -114,6 +119,16 @@ void ApprovalWaits::on_changes(const std::vector<store::Change>& changes) {
     }
     for (uint64_t key : keys) check(key, false);
   }
+}
+
+void ApprovalWaits::on_disconnect(ipc::ConnId conn) {
+  std::vector<uint64_t> keys;
+  for (const auto& [key, w] : waiters_) {
+    if (w->conn == conn) keys.push_back(key);
+  }
+  // The reply goes nowhere; answering frees the waiter and its timers and
+  // ends the call for the daemon's in-flight count.
+  for (uint64_t key : keys) answer(key, Status(Code::kBusy, "the connection closed"));
 }
 
 void ApprovalWaits::expire_now() {

@@ -8,7 +8,8 @@
 //     the decision's own changelog entry, so nothing is missed between the
 //     first read and the decision);
 //   - its timeout fires (answered with timed_out: true);
-//   - the daemon shuts down (BUSY: wait again after the restart).
+//   - the daemon shuts down (BUSY: wait again after the restart);
+//   - its connection closes (the answer is dropped; the waiter is gone).
 // Expiry: a periodic timer (approval_expiry_interval_ms) asks a reader whether
 // any pending approval is past its deadline and, only then, submits the write
 // job that expires them (recorded, so waiters and subscribers hear it). A waiter
@@ -40,8 +41,9 @@ class ApprovalWaits : public std::enable_shared_from_this<ApprovalWaits> {
 
   // Hooks the change observer, the shutdown handler and the expiry timer.
   void start();
-  // Registers a waiter for approval `id`; `reply` is called exactly once.
-  void wait(const std::string& id, int64_t timeout_ms, Reply reply);
+  // Registers a waiter for approval `id` on connection `conn`; `reply` is
+  // called exactly once (also when the connection closes first).
+  void wait(ipc::ConnId conn, const std::string& id, int64_t timeout_ms, Reply reply);
   // Submits the expiry pass now (no-op while one is running; it reruns after).
   void expire_now();
 
@@ -51,6 +53,7 @@ class ApprovalWaits : public std::enable_shared_from_this<ApprovalWaits> {
   struct Waiter {
     ApprovalWaits* owner = nullptr;
     uint64_t key = 0;
+    ipc::ConnId conn = 0;
     std::string id;
     Reply reply;
     UvHandle<uv_timer_t> timeout;
@@ -61,6 +64,7 @@ class ApprovalWaits : public std::enable_shared_from_this<ApprovalWaits> {
   void on_read(uint64_t key, bool timed_out, Result<std::optional<Json>> row);
   void answer(uint64_t key, Result<Json> result);
   void on_changes(const std::vector<store::Change>& changes);
+  void on_disconnect(ipc::ConnId conn);
   void arm_deadline(Waiter& w, const Json& row);
   void periodic_check();
   void shutdown();

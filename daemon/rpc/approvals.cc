@@ -62,12 +62,13 @@ Result<Json> request(store::WriteTxn& txn, const Json& params) {
   NewNotification n;
   n.id = approval_notification_id(id);
   n.title = "Approval requested: " + action_type;
-  n.message = (requested_by ? *requested_by : std::string("an agent")) + " asks to " +
-              action_type + (task_id ? " (task " + *task_id + ")" : std::string()) +
+  n.message = (requested_by ? *requested_by : std::string("an agent")) + " asks to " + action_type +
+              (task_id ? " (task " + *task_id + ")" : std::string()) +
               ". Decide with: cairn approve yes|no " + id;
   n.type = "approval";
   n.priority = "high";
-  n.data = Json{{"approval_id", id}, {"action_type", action_type},
+  n.data = Json{{"approval_id", id},
+                {"action_type", action_type},
                 {"task_id", task_id ? Json(*task_id) : Json()}};
   n.at = created;
   CAIRN_RETURN_IF_ERROR(insert_notification(txn, n).status());
@@ -138,8 +139,7 @@ Result<Json> list(store::Db& db, const Json& params) {
 // deleted (approved and rejected ones are kept: they are the audit trail).
 Result<int64_t> purge_expired(store::WriteTxn& txn, const Services& s) {
   if (s.config.expired_approvals_retention_days <= 0) return int64_t{0};
-  int64_t cutoff =
-      txn.now_ms() - int64_t{s.config.expired_approvals_retention_days} * 86400000;
+  int64_t cutoff = txn.now_ms() - int64_t{s.config.expired_approvals_retention_days} * 86400000;
   std::vector<std::string> ids;
   {
     CAIRN_ASSIGN_OR_RETURN(store::Stmt q,
@@ -176,12 +176,12 @@ void register_approvals(Registry& r, Services& s) {
   r.add_write("approvals.decide", decide);
   r.add_read("approvals.list", list);
 
-  r.add_async("approvals.wait", [waits](CallContext&, const Json& params, Reply reply) {
+  r.add_async("approvals.wait", [waits](CallContext& ctx, const Json& params, Reply reply) {
     Params p(params);
     auto id = p.str("id", 128);
     int64_t timeout_ms = p.integer("timeout_ms", 0, kMaxWaitMs);
     if (Status st = p.finish(); !st.is_ok()) return reply(st);
-    waits->wait(id, timeout_ms, std::move(reply));
+    waits->wait(ctx.conn, id, timeout_ms, std::move(reply));
   });
 
   s.status_sections.push_back([waits](Json& out) {
@@ -191,13 +191,14 @@ void register_approvals(Registry& r, Services& s) {
   // Tests and diagnosis: run the expiry pass now as if the clock read `at`
   // (the explicit clock for expiry tests). Only with --debug-methods.
   if (s.config.debug_methods) {
-    r.add_write("debug.expire_approvals", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-      Params p(params);
-      auto at = p.opt_time("at");
-      CAIRN_RETURN_IF_ERROR(p.finish());
-      CAIRN_ASSIGN_OR_RETURN(auto ids, expire_pending(txn, at.value_or(txn.now_ms())));
-      return Json{{"expired", ids}};
-    });
+    r.add_write("debug.expire_approvals",
+                [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
+                  Params p(params);
+                  auto at = p.opt_time("at");
+                  CAIRN_RETURN_IF_ERROR(p.finish());
+                  CAIRN_ASSIGN_OR_RETURN(auto ids, expire_pending(txn, at.value_or(txn.now_ms())));
+                  return Json{{"expired", ids}};
+                });
   }
 }
 

@@ -42,9 +42,8 @@ Result<std::optional<Json>> find_notification(store::Db& db, const std::string& 
 // What subscribers get with each event: enough to show the notification
 // without another call.
 Json event_fields(const Json& row) {
-  return Json{{"title", row["title"]},       {"message", row["message"]},
-              {"type", row["type"]},         {"priority", row["priority"]},
-              {"status", row["status"]},     {"data", row["data"]}};
+  return Json{{"title", row["title"]},       {"message", row["message"]}, {"type", row["type"]},
+              {"priority", row["priority"]}, {"status", row["status"]},   {"data", row["data"]}};
 }
 
 // Retention: read and archived notifications older than the configured days
@@ -89,13 +88,15 @@ Result<Json> insert_notification(store::WriteTxn& txn, const NewNotification& n)
     data_text = std::move(t);
   }
   int64_t at = n.at.value_or(txn.now_ms());
-  Json wanted{{"title", n.title}, {"message", n.message}, {"type", n.type},
-              {"priority", n.priority}, {"data", n.data}};
+  Json wanted{{"title", n.title},
+              {"message", n.message},
+              {"type", n.type},
+              {"priority", n.priority},
+              {"data", n.data}};
   CAIRN_ASSIGN_OR_RETURN(auto existing, find_notification(txn.db(), id));
   if (existing) {
     CAIRN_RETURN_IF_ERROR(columns::same_content(
-        *existing, wanted, {"title", "message", "type", "priority", "data"},
-        "notification " + id));
+        *existing, wanted, {"title", "message", "type", "priority", "data"}, "notification " + id));
     return *existing;
   }
   CAIRN_ASSIGN_OR_RETURN(

@@ -154,8 +154,7 @@ Result<Json> create(store::WriteTxn& txn, const Json& params) {
   CAIRN_ASSIGN_OR_RETURN(auto existing, find_review(txn.db(), id));
   if (existing) {
     CAIRN_RETURN_IF_ERROR(columns::same_content(
-        *existing, wanted, {"task_id", "run_ids", "summary", "score", "feedback"},
-        "review " + id));
+        *existing, wanted, {"task_id", "run_ids", "summary", "score", "feedback"}, "review " + id));
     return *existing;
   }
   for (size_t i = 0; run_ids && i < run_ids->size(); ++i) {
@@ -172,8 +171,7 @@ Result<Json> create(store::WriteTxn& txn, const Json& params) {
       store::Stmt * ins,
       txn.db().cached("INSERT INTO reviews(id, task_id, run_ids, summary, score, created_at) "
                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
-  CAIRN_RETURN_IF_ERROR(
-      ins->bind_all(id, task_id, runs_text, summary, score, txn.now_ms()).run());
+  CAIRN_RETURN_IF_ERROR(ins->bind_all(id, task_id, runs_text, summary, score, txn.now_ms()).run());
   CAIRN_ASSIGN_OR_RETURN(
       store::Stmt * fb,
       txn.db().cached("INSERT INTO review_feedback(id, review_id, position, file, line_start, "

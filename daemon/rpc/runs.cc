@@ -12,10 +12,9 @@ namespace cairn {
 
 namespace {
 
-const std::vector<std::string> kStatuses = {"queued", "running", "succeeded", "failed",
-                                            "canceled"};
-constexpr size_t kMaxTextBytes = 4u << 20;      // one patch, one logs argument
-constexpr int64_t kMaxLogBytes = 16LL << 20;    // logs of one run in total
+const std::vector<std::string> kStatuses = {"queued", "running", "succeeded", "failed", "canceled"};
+constexpr size_t kMaxTextBytes = 4u << 20;    // one patch, one logs argument
+constexpr int64_t kMaxLogBytes = 16LL << 20;  // logs of one run in total
 constexpr size_t kMaxFilesChanged = 10000;
 
 bool legal(const std::string& from, const std::string& to) {
@@ -67,8 +66,8 @@ Result<std::optional<Json>> find_run(store::Db& db, const std::string& id, bool 
 }
 
 Json event_fields(const Json& row) {
-  return Json{{"status", row["status"]}, {"task_id", row["task_id"]},
-              {"executor", row["executor"]}};
+  return Json{
+      {"status", row["status"]}, {"task_id", row["task_id"]}, {"executor", row["executor"]}};
 }
 
 // files_changed: a JSON array of path strings.
@@ -100,17 +99,15 @@ Result<Json> create(store::WriteTxn& txn, const Json& params) {
               {"executor", executor}};
   CAIRN_ASSIGN_OR_RETURN(auto existing, find_run(txn.db(), id, false));
   if (existing) {
-    CAIRN_RETURN_IF_ERROR(columns::same_content(*existing, wanted,
-                                                {"task_id", "instruction", "executor"},
-                                                "run " + id));
+    CAIRN_RETURN_IF_ERROR(columns::same_content(
+        *existing, wanted, {"task_id", "instruction", "executor"}, "run " + id));
     return *existing;
   }
   CAIRN_ASSIGN_OR_RETURN(
       store::Stmt * ins,
       txn.db().cached("INSERT INTO runs(id, task_id, instruction, executor, status, created_at) "
                       "VALUES(?1, ?2, ?3, ?4, 'queued', ?5)"));
-  CAIRN_RETURN_IF_ERROR(
-      ins->bind_all(id, task_id, instruction, executor, txn.now_ms()).run());
+  CAIRN_RETURN_IF_ERROR(ins->bind_all(id, task_id, instruction, executor, txn.now_ms()).run());
   CAIRN_ASSIGN_OR_RETURN(auto row, find_run(txn.db(), id, false));
   CAIRN_RETURN_IF_ERROR(
       txn.record("runs", "insert", id, nullptr, *row, event_fields(*row)).status());
@@ -150,8 +147,8 @@ Result<Json> update(store::WriteTxn& txn, const Json& params) {
           "logs = CASE WHEN ?6 IS NOT NULL THEN ?6 WHEN ?7 IS NOT NULL THEN coalesce(logs, '') "
           "|| ?7 ELSE logs END, error = coalesce(?8, error), started_at = coalesce(?9, "
           "started_at), finished_at = coalesce(?10, finished_at) WHERE id = ?1"));
-  CAIRN_RETURN_IF_ERROR(up->bind_all(id, moves ? status : std::nullopt, summary, patch,
-                                     files_text, logs, append_logs, error, started, finished)
+  CAIRN_RETURN_IF_ERROR(up->bind_all(id, moves ? status : std::nullopt, summary, patch, files_text,
+                                     logs, append_logs, error, started, finished)
                             .run());
   CAIRN_ASSIGN_OR_RETURN(auto row, find_run(txn.db(), id, false));
   if ((*row)["log_bytes"].get<int64_t>() > kMaxLogBytes) {

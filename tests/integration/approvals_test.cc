@@ -125,8 +125,8 @@ TEST(Approvals, ExpireWithAnExplicitClock) {
   ASSERT_TRUE(d.start().is_ok());
   int64_t now = wall_ms();
   // An hour away: the daemon's own timer cannot reach it during the test.
-  std::string id = must(d.call("approvals.request",
-                               {{"action_type", "merge"}, {"expires_at", iso(now + 3600000)}}))["id"];
+  std::string id = must(d.call(
+      "approvals.request", {{"action_type", "merge"}, {"expires_at", iso(now + 3600000)}}))["id"];
   Json early = must(d.call("debug.expire_approvals", {{"at", iso(now + 1800000)}}));
   EXPECT_TRUE(early["expired"].empty());
   Json on_time = must(d.call("debug.expire_approvals", {{"at", now + 3600000}}));
@@ -157,8 +157,8 @@ TEST(Approvals, DecidingAfterTheDeadlineIsRefusedEvenBeforeTheExpiryPass) {
   EXPECT_EQ(late.status().code(), Code::kConflict);
   EXPECT_NE(late.status().message().find("expired at"), std::string::npos);
   // A caller cannot move the clock back.
-  auto backdated = d.call("approvals.decide",
-                          {{"id", id}, {"decision", "approve"}, {"at", wall_ms() - 60000}});
+  auto backdated =
+      d.call("approvals.decide", {{"id", id}, {"decision", "approve"}, {"at", wall_ms() - 60000}});
   ASSERT_FALSE(backdated);
   EXPECT_EQ(backdated.status().code(), Code::kInvalidParams);
 }
@@ -295,6 +295,33 @@ TEST(Approvals, ManyWaitersOnOneApprovalAllHearTheDecision) {
     EXPECT_EQ((*r)["status"], "approved");
   }
   EXPECT_EQ(must(d.call("daemon.status"))["approvals"]["waiting"], 0);
+}
+
+// Polls daemon.status until approvals.waiting is `n` (bounded).
+bool waiting_becomes(DaemonProcess& d, int n) {
+  int64_t deadline = monotonic_ms() + 10000;
+  while (monotonic_ms() < deadline) {
+    auto st = d.call("daemon.status");
+    if (st && (*st)["approvals"]["waiting"] == n) return true;
+    ::usleep(20000);
+  }
+  return false;
+}
+
+TEST(Approvals, AWaiterWhoseConnectionClosesIsDroppedAndIsNotASlowRequest) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  std::string id = must(d.call("approvals.request", {{"action_type", "push"}}))["id"];
+  {
+    auto c = d.client();
+    ASSERT_TRUE(c.send("approvals.wait", {{"id", id}, {"timeout_ms", 600000}}));
+    ASSERT_TRUE(waiting_becomes(d, 1));
+  }  // the agent goes away
+  EXPECT_TRUE(waiting_becomes(d, 0));
+  EXPECT_EQ(d.log().find("slow request approvals.wait"), std::string::npos);
+  // The approval is untouched and still decidable.
+  EXPECT_EQ(must(d.call("approvals.decide", {{"id", id}, {"decision", "approve"}}))["status"],
+            "approved");
 }
 
 TEST(Approvals, CliListsAndDecides) {

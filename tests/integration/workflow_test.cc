@@ -83,8 +83,7 @@ TEST(Notifications, BadFieldsAreRefusedNamingTheField) {
   std::vector<Case> cases = {
       {"notifications.create", Json{{"message", "x"}}, "title"},
       {"notifications.create", Json{{"title", "x"}, {"priority", "now"}}, "priority"},
-      {"notifications.create", Json{{"title", "x"}, {"data", Json::binary({0xff, 0x00})}},
-       "data"},
+      {"notifications.create", Json{{"title", "x"}, {"data", Json::binary({0xff, 0x00})}}, "data"},
       {"notifications.mark", Json{{"id", "x"}, {"status", "gone"}}, "status"},
       {"notifications.list", Json{{"status", "new"}}, "status"},
   };
@@ -113,13 +112,14 @@ TEST(Runs, MoveOnlyAlongLegalTransitionsAndStampTheirTimes) {
     EXPECT_EQ(code_of(r), Code::kConflict) << to;
     if (!r) EXPECT_NE(r.status().message().find("queued"), std::string::npos);
   }
-  Json running = must(d.call("runs.update", {{"id", "run-1"}, {"status", "running"},
-                                             {"append_logs", "step 1\n"}}));
+  Json running = must(
+      d.call("runs.update", {{"id", "run-1"}, {"status", "running"}, {"append_logs", "step 1\n"}}));
   EXPECT_EQ(running["status"], "running");
   EXPECT_TRUE(running["started_at"].is_string());
   EXPECT_TRUE(running["finished_at"].is_null());
   // The same status again is a safe retry, not a transition.
-  must(d.call("runs.update", {{"id", "run-1"}, {"status", "running"}, {"append_logs", "step 2\n"}}));
+  must(
+      d.call("runs.update", {{"id", "run-1"}, {"status", "running"}, {"append_logs", "step 2\n"}}));
   EXPECT_EQ(code_of(d.call("runs.update", {{"id", "run-1"}, {"status", "queued"}})),
             Code::kConflict);
   Json done = must(d.call("runs.update", {{"id", "run-1"},
@@ -183,8 +183,13 @@ TEST(Reviews, FeedbackForAFileListsItsItemsNewestReviewFirst) {
        {"summary", "mostly fine"},
        {"score", 80},
        {"feedback",
-        {{{"file", "/src/a.cc"}, {"line_start", 3}, {"line_end", 5}, {"severity", "error"},
-          {"category", "bug"}, {"title", "off by one"}, {"suggestion", "use <"}},
+        {{{"file", "/src/a.cc"},
+          {"line_start", 3},
+          {"line_end", 5},
+          {"severity", "error"},
+          {"category", "bug"},
+          {"title", "off by one"},
+          {"suggestion", "use <"}},
          {{"file", "/src/b.cc"}, {"title", "naming"}},
          {{"file", "/src/a.cc"}, {"line_start", 10}, {"severity", "hint"}, {"title", "nit"}}}}}));
   EXPECT_EQ(first["feedback"].size(), 3u);
@@ -293,8 +298,9 @@ TEST(Workflow, ARestartAfterKill9KeepsApprovalsNotificationsRunsAndReviews) {
   must(d.call("notifications.create", {{"id", "n1"}, {"title", "hello"}}));
   must(d.call("runs.create", {{"id", "run"}, {"instruction", "go"}}));
   must(d.call("runs.update", {{"id", "run"}, {"status", "running"}, {"append_logs", "x"}}));
-  must(d.call("reviews.create",
-              {{"id", "rev"}, {"run_ids", {"run"}}, {"feedback", {{{"file", "/f"}, {"title", "t"}}}}}));
+  must(d.call(
+      "reviews.create",
+      {{"id", "rev"}, {"run_ids", {"run"}}, {"feedback", {{{"file", "/f"}, {"title", "t"}}}}}));
   Json before_ap = must(d.call("approvals.list"));
   Json before_run = must(d.call("runs.get", {{"id", "run"}}));
   Json before_rev = must(d.call("reviews.get", {{"id", "rev"}}));
@@ -312,8 +318,7 @@ TEST(Workflow, ARestartAfterKill9KeepsApprovalsNotificationsRunsAndReviews) {
   EXPECT_EQ(code_of(b.call("approvals.decide", {{"id", "ap2"}, {"decision", "approve"}})),
             Code::kConflict);
   must(b.call("approvals.decide", {{"id", "ap"}, {"decision", "approve"}}));
-  EXPECT_EQ(code_of(b.call("runs.update", {{"id", "run"}, {"status", "queued"}})),
-            Code::kConflict);
+  EXPECT_EQ(code_of(b.call("runs.update", {{"id", "run"}, {"status", "queued"}})), Code::kConflict);
   must(b.call("runs.update", {{"id", "run"}, {"status", "succeeded"}}));
 }
 
@@ -336,8 +341,8 @@ TEST(Workflow, ApprovalsThatExpireWhileTheDaemonIsDownExpireAfterTheRestart) {
 TEST(Workflow, CliShowsRunsAndTheInbox) {
   DaemonProcess d;
   ASSERT_TRUE(d.start().is_ok());
-  must(d.call("runs.create", {{"id", "run-7"}, {"instruction", "write the docs"},
-                              {"executor", "codex"}}));
+  must(d.call("runs.create",
+              {{"id", "run-7"}, {"instruction", "write the docs"}, {"executor", "codex"}}));
   must(d.call("runs.update", {{"id", "run-7"}, {"status", "running"}, {"append_logs", "hello\n"}}));
   must(d.call("notifications.create", {{"title", "Tests pass"}, {"message", "all green"}}));
   std::vector<std::string> base = {DaemonProcess::binary("cairn"), "--no-spawn", "--socket",
