@@ -13,6 +13,7 @@ namespace cairn {
 int64_t wall_ms();        // Unix milliseconds, CLOCK_REALTIME
 int64_t monotonic_ns();   // CLOCK_MONOTONIC
 inline int64_t monotonic_ms() { return monotonic_ns() / 1000000; }
+inline int64_t monotonic_us() { return monotonic_ns() / 1000; }
 
 // "2026-11-23T15:04:05.123Z" (UTC, milliseconds).
 std::string format_iso8601(int64_t unix_ms);

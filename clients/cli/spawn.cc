@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -31,6 +32,26 @@ std::string cairnd_path() {
 
 namespace {
 
+// True when `exe` names a program execlp() would find.
+bool executable_found(const std::string& exe) {
+  if (exe.find('/') != std::string::npos) return ::access(exe.c_str(), X_OK) == 0;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string candidate = dirs.substr(start, end - start) + "/" + exe;
+    if (::access(candidate.c_str(), X_OK) == 0) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+namespace {
+
 bool answers(const std::string& socket) {
   auto c = ipc::Client::connect(socket, 500);
   if (!c) return false;
@@ -47,6 +68,10 @@ Status spawn_daemon(const std::string& socket, int wait_ms) {
   if (answers(socket)) return Status::ok();  // another CLI started it meanwhile
 
   std::string exe = cairnd_path();
+  if (!executable_found(exe)) {
+    return Status(Code::kIoError, "cannot start the daemon: no cairnd beside this cairn or on "
+                                  "PATH; install cairn or start cairnd yourself");
+  }
   pid_t pid = ::fork();
   if (pid < 0) return Status(Code::kIoError, std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {

@@ -35,8 +35,8 @@ TempDir::~TempDir() {
 }
 
 std::string DaemonProcess::binary(const std::string& name) {
-  if (name == "cairnd") return std::string(CAIRN_BINARY_DIR) + "/daemon/cairnd";
-  if (name == "cairn") return std::string(CAIRN_BINARY_DIR) + "/clients/cli/cairn";
+  if (name == "cairnd") return std::string(CAIRN_BINARY_DIR) + "/bin/cairnd";
+  if (name == "cairn") return std::string(CAIRN_BINARY_DIR) + "/bin/cairn";
   return std::string(CAIRN_BINARY_DIR) + "/" + name;
 }
 
