@@ -2,9 +2,52 @@
 
 #include <sys/stat.h>
 
+#include <cstdint>
+#include <map>
+#include <type_traits>
+#include <variant>
+
 #include <toml++/toml.h>
 
 namespace cairn {
+namespace {
+
+// Every key the config file may hold, with where its value goes. A new setting
+// is one line here and one field in Config.
+using Member = std::variant<std::string Config::*, int Config::*, size_t Config::*,
+                            int64_t Config::*>;
+const std::map<std::string, Member>& config_keys() {
+  static const std::map<std::string, Member> keys = {
+      {"socket", &Config::socket_path},
+      {"data_dir", &Config::data_dir},
+      {"state_dir", &Config::state_dir},
+      {"log_file", &Config::log_file},
+      {"log_level", &Config::log_level},
+      {"backup_dir", &Config::backup_dir},
+      {"max_clients", &Config::max_clients},
+      {"reader_threads", &Config::reader_threads},
+      {"slow_request_ms", &Config::slow_request_ms},
+      {"read_deadline_ms", &Config::read_deadline_ms},
+      {"changelog_retention_days", &Config::changelog_retention_days},
+      {"retention_interval_s", &Config::retention_interval_s},
+      {"approval_expiry_interval_ms", &Config::approval_expiry_interval_ms},
+      {"notifications_retention_days", &Config::notifications_retention_days},
+      {"run_logs_retention_days", &Config::run_logs_retention_days},
+      {"expired_approvals_retention_days", &Config::expired_approvals_retention_days},
+      {"index_interval_s", &Config::index_interval_s},
+      {"backup_interval_s", &Config::backup_interval_s},
+      {"backup_keep", &Config::backup_keep},
+      {"watch_settle_ms", &Config::watch_settle_ms},
+      {"watch_reconcile_s", &Config::watch_reconcile_s},
+      {"watch_degraded_scan_s", &Config::watch_degraded_scan_s},
+      {"watch_max_watches", &Config::watch_max_watches},
+      {"hash_threads", &Config::hash_threads},
+      {"text_cap_bytes", &Config::text_cap_bytes},
+  };
+  return keys;
+}
+
+}  // namespace
 
 Status apply_config_file(const std::string& path, bool must_exist, Config& c) {
   struct stat st {};
@@ -21,45 +64,26 @@ Status apply_config_file(const std::string& path, bool must_exist, Config& c) {
   }
   for (const auto& [key, node] : t) {
     std::string k(key.str());
-    auto bad = [&](const char* want) {
-      return invalid_params(path + ": " + k + " must be " + want);
-    };
-    if (k == "socket" || k == "data_dir" || k == "state_dir" || k == "log_file" ||
-        k == "log_level" || k == "backup_dir") {
+    auto it = config_keys().find(k);
+    if (it == config_keys().end()) return invalid_params(path + ": unknown key " + k);
+    if (auto* text = std::get_if<std::string Config::*>(&it->second)) {
       auto v = node.value<std::string>();
-      if (!v) return bad("a string");
-      (k == "socket"      ? c.socket_path
-       : k == "data_dir"  ? c.data_dir
-       : k == "state_dir" ? c.state_dir
-       : k == "log_file"  ? c.log_file
-       : k == "backup_dir" ? c.backup_dir
-                          : c.log_level) = *v;
-    } else if (k == "max_clients" || k == "reader_threads" || k == "slow_request_ms" ||
-               k == "changelog_retention_days" || k == "read_deadline_ms" ||
-               k == "watch_settle_ms" || k == "watch_reconcile_s" ||
-               k == "watch_degraded_scan_s" || k == "watch_max_watches" || k == "hash_threads" ||
-               k == "text_cap_bytes" || k == "backup_interval_s" || k == "backup_keep" ||
-               k == "index_interval_s") {
-      auto v = node.value<int64_t>();
-      if (!v || *v < 0) return bad("a non-negative integer");
-      if (k == "max_clients") c.max_clients = static_cast<size_t>(*v);
-      if (k == "reader_threads") c.reader_threads = static_cast<int>(*v);
-      if (k == "slow_request_ms") c.slow_request_ms = static_cast<int>(*v);
-      if (k == "changelog_retention_days") c.changelog_retention_days = static_cast<int>(*v);
-      if (k == "read_deadline_ms") c.read_deadline_ms = static_cast<int>(*v);
-      if (k == "backup_interval_s") c.backup_interval_s = static_cast<int>(*v);
-      if (k == "backup_keep") c.backup_keep = static_cast<int>(*v);
-      if (k == "watch_settle_ms") c.watch_settle_ms = static_cast<int>(*v);
-      if (k == "watch_reconcile_s") c.watch_reconcile_s = static_cast<int>(*v);
-      if (k == "watch_degraded_scan_s") c.watch_degraded_scan_s = static_cast<int>(*v);
-      if (k == "watch_max_watches") c.watch_max_watches = static_cast<size_t>(*v);
-      if (k == "hash_threads") c.hash_threads = static_cast<int>(*v);
-      if (k == "text_cap_bytes") c.text_cap_bytes = *v;
-      if (k == "index_interval_s") c.index_interval_s = static_cast<int>(std::max<int64_t>(*v, 1));
-    } else {
-      return invalid_params(path + ": unknown key " + k);
+      if (!v) return invalid_params(path + ": " + k + " must be a string");
+      c.*(*text) = *v;
+      continue;
     }
+    auto v = node.value<int64_t>();
+    if (!v || *v < 0 || *v > INT32_MAX) {
+      return invalid_params(path + ": " + k + " must be a non-negative integer below 2^31");
+    }
+    std::visit(
+        [&](auto member) {
+          using T = std::remove_reference_t<decltype(c.*member)>;
+          if constexpr (!std::is_same_v<T, std::string>) c.*member = static_cast<T>(*v);
+        },
+        it->second);
   }
+  if (c.index_interval_s < 1) c.index_interval_s = 1;
   return Status::ok();
 }
 

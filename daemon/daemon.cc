@@ -59,7 +59,7 @@ Status Daemon::start() {
         poster->post([this, hub, c = std::move(changes)] {
           hub->publish(c);
           // services_ exists before the first write can commit.
-          for (const auto& listen : services_->change_listeners) listen(c);
+          for (const auto& observe : services_->change_observers) observe(c);
         });
       });
   CAIRN_ASSIGN_OR_RETURN(readers_,

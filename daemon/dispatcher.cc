@@ -71,12 +71,15 @@ void Dispatcher::on_request(ipc::ConnId conn, ipc::Message&& req) {
 
 void Dispatcher::finish(ipc::ConnId conn, uint32_t msgid, const std::string& method,
                         int64_t start_ns, const Result<Json>& result) {
-  if (registry_.find(method)) --services_.requests.in_flight;
+  const Method* m = registry_.find(method);
+  if (m) --services_.requests.in_flight;
   ++services_.requests.served;
   double ms = static_cast<double>(monotonic_ns() - start_ns) / 1e6;
   const Status& st = result.status();
   if (!st.is_ok()) ++services_.requests.errors;
-  if (ms > services_.config.slow_request_ms) {
+  // Async methods finish later by design (approvals.wait): never "slow".
+  bool waits = m && std::holds_alternative<AsyncHandler>(m->handler);
+  if (!waits && ms > services_.config.slow_request_ms) {
     ++services_.requests.slow;
     spdlog::warn("slow request {} took {:.1f} ms{}", method, ms,
                  st.is_ok() ? "" : " (" + st.to_string() + ")");
@@ -90,6 +93,9 @@ void Dispatcher::on_notification(ipc::ConnId, ipc::Message&& n) {
   spdlog::debug("ignored notification {}", n.method);
 }
 
-void Dispatcher::on_disconnect(ipc::ConnId conn) { services_.hub.drop(conn); }
+void Dispatcher::on_disconnect(ipc::ConnId conn) {
+  services_.hub.drop(conn);
+  for (const auto& observe : services_.disconnect_observers) observe(conn);
+}
 
 }  // namespace cairn

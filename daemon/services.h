@@ -15,6 +15,7 @@
 #include "daemon/config.h"
 #include "daemon/hub.h"
 #include "ipc/server.h"
+#include "store/change.h"
 #include "store/reader_pool.h"
 #include "store/writer.h"
 
@@ -44,9 +45,14 @@ struct Services {
   // Extra sections for daemon.status, added by domains; run on the loop thread.
   std::vector<std::function<void(Json&)>> status_sections;
   Json last_retention;  // loop thread
-  // Told of every committed batch of changes, after subscribers (loop thread):
-  // for workers that follow other domains' changes. Must only hand work off.
-  std::vector<std::function<void(const std::vector<store::Change>&)>> change_listeners;
+  // Told of every committed batch of changes right after the hub published it
+  // (loop thread): for workers that follow other domains' changes (the indexer)
+  // and domains that react to their own (approvals.wait answering when a
+  // decision commits). Must only hand work off.
+  std::vector<std::function<void(const std::vector<store::Change>&)>> change_observers;
+  // Called when a client connection closes (loop thread): for domains that
+  // hold per-connection state, such as the waiters of approvals.wait.
+  std::vector<std::function<void(ipc::ConnId)>> disconnect_observers;
   // Runs when the daemon stops, before the writer drains (loop thread).
   std::vector<std::function<void()>> on_shutdown;
 };

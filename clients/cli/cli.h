@@ -57,6 +57,9 @@ Result<Json> parse_json_arg(const std::string& text, const std::string& what);
 // Registration of each subcommand family (one per cmd_*.cc).
 void add_daemon_commands(CLI::App& app, Cli& cli);
 void add_prefs_commands(CLI::App& app, Cli& cli);
+void add_approve_commands(CLI::App& app, Cli& cli);
+void add_inbox_commands(CLI::App& app, Cli& cli);
+void add_runs_commands(CLI::App& app, Cli& cli);
 void add_chat_commands(CLI::App& app, Cli& cli);
 void add_kb_commands(CLI::App& app, Cli& cli);
 void add_task_commands(CLI::App& app, Cli& cli);

@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
 
   add_daemon_commands(app, cli);
   add_prefs_commands(app, cli);
+  add_approve_commands(app, cli);
+  add_inbox_commands(app, cli);
+  add_runs_commands(app, cli);
   add_chat_commands(app, cli);
   add_kb_commands(app, cli);
   add_task_commands(app, cli);

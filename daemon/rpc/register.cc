@@ -6,6 +6,10 @@ void register_methods(Registry& r, Services& s) {
   register_daemon(r, s);
   register_events(r, s);
   register_prefs(r, s);
+  register_approvals(r, s);
+  register_notifications(r, s);
+  register_runs(r, s);
+  register_reviews(r, s);
   register_sessions(r, s);
   register_messages(r, s);
   register_knowledge(r, s);

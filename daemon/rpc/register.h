@@ -17,6 +17,10 @@ void register_search(Registry& r, Services& s);
 void register_index_debug(Registry& r, Services& s);  // from register_search, debug only
 void register_files(Registry& r, Services& s);
 void register_debug(Registry& r, Services& s);
+void register_approvals(Registry& r, Services& s);
+void register_notifications(Registry& r, Services& s);
+void register_runs(Registry& r, Services& s);
+void register_reviews(Registry& r, Services& s);
 void register_sessions(Registry& r, Services& s);
 void register_messages(Registry& r, Services& s);
 void register_knowledge(Registry& r, Services& s);

@@ -73,7 +73,7 @@ void register_search(Registry& r, Services& s) {
   auto worker =
       std::make_shared<indexer::Worker>(opts, s.writer, indexer::make_sources());
   worker->start();
-  s.change_listeners.push_back([worker](const std::vector<store::Change>& changes) {
+  s.change_observers.push_back([worker](const std::vector<store::Change>& changes) {
     if (worker->concerns(changes)) worker->wake();
   });
   s.on_shutdown.push_back([worker] { worker->stop(); });

@@ -1,0 +1,205 @@
+// approvals.*: an agent asks a person before acting. A request raises a
+// notification; a decision happens once (approve or reject); pending approvals
+// past expires_at turn `expired` on a timer; approvals.wait lets an agent wait
+// for the outcome without holding any thread (ApprovalWaits). Topic "approvals".
+#include "daemon/params.h"
+#include "daemon/retention.h"
+#include "daemon/rpc/approval_rows.h"
+#include "daemon/rpc/approval_waits.h"
+#include "daemon/rpc/columns.h"
+#include "daemon/rpc/notifications.h"
+#include "daemon/rpc/register.h"
+
+namespace cairn {
+
+namespace {
+
+const std::vector<std::string> kStatuses = {"pending", "approved", "rejected", "expired"};
+constexpr size_t kMaxDetailsBytes = 1u << 20;
+constexpr int64_t kMaxWaitMs = 24LL * 3600 * 1000;
+
+Result<Json> request(store::WriteTxn& txn, const Json& params) {
+  Params p(params);
+  auto id_arg = p.opt_str("id", 128);
+  auto action_type = p.str("action_type", 256);
+  auto details = p.opt_any("details");
+  auto requested_by = p.opt_str("requested_by", 256);
+  auto expires_at = p.opt_time("expires_at");
+  auto task_id = p.opt_str("task_id", 128);
+  CAIRN_RETURN_IF_ERROR(p.finish());
+  if (action_type.empty()) return invalid_params("action_type must not be empty");
+  CAIRN_ASSIGN_OR_RETURN(std::string id, columns::id_or_new(id_arg));
+  CAIRN_ASSIGN_OR_RETURN(auto details_text, columns::json_text(details, "details"));
+  if (details_text && details_text->size() > kMaxDetailsBytes) {
+    return invalid_params("details is larger than 1 MiB as JSON");
+  }
+  Json wanted{{"action_type", action_type},
+              {"details", details ? *details : Json()},
+              {"requested_by", requested_by ? Json(*requested_by) : Json()},
+              {"task_id", task_id ? Json(*task_id) : Json()},
+              {"expires_at", expires_at ? Json(format_iso8601(*expires_at)) : Json()}};
+  CAIRN_ASSIGN_OR_RETURN(auto existing, find_approval(txn.db(), id));
+  if (existing) {
+    CAIRN_RETURN_IF_ERROR(columns::same_content(
+        *existing, wanted, {"action_type", "details", "requested_by", "task_id", "expires_at"},
+        "approval " + id));
+    return *existing;
+  }
+  int64_t created = txn.now_ms();
+  CAIRN_ASSIGN_OR_RETURN(
+      store::Stmt * ins,
+      txn.db().cached("INSERT INTO approvals(id, action_type, details, requested_by, task_id, "
+                      "status, expires_at, created_at) VALUES(?1, ?2, ?3, ?4, ?5, 'pending', ?6, "
+                      "?7)"));
+  CAIRN_RETURN_IF_ERROR(
+      ins->bind_all(id, action_type, details_text, requested_by, task_id, expires_at, created)
+          .run());
+  CAIRN_ASSIGN_OR_RETURN(auto row, find_approval(txn.db(), id));
+  CAIRN_RETURN_IF_ERROR(
+      txn.record("approvals", "insert", id, nullptr, *row, approval_event_fields(*row)).status());
+
+  // The person who decides hears of it through the inbox.
+  NewNotification n;
+  n.id = approval_notification_id(id);
+  n.title = "Approval requested: " + action_type;
+  n.message = (requested_by ? *requested_by : std::string("an agent")) + " asks to " + action_type +
+              (task_id ? " (task " + *task_id + ")" : std::string()) +
+              ". Decide with: cairn approve yes|no " + id;
+  n.type = "approval";
+  n.priority = "high";
+  n.data = Json{{"approval_id", id},
+                {"action_type", action_type},
+                {"task_id", task_id ? Json(*task_id) : Json()}};
+  n.at = created;
+  CAIRN_RETURN_IF_ERROR(insert_notification(txn, n).status());
+  return *row;
+}
+
+Result<Json> decide(store::WriteTxn& txn, const Json& params) {
+  Params p(params);
+  auto id = p.str("id", 128);
+  auto decision = p.enumeration("decision", {"approve", "reject"});
+  auto note = p.opt_str("note", 64 * 1024);
+  CAIRN_RETURN_IF_ERROR(p.finish());
+  // The daemon's clock, never the caller's: a decision cannot be back-dated
+  // to before a deadline that has passed.
+  int64_t now = txn.now_ms();
+  CAIRN_ASSIGN_OR_RETURN(auto old, find_approval(txn.db(), id));
+  if (!old) return not_found("no approval " + id);
+  std::string status = (*old)["status"];
+  if (status != "pending") {
+    return conflict("approval " + id + " is already " + status + "; a decision happens once");
+  }
+  const Json& expires = (*old)["expires_at"];
+  if (expires.is_string()) {
+    auto deadline = parse_iso8601(expires.get<std::string>());
+    if (deadline && *deadline <= now) {
+      return conflict("approval " + id + " expired at " + expires.get<std::string>());
+    }
+  }
+  std::string next = decision == "approve" ? "approved" : "rejected";
+  CAIRN_ASSIGN_OR_RETURN(
+      store::Stmt * up,
+      txn.db().cached("UPDATE approvals SET status = ?2, decided_at = ?3, decision_note = ?4 "
+                      "WHERE id = ?1 AND status = 'pending'"));
+  CAIRN_RETURN_IF_ERROR(up->bind_all(id, next, now, note).run());
+  CAIRN_ASSIGN_OR_RETURN(auto row, find_approval(txn.db(), id));
+  CAIRN_RETURN_IF_ERROR(
+      txn.record("approvals", "update", id, *old, *row, approval_event_fields(*row)).status());
+  CAIRN_RETURN_IF_ERROR(settle_request_notification(txn, id));
+  return *row;
+}
+
+Result<Json> list(store::Db& db, const Json& params) {
+  Params p(params);
+  auto status = p.opt_enum("status", kStatuses);
+  auto task_id = p.opt_str("task_id", 128);
+  int64_t limit = p.opt_int("limit", 1, 1000).value_or(100);
+  CAIRN_RETURN_IF_ERROR(p.finish());
+  CAIRN_ASSIGN_OR_RETURN(
+      store::Stmt * q,
+      db.cached("SELECT id FROM approvals WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR "
+                "task_id = ?2) ORDER BY created_at DESC, id LIMIT ?3"));
+  q->bind_all(status, task_id, limit);
+  std::vector<std::string> ids;
+  for (;;) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
+    if (!row) break;
+    ids.push_back(q->text(0));
+  }
+  Json items = Json::array();
+  for (const auto& id : ids) {
+    CAIRN_ASSIGN_OR_RETURN(auto row, find_approval(db, id));
+    if (row) items.push_back(std::move(*row));
+  }
+  return Json{{"approvals", items}};
+}
+
+// Retention: approvals that expired more than the configured days ago are
+// deleted (approved and rejected ones are kept: they are the audit trail).
+Result<int64_t> purge_expired(store::WriteTxn& txn, const Services& s) {
+  if (s.config.expired_approvals_retention_days <= 0) return int64_t{0};
+  int64_t cutoff = txn.now_ms() - int64_t{s.config.expired_approvals_retention_days} * 86400000;
+  std::vector<std::string> ids;
+  {
+    CAIRN_ASSIGN_OR_RETURN(store::Stmt q,
+                           txn.db().prepare("SELECT id FROM approvals WHERE status = 'expired' "
+                                            "AND decided_at < ?1 LIMIT 10000"));
+    q.bind_all(cutoff);
+    for (;;) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, q.step());
+      if (!row) break;
+      ids.push_back(q.text(0));
+    }
+  }
+  for (const auto& id : ids) {
+    CAIRN_ASSIGN_OR_RETURN(auto old, find_approval(txn.db(), id));
+    CAIRN_ASSIGN_OR_RETURN(store::Stmt * del,
+                           txn.db().cached("DELETE FROM approvals WHERE id = ?1"));
+    CAIRN_RETURN_IF_ERROR(del->bind_all(id).run());
+    Json extra = approval_event_fields(*old);
+    extra["retention"] = true;
+    CAIRN_RETURN_IF_ERROR(txn.record("approvals", "delete", id, *old, nullptr, extra).status());
+  }
+  return static_cast<int64_t>(ids.size());
+}
+
+}  // namespace
+
+void register_approvals(Registry& r, Services& s) {
+  s.hub.add_topic("approvals");
+  add_retention_step({"expired_approvals", purge_expired});
+  auto waits = std::make_shared<ApprovalWaits>(s);
+  waits->start();
+
+  r.add_write("approvals.request", request);
+  r.add_write("approvals.decide", decide);
+  r.add_read("approvals.list", list);
+
+  r.add_async("approvals.wait", [waits](CallContext& ctx, const Json& params, Reply reply) {
+    Params p(params);
+    auto id = p.str("id", 128);
+    int64_t timeout_ms = p.integer("timeout_ms", 0, kMaxWaitMs);
+    if (Status st = p.finish(); !st.is_ok()) return reply(st);
+    waits->wait(ctx.conn, id, timeout_ms, std::move(reply));
+  });
+
+  s.status_sections.push_back([waits](Json& out) {
+    out["approvals"] = Json{{"waiting", waits->waiting()}};
+  });
+
+  // Tests and diagnosis: run the expiry pass now as if the clock read `at`
+  // (the explicit clock for expiry tests). Only with --debug-methods.
+  if (s.config.debug_methods) {
+    r.add_write("debug.expire_approvals",
+                [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
+                  Params p(params);
+                  auto at = p.opt_time("at");
+                  CAIRN_RETURN_IF_ERROR(p.finish());
+                  CAIRN_ASSIGN_OR_RETURN(auto ids, expire_pending(txn, at.value_or(txn.now_ms())));
+                  return Json{{"expired", ids}};
+                });
+  }
+}
+
+}  // namespace cairn

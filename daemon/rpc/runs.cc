@@ -1,0 +1,229 @@
+// runs.*: agent runs of a task. Status moves only along legal edges:
+//   queued -> running -> succeeded | failed | canceled,   queued -> canceled.
+// started_at is set on entering running, finished_at on entering a final state.
+// Patches and logs can be large: lists and changelog entries leave them out.
+// Topic "runs".
+#include "daemon/params.h"
+#include "daemon/retention.h"
+#include "daemon/rpc/columns.h"
+#include "daemon/rpc/register.h"
+
+namespace cairn {
+
+namespace {
+
+const std::vector<std::string> kStatuses = {"queued", "running", "succeeded", "failed", "canceled"};
+constexpr size_t kMaxTextBytes = 4u << 20;    // one patch, one logs argument
+constexpr int64_t kMaxLogBytes = 16LL << 20;  // logs of one run in total
+constexpr size_t kMaxFilesChanged = 10000;
+
+bool legal(const std::string& from, const std::string& to) {
+  if (from == "queued") return to == "running" || to == "canceled";
+  if (from == "running") return to == "succeeded" || to == "failed" || to == "canceled";
+  return false;
+}
+
+bool final_state(const std::string& s) {
+  return s == "succeeded" || s == "failed" || s == "canceled";
+}
+
+// Without patch and logs: lists and the changelog.
+constexpr const char* kBriefColumns =
+    "id, task_id, instruction, executor, status, summary, files_changed, error, created_at, "
+    "started_at, finished_at, length(patch), length(logs)";
+
+Json brief_row(const store::Stmt& s) {
+  return Json{{"id", s.text(0)},
+              {"task_id", columns::text(s, 1)},
+              {"instruction", s.text(2)},
+              {"executor", s.text(3)},
+              {"status", s.text(4)},
+              {"summary", columns::text(s, 5)},
+              {"files_changed", columns::json(s, 6)},
+              {"error", columns::text(s, 7)},
+              {"created_at", columns::time(s, 8)},
+              {"started_at", columns::time(s, 9)},
+              {"finished_at", columns::time(s, 10)},
+              {"patch_bytes", s.is_null(11) ? 0 : s.int64(11)},
+              {"log_bytes", s.is_null(12) ? 0 : s.int64(12)}};
+}
+
+// The brief row, plus patch and logs when `full`.
+Result<std::optional<Json>> find_run(store::Db& db, const std::string& id, bool full) {
+  static const std::string sql =
+      std::string("SELECT ") + kBriefColumns + ", patch, logs FROM runs WHERE id = ?1";
+  CAIRN_ASSIGN_OR_RETURN(store::Stmt * s, db.cached(sql.c_str()));
+  s->bind_all(id);
+  CAIRN_ASSIGN_OR_RETURN(bool row, s->step());
+  if (!row) return std::optional<Json>();
+  Json out = brief_row(*s);
+  if (full) {
+    out["patch"] = columns::text(*s, 13);
+    out["logs"] = columns::text(*s, 14);
+  }
+  s->reset();  // a statement left on a row would pin this connection's snapshot
+  return std::optional<Json>(std::move(out));
+}
+
+Json event_fields(const Json& row) {
+  return Json{
+      {"status", row["status"]}, {"task_id", row["task_id"]}, {"executor", row["executor"]}};
+}
+
+// files_changed: a JSON array of path strings.
+Result<std::optional<std::string>> files_changed_text(const std::optional<Json>& v) {
+  if (!v || v->is_null()) return std::optional<std::string>();
+  if (!v->is_array()) return invalid_params("files_changed must be an array of paths");
+  if (v->size() > kMaxFilesChanged) {
+    return invalid_params("files_changed has more than 10000 items");
+  }
+  for (size_t i = 0; i < v->size(); ++i) {
+    if (!(*v)[i].is_string() || (*v)[i].get_ref<const std::string&>().empty()) {
+      return invalid_params("files_changed[" + std::to_string(i) + "] must be a non-empty path");
+    }
+  }
+  return columns::json_text(v, "files_changed");
+}
+
+Result<Json> create(store::WriteTxn& txn, const Json& params) {
+  Params p(params);
+  auto id_arg = p.opt_str("id", 128);
+  auto task_id = p.opt_str("task_id", 128);
+  auto instruction = p.str("instruction", 1 << 20);
+  auto executor = p.opt_str("executor", 256).value_or("");
+  CAIRN_RETURN_IF_ERROR(p.finish());
+  if (instruction.empty()) return invalid_params("instruction must not be empty");
+  CAIRN_ASSIGN_OR_RETURN(std::string id, columns::id_or_new(id_arg));
+  Json wanted{{"task_id", task_id ? Json(*task_id) : Json()},
+              {"instruction", instruction},
+              {"executor", executor}};
+  CAIRN_ASSIGN_OR_RETURN(auto existing, find_run(txn.db(), id, false));
+  if (existing) {
+    CAIRN_RETURN_IF_ERROR(columns::same_content(
+        *existing, wanted, {"task_id", "instruction", "executor"}, "run " + id));
+    return *existing;
+  }
+  CAIRN_ASSIGN_OR_RETURN(
+      store::Stmt * ins,
+      txn.db().cached("INSERT INTO runs(id, task_id, instruction, executor, status, created_at) "
+                      "VALUES(?1, ?2, ?3, ?4, 'queued', ?5)"));
+  CAIRN_RETURN_IF_ERROR(ins->bind_all(id, task_id, instruction, executor, txn.now_ms()).run());
+  CAIRN_ASSIGN_OR_RETURN(auto row, find_run(txn.db(), id, false));
+  CAIRN_RETURN_IF_ERROR(
+      txn.record("runs", "insert", id, nullptr, *row, event_fields(*row)).status());
+  return *row;
+}
+
+Result<Json> update(store::WriteTxn& txn, const Json& params) {
+  Params p(params);
+  auto id = p.str("id", 128);
+  auto status = p.opt_enum("status", kStatuses);
+  auto summary = p.opt_str("summary", 1 << 20);
+  auto patch = p.opt_str("patch", kMaxTextBytes);
+  auto files = p.opt_any("files_changed");
+  auto logs = p.opt_str("logs", kMaxTextBytes);
+  auto append_logs = p.opt_str("append_logs", kMaxTextBytes);
+  auto error = p.opt_str("error", 1 << 20);
+  CAIRN_RETURN_IF_ERROR(p.finish());
+  if (logs && append_logs) return invalid_params("logs and append_logs cannot be given together");
+  CAIRN_ASSIGN_OR_RETURN(auto files_text, files_changed_text(files));
+  CAIRN_ASSIGN_OR_RETURN(auto old, find_run(txn.db(), id, false));
+  if (!old) return not_found("no run " + id);
+  std::string from = (*old)["status"];
+  // The same status again changes nothing (a retried update stays safe).
+  bool moves = status && *status != from;
+  if (moves && !legal(from, *status)) {
+    return conflict("run " + id + " cannot go from " + from + " to " + *status);
+  }
+  int64_t now = txn.now_ms();
+  std::optional<int64_t> started, finished;
+  if (moves && *status == "running") started = now;
+  if (moves && final_state(*status)) finished = now;
+  CAIRN_ASSIGN_OR_RETURN(
+      store::Stmt * up,
+      txn.db().cached(
+          "UPDATE runs SET status = coalesce(?2, status), summary = coalesce(?3, summary), "
+          "patch = coalesce(?4, patch), files_changed = coalesce(?5, files_changed), "
+          "logs = CASE WHEN ?6 IS NOT NULL THEN ?6 WHEN ?7 IS NOT NULL THEN coalesce(logs, '') "
+          "|| ?7 ELSE logs END, error = coalesce(?8, error), started_at = coalesce(?9, "
+          "started_at), finished_at = coalesce(?10, finished_at) WHERE id = ?1"));
+  CAIRN_RETURN_IF_ERROR(up->bind_all(id, moves ? status : std::nullopt, summary, patch, files_text,
+                                     logs, append_logs, error, started, finished)
+                            .run());
+  CAIRN_ASSIGN_OR_RETURN(auto row, find_run(txn.db(), id, false));
+  if ((*row)["log_bytes"].get<int64_t>() > kMaxLogBytes) {
+    return invalid_params("logs of run " + id + " would pass 16 MiB");
+  }
+  CAIRN_RETURN_IF_ERROR(txn.record("runs", "update", id, *old, *row, event_fields(*row)).status());
+  return *row;
+}
+
+Result<Json> list(store::Db& db, const Json& params) {
+  Params p(params);
+  auto task_id = p.opt_str("task_id", 128);
+  auto status = p.opt_enum("status", kStatuses);
+  int64_t limit = p.opt_int("limit", 1, 1000).value_or(100);
+  CAIRN_RETURN_IF_ERROR(p.finish());
+  static const std::string sql = std::string("SELECT ") + kBriefColumns +
+                                 " FROM runs WHERE (?1 IS NULL OR task_id = ?1) AND (?2 IS NULL "
+                                 "OR status = ?2) ORDER BY created_at DESC, id LIMIT ?3";
+  CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
+  q->bind_all(task_id, status, limit);
+  Json items = Json::array();
+  for (;;) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
+    if (!row) break;
+    items.push_back(brief_row(*q));
+  }
+  return Json{{"runs", items}};
+}
+
+// Retention: the logs of runs finished more than the configured days ago are
+// dropped (the run, its summary and patch stay).
+Result<int64_t> drop_old_logs(store::WriteTxn& txn, const Services& s) {
+  if (s.config.run_logs_retention_days <= 0) return int64_t{0};
+  int64_t cutoff = txn.now_ms() - int64_t{s.config.run_logs_retention_days} * 86400000;
+  std::vector<std::string> ids;
+  {
+    CAIRN_ASSIGN_OR_RETURN(store::Stmt q,
+                           txn.db().prepare("SELECT id FROM runs WHERE logs IS NOT NULL AND "
+                                            "finished_at < ?1 LIMIT 10000"));
+    q.bind_all(cutoff);
+    for (;;) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, q.step());
+      if (!row) break;
+      ids.push_back(q.text(0));
+    }
+  }
+  for (const auto& id : ids) {
+    CAIRN_ASSIGN_OR_RETURN(auto old, find_run(txn.db(), id, false));
+    CAIRN_ASSIGN_OR_RETURN(store::Stmt * up,
+                           txn.db().cached("UPDATE runs SET logs = NULL WHERE id = ?1"));
+    CAIRN_RETURN_IF_ERROR(up->bind_all(id).run());
+    CAIRN_ASSIGN_OR_RETURN(auto now, find_run(txn.db(), id, false));
+    Json extra = event_fields(*now);
+    extra["retention"] = true;
+    CAIRN_RETURN_IF_ERROR(txn.record("runs", "update", id, *old, *now, extra).status());
+  }
+  return static_cast<int64_t>(ids.size());
+}
+
+}  // namespace
+
+void register_runs(Registry& r, Services& s) {
+  s.hub.add_topic("runs");
+  add_retention_step({"run_logs", drop_old_logs});
+  r.add_write("runs.create", create);
+  r.add_write("runs.update", update);
+  r.add_read("runs.list", list);
+  r.add_read("runs.get", [](store::Db& db, const Json& params) -> Result<Json> {
+    Params p(params);
+    auto id = p.str("id", 128);
+    CAIRN_RETURN_IF_ERROR(p.finish());
+    CAIRN_ASSIGN_OR_RETURN(auto row, find_run(db, id, true));
+    if (!row) return not_found("no run " + id);
+    return *row;
+  });
+}
+
+}  // namespace cairn
