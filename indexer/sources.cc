@@ -9,6 +9,25 @@ namespace cairn::indexer {
 Sources make_sources() {
   Sources out;
   out.push_back(std::make_unique<FileSource>());
+  add_sql_source(out, {.kind = "task",
+                       .table = "tasks",
+                       .topics = {"tasks"},
+                       .docs_sql = "SELECT id, version FROM tasks",
+                       .text_sql = "SELECT title, description FROM tasks WHERE id = ?1"});
+  // updated_at is in ms: the text length tells apart two streamed pieces that
+  // land in the same millisecond.
+  add_sql_source(out, {.kind = "message",
+                       .table = "messages",
+                       .topics = {"messages", "sessions"},
+                       .docs_sql = "SELECT id, updated_at * 1000003 + length(content) FROM "
+                                   "messages",
+                       .text_sql = "SELECT '', content FROM messages WHERE id = ?1"});
+  add_sql_source(out, {.kind = "knowledge",
+                       .table = "knowledge_items",
+                       .topics = {"knowledge"},
+                       .docs_sql = "SELECT id, updated_at * 1000003 + length(title) + "
+                                   "length(content) FROM knowledge_items",
+                       .text_sql = "SELECT title, content FROM knowledge_items WHERE id = ?1"});
   return out;
 }
 
