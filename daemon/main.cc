@@ -1,5 +1,6 @@
 // cairnd: parses flags into a Config and runs the Daemon, or `cairnd migrate`.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -28,6 +29,15 @@ int migrate(const cairn::Config& config, bool status_only, int target) {
   if (Status st = store::check_database_file(config.db_path()); !st.is_ok()) {
     std::cerr << "cairnd migrate: " << st.message() << "\n";
     return 1;
+  }
+  if (status_only && ::access(config.db_path().c_str(), F_OK) != 0) {
+    // Looking must not create: an empty file here would later pass for a
+    // database of another application.
+    std::cout << "database: " << config.db_path() << " (not created yet)\n";
+    for (const auto& m : store::embedded_migrations()) {
+      std::printf("  %04d_%s  pending\n", m.version, m.name);
+    }
+    return 0;
   }
   auto db = store::Db::open(config.db_path(), store::OpenMode::kReadWrite);
   if (!db) {

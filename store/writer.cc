@@ -9,7 +9,14 @@ namespace cairn::store {
 
 namespace {
 constexpr size_t kMaxGroup = 512;
+
+// Runs one of the writer's fixed statements from the statement cache: a group
+// of 50 jobs runs 100 savepoint statements, not worth parsing each time.
+Status run_cached(Db& db, const char* sql) {
+  CAIRN_ASSIGN_OR_RETURN(Stmt * s, db.cached(sql));
+  return s->run();
 }
+}  // namespace
 
 Writer::Writer(std::unique_ptr<Db> db, CommittedHook on_committed)
     : db_(std::move(db)), on_committed_(std::move(on_committed)) {
@@ -139,7 +146,7 @@ void Writer::run_group(std::vector<Job>& group, Durability durability) {
     return;
   }
   set_synchronous(durability);
-  Status begun = db_->exec("BEGIN IMMEDIATE");
+  Status begun = run_cached(*db_, "BEGIN IMMEDIATE");
   if (!begun.is_ok()) {
     fail_all(begun);
     return;
@@ -152,7 +159,7 @@ void Writer::run_group(std::vector<Job>& group, Durability durability) {
       continue;
     }
     WriteTxn txn(*db_, job.origin, wall_ms());
-    Status sp = db_->exec("SAVEPOINT job");
+    Status sp = run_cached(*db_, "SAVEPOINT job");
     Result<Json> r = sp.is_ok() ? Result<Json>(nullptr) : Result<Json>(sp);
     if (sp.is_ok()) {
       try {
@@ -172,16 +179,17 @@ void Writer::run_group(std::vector<Job>& group, Durability durability) {
       continue;
     }
     if (r) {
-      (void)db_->exec("RELEASE job");
+      (void)run_cached(*db_, "RELEASE job");
       for (auto& c : txn.changes()) changes.push_back(std::move(c));
     } else {
-      (void)db_->exec("ROLLBACK TO job; RELEASE job");
+      (void)run_cached(*db_, "ROLLBACK TO job");
+      (void)run_cached(*db_, "RELEASE job");
     }
     results.push_back(std::move(r));
   }
   stats_.jobs += static_cast<int64_t>(group.size());
   if (lost.is_ok()) {
-    Status committed = db_->exec("COMMIT");
+    Status committed = run_cached(*db_, "COMMIT");
     if (!committed.is_ok()) {
       ++stats_.failed_commits;
       if (db_->in_transaction()) (void)db_->exec("ROLLBACK");

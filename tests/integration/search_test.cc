@@ -236,5 +236,37 @@ TEST(Search, TheCliPrintsPathLineRangeAndSnippet) {
   EXPECT_NE(st.output.find("file"), std::string::npos);
 }
 
+TEST(Search, TasksMessagesAndKnowledgeAreSearchableAndFollowTheirEdits) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  TempDir dir;
+  Tracked t(d, dir.path());
+  auto task = d.call("tasks.create", {{"title", "Refactor the zanzibar parser"}});
+  ASSERT_TRUE(task) << task.status().to_string();
+  ASSERT_TRUE(d.call("sessions.create", {{"id", "s1"}}));
+  ASSERT_TRUE(d.call("messages.append", {{"id", "m1"},
+                                         {"session_id", "s1"},
+                                         {"role", "user"},
+                                         {"content", "what does a quokka eat"}}));
+  ASSERT_TRUE(d.call("knowledge.create", {{"id", "k1"},
+                                          {"source_type", "user"},
+                                          {"knowledge_type", "fact"},
+                                          {"title", "Storage choice"},
+                                          {"content", "WAL keeps the xylophone readers going"}}));
+  auto kind_of = [&](const std::string& q) -> std::string {
+    Json r = t.search(q);
+    return r.empty() ? "" : r[0]["kind"].get<std::string>();
+  };
+  EXPECT_GE(t.wait([&] { return kind_of("zanzibar") == "task"; }, 10000), 0);
+  EXPECT_GE(t.wait([&] { return kind_of("quokka") == "message"; }, 10000), 0);
+  EXPECT_GE(t.wait([&] { return kind_of("xylophone") == "knowledge"; }, 10000), 0);
+  EXPECT_TRUE(t.search("quokka", {{"kinds", {"task"}}}).empty());
+
+  ASSERT_TRUE(d.call("tasks.update", {{"id", (*task)["id"]}, {"title", "Refactor the lexer"}}));
+  EXPECT_GE(t.wait([&] { return !t.found("zanzibar") && t.found("lexer"); }, 10000), 0);
+  ASSERT_TRUE(d.call("messages.delete", {{"id", "m1"}}));
+  EXPECT_GE(t.wait([&] { return !t.found("quokka"); }, 10000), 0);
+}
+
 }  // namespace
 }  // namespace cairn::testing

@@ -3,6 +3,7 @@
 // schema migrations up and down.
 #include <gtest/gtest.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstring>
@@ -227,6 +228,18 @@ TEST(Storage, ADatabaseFromANewerCairndIsRefusedUntouched) {
   EXPECT_NE(again.run_to_exit(5000), 0);
   EXPECT_NE(again.log().find("newer"), std::string::npos) << again.log();
   EXPECT_EQ(run_command({"sha256sum", d.db_path()}).output, before);
+}
+
+TEST(Storage, MigrateStatusOnANewDataDirCreatesNothing) {
+  TempDir dir;
+  auto status = run_command({DaemonProcess::binary("cairnd"), "migrate", "--status",
+                             "--data-dir", dir / "data"});
+  EXPECT_EQ(status.status, 0) << status.output;
+  EXPECT_NE(status.output.find("not created yet"), std::string::npos) << status.output;
+  EXPECT_NE(::access((dir / "data/cairn.db").c_str(), F_OK), 0);
+  auto up = run_command({DaemonProcess::binary("cairnd"), "migrate", "--to", "2", "--data-dir",
+                         dir / "data"});
+  EXPECT_EQ(up.status, 0) << up.output;
 }
 
 TEST(Storage, MigrateGoesDownAndBackUpKeepingCoreData) {
