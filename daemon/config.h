@@ -22,7 +22,7 @@ struct Config {
   bool debug_methods = false;     // debug.* methods for tests and diagnosis
   int changelog_retention_days = 90;  // 0 keeps every change
   int retention_interval_s = 3600;
-  // Workflow (docs/workflow.md). 0 days keeps rows forever.
+  // Workflow (README, "Agent workflow"). 0 days keeps rows forever.
   int approval_expiry_interval_ms = 1000;     // how often pending approvals are checked; 0: never
   int notifications_retention_days = 30;      // read/archived notifications
   int run_logs_retention_days = 30;           // logs of finished runs
