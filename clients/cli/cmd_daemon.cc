@@ -1,5 +1,8 @@
 // cairn status | ping | stop | call METHOD [JSON]
+#include <signal.h>
+
 #include <iostream>
+#include <thread>
 
 #include "base/clock.h"
 #include "clients/cli/cli.h"
@@ -71,9 +74,23 @@ void add_daemon_commands(CLI::App& app, Cli& cli) {
   app.add_subcommand("stop", "ask the daemon to finish in-flight work and exit")
       ->callback([&cli] {
         cli.no_spawn = true;
-        if (auto r = cli.call("daemon.shutdown")) {
-          cli.print(*r, [](const Json&) { std::cout << "cairnd is stopping\n"; });
+        auto status = cli.call("daemon.status");
+        if (!status) return;
+        auto r = cli.call("daemon.shutdown");
+        if (!r) return;
+        // Return once it has exited, so a following command never meets a
+        // daemon that is still draining (or its data-dir lock).
+        pid_t pid = (*status)["pid"].get<pid_t>();
+        int64_t deadline = monotonic_ms() + 10000;
+        while (::kill(pid, 0) == 0 && monotonic_ms() < deadline) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
+        if (::kill(pid, 0) == 0) {
+          std::cerr << "cairn: cairnd (pid " << pid << ") is still stopping after 10 s\n";
+          cli.exit_code = kExitError;
+          return;
+        }
+        cli.print(*r, [](const Json&) { std::cout << "cairnd stopped\n"; });
       });
 
   auto* call = app.add_subcommand(
