@@ -1,9 +1,8 @@
 // Every committed fuzz input -- the seed corpus of each target and every input
 // that once found a defect (fuzz/regressions/) -- goes through the frame
 // decoder properties (fuzz/frame_property.h) on every normal test run, so a
-// crash that was fixed stays fixed without libFuzzer or clang. Inputs of the
-// dispatch target are also replayed against a real cairnd by
-// tests/integration/fuzz_dispatch_test.cc.
+// crash that was fixed stays fixed without libFuzzer or clang. The dispatch
+// target's inputs get only the decoder checks here, not a daemon.
 #include <gtest/gtest.h>
 
 #include <filesystem>
