@@ -1,5 +1,7 @@
 #include "ipc/codec.h"
 
+#include <cstring>
+
 #include <msgpack.hpp>
 
 namespace cairn::ipc {
@@ -48,14 +50,26 @@ Status value_from_object(const msgpack::object& o, Json& out) {
   return Status(Code::kInvalidRequest, "unknown msgpack type");
 }
 
-void pack(msgpack::packer<msgpack::sbuffer>& pk, const Json& v) {
+// A float is always sent as float64: msgpack-cxx's pack_double sends a double
+// with no fraction as an integer (1.0 arrives as 1, -0.0 as 0) and casts
+// doubles at 2^64 to uint64_t, which is undefined behaviour.
+void pack_float64(msgpack::sbuffer& sb, double d) {
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  char buf[9];
+  buf[0] = static_cast<char>(0xcb);
+  for (int i = 0; i < 8; ++i) buf[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
+  sb.write(buf, sizeof buf);
+}
+
+void pack(msgpack::sbuffer& sb, msgpack::packer<msgpack::sbuffer>& pk, const Json& v) {
   switch (v.type()) {
     case Json::value_t::null:
     case Json::value_t::discarded: pk.pack_nil(); break;
     case Json::value_t::boolean: v.get<bool>() ? pk.pack_true() : pk.pack_false(); break;
     case Json::value_t::number_integer: pk.pack_int64(v.get<int64_t>()); break;
     case Json::value_t::number_unsigned: pk.pack_uint64(v.get<uint64_t>()); break;
-    case Json::value_t::number_float: pk.pack_double(v.get<double>()); break;
+    case Json::value_t::number_float: pack_float64(sb, v.get<double>()); break;
     case Json::value_t::string: {
       const auto& s = v.get_ref<const std::string&>();
       pk.pack_str(static_cast<uint32_t>(s.size()));
@@ -70,14 +84,14 @@ void pack(msgpack::packer<msgpack::sbuffer>& pk, const Json& v) {
     }
     case Json::value_t::array:
       pk.pack_array(static_cast<uint32_t>(v.size()));
-      for (const auto& e : v) pack(pk, e);
+      for (const auto& e : v) pack(sb, pk, e);
       break;
     case Json::value_t::object:
       pk.pack_map(static_cast<uint32_t>(v.size()));
       for (const auto& [k, e] : v.items()) {
         pk.pack_str(static_cast<uint32_t>(k.size()));
         pk.pack_str_body(k.data(), static_cast<uint32_t>(k.size()));
-        pack(pk, e);
+        pack(sb, pk, e);
       }
       break;
   }
@@ -177,7 +191,7 @@ std::optional<Message> Decoder::next(DecodeError& err, bool& failed) {
 std::string encode_value(const Json& value) {
   msgpack::sbuffer sb;
   msgpack::packer<msgpack::sbuffer> pk(sb);
-  pack(pk, value);
+  pack(sb, pk, value);
   return to_string(sb);
 }
 
@@ -193,7 +207,7 @@ std::string encode_request(uint32_t msgid, std::string_view method, const Json& 
   pk.pack_uint32(msgid);
   pk.pack_str(static_cast<uint32_t>(method.size()));
   pk.pack_str_body(method.data(), static_cast<uint32_t>(method.size()));
-  pack(pk, params);
+  pack(sb, pk, params);
   return to_string(sb);
 }
 
@@ -205,9 +219,9 @@ std::string encode_response(uint32_t msgid, const Status& error, const Json& res
   pk.pack_uint32(msgid);
   if (error.is_ok()) {
     pk.pack_nil();
-    pack(pk, result);
+    pack(sb, pk, result);
   } else {
-    pack(pk, error_value(error));
+    pack(sb, pk, error_value(error));
     pk.pack_nil();
   }
   return to_string(sb);
@@ -220,7 +234,7 @@ std::string encode_notification(std::string_view method, const Json& params) {
   pk.pack_uint8(2);
   pk.pack_str(static_cast<uint32_t>(method.size()));
   pk.pack_str_body(method.data(), static_cast<uint32_t>(method.size()));
-  pack(pk, params);
+  pack(sb, pk, params);
   return to_string(sb);
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 namespace cairn::ipc {
@@ -130,6 +131,23 @@ TEST(Codec, ErrorValuesCarryKindAndCode) {
   Status back = status_from_error_value(e);
   EXPECT_EQ(back.code(), Code::kNotFound);
   EXPECT_EQ(back.message(), "no task 5");
+}
+
+TEST(Codec, FloatsStayFloatsWithTheirSign) {
+  // 1.0 used to arrive as the integer 1, -0.0 as 0, and 2^64 was cast to
+  // uint64_t on the way out (undefined behaviour); found by fuzz/frame_fuzz.
+  Json params = Json::array({1.0, -0.0, 18446744073709551616.0, -9223372036854775808.0, 0.5});
+  Decoder d;
+  d.feed(encode_request(9, "m", params));
+  DecodeError err;
+  bool failed = false;
+  auto m = d.next(err, failed);
+  ASSERT_TRUE(m);
+  for (size_t i = 0; i < params.size(); ++i) {
+    ASSERT_TRUE(m->params[i].is_number_float()) << i;
+    EXPECT_EQ(m->params[i].get<double>(), params[i].get<double>()) << i;
+  }
+  EXPECT_TRUE(std::signbit(m->params[1].get<double>()));
 }
 
 }  // namespace
