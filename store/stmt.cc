@@ -62,6 +62,15 @@ Status Stmt::run() {
   }
 }
 
+Result<std::vector<std::string>> Stmt::column_texts(int col) {
+  std::vector<std::string> out;
+  for (;;) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, step());
+    if (!row) return out;
+    out.push_back(text(col));
+  }
+}
+
 void Stmt::reset() {
   sqlite3_reset(s_);
   sqlite3_clear_bindings(s_);
@@ -84,14 +93,18 @@ std::optional<int64_t> Stmt::opt_int64(int col) const {
 
 Json Stmt::value(int col) const {
   switch (sqlite3_column_type(s_, col)) {
-    case SQLITE_INTEGER: return int64(col);
-    case SQLITE_FLOAT: return real(col);
-    case SQLITE_NULL: return nullptr;
+    case SQLITE_INTEGER:
+      return int64(col);
+    case SQLITE_FLOAT:
+      return real(col);
+    case SQLITE_NULL:
+      return nullptr;
     case SQLITE_BLOB: {
       const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(s_, col));
       return Json::binary(std::vector<uint8_t>(p, p + sqlite3_column_bytes(s_, col)));
     }
-    default: return text(col);
+    default:
+      return text(col);
   }
 }
 

@@ -54,6 +54,8 @@ class Stmt {
   Result<bool> step();
   // Steps to completion (statements that return no rows).
   Status run();
+  // Steps to the end, collecting column `col` of every row as text.
+  Result<std::vector<std::string>> column_texts(int col = 0);
   void reset();
 
   bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }

@@ -49,6 +49,8 @@ class Cli {
 void print_table(const std::vector<std::string>& header,
                  const std::vector<std::vector<std::string>>& rows);
 bool stdout_is_tty();
+// 1536 -> "1.5 KiB".
+std::string human_bytes(int64_t bytes);
 // "" for null, the text of a string, JSON for anything else.
 std::string cell(const Json& v);
 // Parses a JSON argument given on the command line (strings need JSON quotes).

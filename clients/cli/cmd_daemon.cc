@@ -11,19 +11,6 @@ namespace cairn::cli {
 
 namespace {
 
-std::string human_bytes(int64_t b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
-
 void print_status(const Json& s) {
   const Json& db = s["database"];
   std::cout << "cairnd " << cell(s["version"]) << " (pid " << cell(s["pid"]) << "), up "

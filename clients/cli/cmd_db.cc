@@ -28,16 +28,7 @@ void allow_long_call(Cli& cli) {
 }
 
 std::string bytes(const Json& v) {
-  double b = v.is_number() ? v.get<double>() : 0;
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (b >= 1024 && u < 4) {
-    b /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
-  return buf;
+  return human_bytes(v.is_number() ? v.get<int64_t>() : 0);
 }
 
 }  // namespace

@@ -13,19 +13,6 @@ namespace cairn::cli {
 
 namespace {
 
-std::string bytes_text(int64_t b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
-
 // Absolute and lexically normal; symlinks are not resolved (the root is the
 // path the user named).
 std::string absolute(const std::string& p) {
@@ -47,7 +34,7 @@ std::optional<Json> find_root(Cli& cli, const std::string& path) {
 
 void print_root_line(const Json& r) {
   std::cout << cell(r["path"]) << ": " << cell(r["state"]) << ", " << cell(r["files"]) << " files, "
-            << bytes_text(r["bytes"].get<int64_t>()) << ", " << cell(r["watches"]) << " watches";
+            << human_bytes(r["bytes"].get<int64_t>()) << ", " << cell(r["watches"]) << " watches";
   if (!r["last_error"].is_null()) std::cout << "\n  last error: " << cell(r["last_error"]);
   std::cout << "\n";
 }
@@ -76,7 +63,7 @@ std::optional<Json> wait_for_scan(Cli& cli, const std::string& path) {
                    "\r\033[Kscanning [%-20s] %3d%%  %lld seen, %lld/%lld hashed, %s  %.0fs%s",
                    std::string(static_cast<size_t>(bar), '#').c_str(), pct,
                    static_cast<long long>(p["seen"].get<int64_t>()), static_cast<long long>(hashed),
-                   static_cast<long long>(to_hash), bytes_text(bh).c_str(), secs,
+                   static_cast<long long>(to_hash), human_bytes(bh).c_str(), secs,
                    p["walked"].get<bool>() ? "" : " (walking)");
       std::fflush(stderr);
     }
@@ -130,7 +117,7 @@ void add_files_commands(CLI::App& app, Cli& cli) {
           std::vector<std::vector<std::string>> rows;
           for (const auto& x : v["roots"]) {
             rows.push_back({cell(x["path"]), cell(x["state"]), cell(x["files"]),
-                            bytes_text(x["bytes"].get<int64_t>()), cell(x["watches"]),
+                            human_bytes(x["bytes"].get<int64_t>()), cell(x["watches"]),
                             cell(x["last_scan_at"]),
                             x["last_scan_ms"].is_null() ? "" : cell(x["last_scan_ms"]) + " ms",
                             cell(x["last_error"])});

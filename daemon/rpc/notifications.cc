@@ -51,19 +51,11 @@ Json event_fields(const Json& row) {
 Result<int64_t> purge_old(store::WriteTxn& txn, const Services& s) {
   if (s.config.notifications_retention_days <= 0) return int64_t{0};
   int64_t cutoff = txn.now_ms() - int64_t{s.config.notifications_retention_days} * 86400000;
-  std::vector<std::string> ids;
-  {
-    CAIRN_ASSIGN_OR_RETURN(
-        store::Stmt q,
-        txn.db().prepare("SELECT id FROM notifications WHERE status IN ('read', 'archived') AND "
-                         "coalesce(read_at, created_at) < ?1 LIMIT 10000"));
-    q.bind_all(cutoff);
-    for (;;) {
-      CAIRN_ASSIGN_OR_RETURN(bool row, q.step());
-      if (!row) break;
-      ids.push_back(q.text(0));
-    }
-  }
+  CAIRN_ASSIGN_OR_RETURN(
+      store::Stmt q,
+      txn.db().prepare("SELECT id FROM notifications WHERE status IN ('read', 'archived') AND "
+                       "coalesce(read_at, created_at) < ?1 LIMIT 10000"));
+  CAIRN_ASSIGN_OR_RETURN(std::vector<std::string> ids, q.bind_all(cutoff).column_texts());
   for (const auto& id : ids) {
     CAIRN_ASSIGN_OR_RETURN(auto old, find_notification(txn.db(), id));
     CAIRN_ASSIGN_OR_RETURN(store::Stmt * del,
