@@ -143,15 +143,17 @@ void Writer::run_group(std::vector<Job>& group, Durability durability) {
     return;
   }
   set_synchronous(durability);
-  // Another process may hold the write lock. Each job waits for it at most
+  // Another process may hold the write lock. Each job waits for it about
   // kBusyTimeoutMs from when it was queued, not per transaction: otherwise a
   // job behind others that each waited the full timeout would wait a multiple
-  // of it before hearing BUSY.
+  // of it before hearing BUSY. A job that is already old still gets a short
+  // wait, so that a lock held for a moment does not fail it.
+  constexpr int64_t kMinBusyWaitMs = 100;
   int64_t oldest = group.front().queued_at_ms;
   for (const auto& j : group) oldest = std::min(oldest, j.queued_at_ms);
   int64_t left = kBusyTimeoutMs - (monotonic_ms() - oldest);
-  sqlite3_busy_timeout(db_->get(),
-                       static_cast<int>(std::clamp<int64_t>(left, 0, kBusyTimeoutMs)));
+  sqlite3_busy_timeout(db_->get(), static_cast<int>(std::clamp<int64_t>(
+                                       left, kMinBusyWaitMs, kBusyTimeoutMs)));
   Status begun = db_->exec("BEGIN IMMEDIATE");
   sqlite3_busy_timeout(db_->get(), kBusyTimeoutMs);
   if (!begun.is_ok()) {
