@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 
@@ -97,8 +98,25 @@ Status check_database_file(const std::string& path) {
       return Status(Code::kInternal, path + " is not a SQLite database." + recovery);
     }
   }
+  // A read-only connection still creates -wal and -shm next to a WAL-mode file.
+  // With no -wal content to read, open the file as immutable: no locks, no side
+  // files, nothing written. A non-empty -wal must be read (it may hold the
+  // latest commits), which can rebuild -shm.
+  struct stat wal {};
+  bool has_wal = ::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0;
+  std::string uri = "file:";
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+      uri += hex;
+    } else {
+      uri += c;
+    }
+  }
+  if (!has_wal) uri += "?immutable=1";
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
   auto close = [&] { sqlite3_close_v2(raw); };
   if (rc != SQLITE_OK) {
     close();

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "base/clock.h"
 #include "base/thread_name.h"
 
@@ -29,6 +31,7 @@ void Writer::submit(std::string origin, WriteFn fn, WriteDone done, Durability d
   {
     std::lock_guard lock(mu_);
     client_.push_back({std::move(origin), std::move(fn), std::move(done), durability, {}});
+    client_.back().queued_at_ms = monotonic_ms();
   }
   ++stats_.queued;
   cv_.notify_one();
@@ -39,6 +42,7 @@ void Writer::submit_background(std::string origin, WriteFn fn, WriteDone done) {
     std::lock_guard lock(mu_);
     background_.push_back(
         {std::move(origin), std::move(fn), std::move(done), Durability::kNormal, {}});
+    background_.back().queued_at_ms = monotonic_ms();
   }
   ++stats_.queued;
   cv_.notify_one();
@@ -146,7 +150,19 @@ void Writer::run_group(std::vector<Job>& group, Durability durability) {
     return;
   }
   set_synchronous(durability);
+  // Another process may hold the write lock. Each job waits for it about
+  // kBusyTimeoutMs from when it was queued, not per transaction: otherwise a
+  // job behind others that each waited the full timeout would wait a multiple
+  // of it before hearing BUSY. A job that is already old still gets a short
+  // wait, so that a lock held for a moment does not fail it.
+  constexpr int64_t kMinBusyWaitMs = 100;
+  int64_t oldest = group.front().queued_at_ms;
+  for (const auto& j : group) oldest = std::min(oldest, j.queued_at_ms);
+  int64_t left = kBusyTimeoutMs - (monotonic_ms() - oldest);
+  sqlite3_busy_timeout(db_->get(), static_cast<int>(std::clamp<int64_t>(
+                                       left, kMinBusyWaitMs, kBusyTimeoutMs)));
   Status begun = run_cached(*db_, "BEGIN IMMEDIATE");
+  sqlite3_busy_timeout(db_->get(), kBusyTimeoutMs);
   if (!begun.is_ok()) {
     fail_all(begun);
     return;

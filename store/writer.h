@@ -87,6 +87,7 @@ class Writer {
     Durability durability = Durability::kFull;
     RawFn raw;
     ReopenFn reopen;
+    int64_t queued_at_ms = 0;  // monotonic; bounds how long the job waits for a lock
   };
 
   void run();

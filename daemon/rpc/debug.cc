@@ -1,5 +1,6 @@
 // debug.*: diagnosis and fault injection for tests. Registered only with
 // --debug-methods.
+#include <functional>
 #include <thread>
 
 #include "daemon/params.h"
@@ -7,6 +8,26 @@
 #include "daemon/rpc/register.h"
 
 namespace cairn {
+namespace {
+
+// The settings every connection must run with (RELIABILITY.md row 10), as this
+// connection sees them.
+Result<Json> connection_pragmas(store::Db& db) {
+  Json out = Json::object();
+  CAIRN_ASSIGN_OR_RETURN(store::Stmt mode, db.prepare("PRAGMA journal_mode"));
+  CAIRN_ASSIGN_OR_RETURN(bool row, mode.step());
+  out["journal_mode"] = row ? Json(mode.text(0)) : Json();
+  for (const char* name : {"foreign_keys", "trusted_schema", "busy_timeout", "synchronous",
+                           "query_only", "journal_size_limit", "mmap_size"}) {
+    CAIRN_ASSIGN_OR_RETURN(int64_t v, db.query_int(std::string("PRAGMA ") + name));
+    out[name] = v;
+  }
+  out["thread"] = static_cast<int64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id()) &
+                                       0x7fffffff);
+  return out;
+}
+
+}  // namespace
 
 void register_debug(Registry& r, Services& s) {
   // Blocks the loop thread: shows that the watchdog stops while the loop hangs.
@@ -32,6 +53,21 @@ void register_debug(Registry& r, Services& s) {
     CAIRN_RETURN_IF_ERROR(p.finish());
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     return Json{{"held_ms", ms}};
+  });
+  // The pragmas of the reader connection that runs the call; `ms` keeps that
+  // reader busy so that concurrent calls land on every reader.
+  r.add_read("debug.reader_pragmas", [](store::Db& db, const Json& params) -> Result<Json> {
+    Params p(params);
+    int64_t ms = p.opt_int("ms", 0, 10000).value_or(0);
+    CAIRN_RETURN_IF_ERROR(p.finish());
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return connection_pragmas(db);
+  });
+  // The pragmas of the writer connection, inside a client (FULL) write.
+  r.add_write("debug.writer_pragmas", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
+    Params p(params);
+    CAIRN_RETURN_IF_ERROR(p.finish());
+    return connection_pragmas(txn.db());
   });
 }
 

@@ -1,0 +1,98 @@
+// Shared pieces of the reliability suite (../shared/RELIABILITY.md): what
+// "healthy" means, knobs read from the environment, and a child process that
+// runs as another user.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+
+#include "base/clock.h"
+#include "base/fd.h"
+#include "tests/support/daemon_process.h"
+
+namespace cairn::testing {
+
+inline int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoi(v) : fallback;
+}
+
+inline bool have_program(const std::string& name) {
+  return run_command({"sh", "-c", "command -v " + name}).status == 0;
+}
+
+// The running half of "healthy": daemon.ping answers within 100 ms.
+inline void expect_ping_within_100ms(DaemonProcess& d) {
+  int64_t t0 = monotonic_ms();
+  auto ping = d.call("daemon.ping");
+  int64_t took = monotonic_ms() - t0;
+  EXPECT_TRUE(ping) << ping.status().to_string();
+  EXPECT_LT(took, 100) << "daemon.ping took " << took << " ms";
+}
+
+// The stopped half of "healthy": integrity_check ok, foreign_key_check empty,
+// both FTS5 tables pass their integrity check against their content.
+inline void expect_database_healthy(const std::string& db) {
+  EXPECT_EQ(sqlite3(db, "PRAGMA integrity_check;"), "ok\n");
+  EXPECT_EQ(sqlite3(db, "PRAGMA foreign_key_check;"), "");
+  EXPECT_EQ(sqlite3(db, "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('integrity-check', 1);"),
+            "");
+  EXPECT_EQ(sqlite3(db, "INSERT INTO chunks_tri(chunks_tri, rank) VALUES('integrity-check', 1);"),
+            "");
+}
+
+// Runs `body` in a forked child as uid/gid 65534 (nobody); returns its exit
+// code, or -1 when it could not be run. The test process must have no other
+// threads when this is called.
+inline int run_as_nobody(const std::function<int()>& body, int timeout_ms = 60000) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
+        ::setresuid(65534, 65534, 65534) != 0) {
+      ::_exit(99);
+    }
+    ::_exit(body());
+  }
+  if (pid < 0) return -1;
+  int64_t deadline = monotonic_ms() + timeout_ms;
+  for (;;) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    if (monotonic_ms() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return -1;
+    }
+    ::usleep(5000);
+  }
+}
+
+// connect(2) on a Unix socket path; true when it succeeded.
+inline bool raw_connect(const std::string& path) {
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+}
+
+// The pid of the cairnd behind `d` (which may be a wrapper such as strace).
+inline pid_t daemon_pid(DaemonProcess& d) {
+  auto st = d.call("daemon.status");
+  return st ? static_cast<pid_t>((*st)["pid"].get<int64_t>()) : -1;
+}
+
+}  // namespace cairn::testing
