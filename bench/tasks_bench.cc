@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
       Json t{{"description", "task " + std::to_string(i)},
              {"status", "pending"},
              {"uuid", "00000000-0000-4000-8000-" + [&] {
-                char b[16];
+                char b[24];
                 std::snprintf(b, sizeof b, "%012lld", static_cast<long long>(i));
                 return std::string(b);
               }()},

@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/fd.h"
 #include "tests/support/daemon_process.h"
+#include "tests/support/notify_socket.h"
 
 namespace cairn::testing {
 namespace {
@@ -62,44 +63,18 @@ TEST(Systemd, SocketActivationAnswersARequestSentBeforeTheDaemonIsUp) {
   EXPECT_EQ(d.terminate(), 0);
 }
 
-// A datagram socket standing in for systemd's notify socket.
-struct NotifySocket {
-  TempDir dir;
-  Fd fd{::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
-  NotifySocket() {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path().c_str());
-    EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  }
-  std::string path() const { return dir / "notify"; }
-  // Every datagram received within `ms`, until one contains `until`.
-  std::string receive(const std::string& until, int ms) {
-    std::string all;
-    int64_t deadline = monotonic_ms() + ms;
-    while (monotonic_ms() < deadline && all.find(until) == std::string::npos) {
-      timeval tv{0, 50000};
-      ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      char buf[512];
-      ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
-      if (n > 0) all.append(buf, n).push_back('\n');
-    }
-    return all;
-  }
-};
-
 TEST(Systemd, NotifiesReadyPingsTheWatchdogAndSaysStopping) {
   NotifySocket notify;
   DaemonOptions o;
   o.env = {{"NOTIFY_SOCKET", notify.path()}, {"WATCHDOG_USEC", "200000"}};
   DaemonProcess d(o);
   ASSERT_TRUE(d.start().is_ok());
-  std::string got = notify.receive("READY=1", 5000);
+  std::string got = NotifySocket::joined(notify.receive(5000, "READY=1"));
   EXPECT_NE(got.find("READY=1"), std::string::npos) << got;
-  got = notify.receive("WATCHDOG=1", 2000);
+  got = NotifySocket::joined(notify.receive(2000, "WATCHDOG=1"));
   EXPECT_NE(got.find("WATCHDOG=1"), std::string::npos) << got;
   EXPECT_EQ(d.terminate(), 0);
-  got = notify.receive("STOPPING=1", 2000);
+  got = NotifySocket::joined(notify.receive(2000, "STOPPING=1"));
   EXPECT_NE(got.find("STOPPING=1"), std::string::npos) << got;
 }
 

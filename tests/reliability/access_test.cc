@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "tests/reliability/reliability.h"
+#include "tests/support/notify_socket.h"
 
 namespace cairn::testing {
 namespace {
@@ -150,63 +151,43 @@ TEST(Row13, AForeignUidIsClosedBeforeItsRequestIsProcessed) {
   EXPECT_EQ(d.terminate(), 0);
 }
 
-// A datagram socket standing in for systemd's notify socket; records when each
-// WATCHDOG=1 arrived.
-struct WatchdogListener {
-  TempDir dir;
-  Fd fd{::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
-  std::vector<int64_t> pings;  // monotonic ms
-  bool ready = false;
-  WatchdogListener() {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path().c_str());
-    EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    timeval tv{0, 10000};
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+// When each WATCHDOG=1 of `notices` arrived (monotonic ms).
+std::vector<int64_t> ping_times(const std::vector<Notice>& notices) {
+  std::vector<int64_t> out;
+  for (const auto& n : notices) {
+    if (n.text.find("WATCHDOG=1") != std::string::npos) out.push_back(n.at_ms);
   }
-  std::string path() const { return dir / "notify"; }
-  void listen_for(int ms) {
-    int64_t deadline = monotonic_ms() + ms;
-    char buf[512];
-    while (monotonic_ms() < deadline) {
-      ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
-      if (n <= 0) continue;
-      std::string text(buf, n);
-      if (text.find("READY=1") != std::string::npos) ready = true;
-      if (text.find("WATCHDOG=1") != std::string::npos) pings.push_back(monotonic_ms());
-    }
-  }
-};
+  return out;
+}
 
 // Row 15. WATCHDOG_USEC=2000000: READY=1 after init, WATCHDOG=1 at most 1 s
 // apart while healthy, none while debug.block_loop holds the loop for 5 s,
 // and pings again afterwards.
 TEST(Row15, WatchdogPingsStopWhileTheLoopIsBlocked) {
-  WatchdogListener notify;
+  NotifySocket notify;
   DaemonOptions o;
   o.env = {{"NOTIFY_SOCKET", notify.path()}, {"WATCHDOG_USEC", "2000000"}};
   DaemonProcess d(o);
   ASSERT_TRUE(d.start().is_ok());
-  notify.listen_for(3500);
-  EXPECT_TRUE(notify.ready);
-  ASSERT_GE(notify.pings.size(), 3u);
+  auto healthy = notify.receive(3500);
+  EXPECT_NE(NotifySocket::joined(healthy).find("READY=1"), std::string::npos);
+  std::vector<int64_t> pings = ping_times(healthy);
+  ASSERT_GE(pings.size(), 3u);
   int64_t healthy_gap = 0;
-  for (size_t i = 1; i < notify.pings.size(); ++i) {
-    healthy_gap = std::max(healthy_gap, notify.pings[i] - notify.pings[i - 1]);
+  for (size_t i = 1; i < pings.size(); ++i) {
+    healthy_gap = std::max(healthy_gap, pings[i] - pings[i - 1]);
   }
   EXPECT_LE(healthy_gap, 1100) << "watchdog pings more than 1 s apart while healthy";
 
-  notify.pings.clear();
   int64_t blocked_at = monotonic_ms();
   std::thread blocker([&] {
     auto r = d.call("debug.block_loop", {{"ms", 5000}});
     EXPECT_TRUE(r) << r.status().to_string();
   });
-  notify.listen_for(7000);
+  pings = ping_times(notify.receive(7000));
   blocker.join();
   int64_t last_during = -1, first_after = -1;
-  for (int64_t t : notify.pings) {
+  for (int64_t t : pings) {
     int64_t rel = t - blocked_at;
     // A ping already queued as the block began may arrive in its first moments.
     if (rel > 300 && rel < 4800) last_during = rel;

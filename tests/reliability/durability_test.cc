@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "tests/reliability/reliability.h"
+#include "tests/support/notify_socket.h"
 
 namespace cairn::testing {
 namespace {
@@ -126,27 +127,6 @@ TEST(Row01, EveryAcknowledgedWriteSurvivesKill9AtRandomPoints) {
             << lost << " lost; slowest restart " << worst_restart_ms << " ms; seed " << seed << "\n";
 }
 
-// A datagram socket standing in for systemd's notify socket.
-struct NotifySocket {
-  TempDir dir;
-  Fd fd{::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
-  NotifySocket() {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path().c_str());
-    EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    timeval tv{0, 20000};
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  std::string path() const { return dir / "notify"; }
-  std::string drain() {
-    std::string all;
-    char buf[512];
-    for (ssize_t n; (n = ::recv(fd.get(), buf, sizeof buf, 0)) > 0;) all.append(buf, n) += '\n';
-    return all;
-  }
-};
-
 // Row 3. 20 clients write; SIGTERM. cairnd exits 0 within 5 s and says
 // STOPPING=1; the -wal file is gone or within journal_size_limit; every
 // acknowledged write is present after a restart; every request either got a
@@ -198,7 +178,7 @@ TEST(Row03, SigtermUnderLoadExitsZeroAndLosesNothingAcknowledged) {
   for (auto& t : writers) t.join();
   EXPECT_EQ(rc, 0);
   EXPECT_LT(took, 5000);
-  std::string notes = notify.drain();
+  std::string notes = NotifySocket::joined(notify.receive(200, "STOPPING=1"));
   EXPECT_NE(notes.find("STOPPING=1"), std::string::npos) << notes;
   struct stat st {};
   if (::stat((d.db_path() + "-wal").c_str(), &st) == 0) {

@@ -122,6 +122,10 @@ Status DaemonProcess::start(int timeout_ms) {
 
 int DaemonProcess::run_to_exit(int timeout_ms) {
   pid_ = spawn();
+  return wait_for_exit(timeout_ms);
+}
+
+int DaemonProcess::wait_for_exit(int timeout_ms) {
   int64_t deadline = monotonic_ms() + timeout_ms;
   while (monotonic_ms() < deadline) {
     int status;
@@ -150,17 +154,7 @@ void DaemonProcess::signal(int sig) {
 int DaemonProcess::terminate(int timeout_ms) {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
-  int64_t deadline = monotonic_ms() + timeout_ms;
-  while (monotonic_ms() < deadline) {
-    int status;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  kill9();
-  return -1;
+  return wait_for_exit(timeout_ms);
 }
 
 bool DaemonProcess::running() {

@@ -73,6 +73,9 @@ class DaemonProcess {
 
  private:
   pid_t spawn();
+  // The exit status once the process exits (128 + signal), or -1 after killing
+  // it when `timeout_ms` passes first.
+  int wait_for_exit(int timeout_ms);
 
   DaemonOptions options_;
   std::string home_;
