@@ -5,8 +5,7 @@
 //
 // Prints: full index time, index size against corpus size, p50/p99 per query
 // for cairn and rg and their ratio, and the time for one edited file to become
-// searchable. Files are tracked with files.track when the daemon has it, else
-// each file is reported through debug.index_file_row (what the watchers write).
+// searchable. The corpus is tracked with files.track, as a user would.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,20 +69,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cairnd did not start\n");
     return 1;
   }
-  bool watched = false;
-  if (auto hello = d.call("daemon.hello")) {
-    for (const auto& c : (*hello)["capabilities"]) watched |= c == "files";
-  }
   int64_t t0 = monotonic_ms();
-  if (watched) {
-    auto r = d.call("files.track", {{"path", corpus.path()}});
-    if (!r) std::fprintf(stderr, "files.track: %s\n", r.status().to_string().c_str());
-  } else {
-    auto client = d.client();
-    for (const auto& p : paths) {
-      auto r = client.call("debug.index_file_row", {{"path", p}, {"root", corpus.path()}});
-      if (!r) std::fprintf(stderr, "%s: %s\n", p.c_str(), r.status().to_string().c_str());
-    }
+  if (auto r = d.call("files.track", {{"path", corpus.path()}}); !r) {
+    std::fprintf(stderr, "files.track: %s\n", r.status().to_string().c_str());
+    return 1;
   }
   int64_t rows_ms = monotonic_ms() - t0;
   Json status;
@@ -101,9 +90,8 @@ int main(int argc, char** argv) {
   }
   int64_t index_ms = monotonic_ms() - t0;
   const Json& k = status["kinds"][0];
-  std::printf("full index: %.1f s (%s rows written in %.1f s), %lld documents, %lld chunks\n",
-              static_cast<double>(index_ms) / 1000, watched ? "watcher" : "debug",
-              static_cast<double>(rows_ms) / 1000, static_cast<long long>(k["documents"]),
+  std::printf("full index: %.1f s (tracked in %.1f s), %lld documents, %lld chunks\n",
+              static_cast<double>(index_ms) / 1000, static_cast<double>(rows_ms) / 1000, static_cast<long long>(k["documents"]),
               static_cast<long long>(k["chunks"]));
   double idx_mib = static_cast<double>(status["index_bytes"].get<int64_t>()) / (1 << 20);
   std::printf("index size: %.1f MiB = %.2fx the corpus\n", idx_mib,
@@ -156,7 +144,6 @@ int main(int argc, char** argv) {
     out << "\nbenchfreshword_" << ::getpid() << "\n";
   }
   int64_t s = monotonic_ms();
-  if (!watched) (void)client.call("debug.index_file_row", {{"path", edited}, {"root", corpus.path()}});
   std::string word = "benchfreshword_" + std::to_string(::getpid());
   int64_t found_ms = -1;
   while (monotonic_ms() - s < 10000) {

@@ -14,7 +14,6 @@ void register_daemon(Registry& r, Services& s);
 void register_events(Registry& r, Services& s);
 void register_prefs(Registry& r, Services& s);
 void register_search(Registry& r, Services& s);
-void register_index_debug(Registry& r, Services& s);  // from register_search, debug only
 void register_files(Registry& r, Services& s);
 void register_debug(Registry& r, Services& s);
 void register_approvals(Registry& r, Services& s);

@@ -79,7 +79,6 @@ void register_search(Registry& r, Services& s) {
   s.on_shutdown.push_back([worker] { worker->stop(); });
   s.status_sections.push_back([worker](Json& out) { out["index"] = worker->status(); });
   std::vector<std::string> kinds = worker->kinds();
-  if (s.config.debug_methods) register_index_debug(r, s);
 
   r.add_read("search.query", [kinds](store::Db& db, const Json& params) -> Result<Json> {
     Params p(params);

@@ -1,9 +1,6 @@
 // Search over tracked files, end to end: the real daemon, real files in a temp
 // directory, the index worker keeping up with edits and deletes.
-//
-// Files are tracked with files.track when this build has it (the watchers then
-// notice edits by themselves); otherwise each save is reported through
-// debug.index_file_row, which writes the files row the way the watchers do.
+// Files are tracked with files.track; the watchers notice edits by themselves.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -24,21 +21,8 @@ void write_file(const std::string& path, const std::string& text) {
 
 class Tracked {
  public:
-  Tracked(DaemonProcess& d, const std::string& dir) : d_(d), dir_(dir) {
-    auto hello = d.call("daemon.hello");
-    EXPECT_TRUE(hello);
-    for (const auto& c : (*hello)["capabilities"]) {
-      if (c == "files") watched_ = true;
-    }
-    if (watched_) {
-      auto r = d.call("files.track", {{"path", dir}});
-      EXPECT_TRUE(r) << r.status().to_string();
-    }
-  }
-  // Tells the daemon about a save when no watcher does.
-  void saved(const std::string& path) {
-    if (watched_) return;
-    auto r = d_.call("debug.index_file_row", {{"path", path}, {"root", dir_}});
+  Tracked(DaemonProcess& d, const std::string& dir) : d_(d) {
+    auto r = d.call("files.track", {{"path", dir}});
     EXPECT_TRUE(r) << r.status().to_string();
   }
   Json search(const std::string& q, Json extra = Json::object()) {
@@ -60,8 +44,6 @@ class Tracked {
 
  private:
   DaemonProcess& d_;
-  std::string dir_;
-  bool watched_ = false;
 };
 
 TEST(Search, AnEditedFileIsSearchableWithNewWordsAndWithoutOldOnesWithinSeconds) {
@@ -71,11 +53,9 @@ TEST(Search, AnEditedFileIsSearchableWithNewWordsAndWithoutOldOnesWithinSeconds)
   std::string f = dir / "notes.txt";
   write_file(f, "first line\nthe alphaoldword is here\n");
   Tracked t(d, dir.path());
-  t.saved(f);
   ASSERT_GE(t.wait([&] { return t.found("alphaoldword"); }, 10000), 0);
 
   write_file(f, "first line\nthe betanewword is here\n");
-  t.saved(f);
   int64_t ms = t.wait([&] { return t.found("betanewword") && !t.found("alphaoldword"); }, 5000);
   EXPECT_GE(ms, 0) << "edit not visible within 5 s";
   std::cout << "edit searchable after " << ms << " ms\n";
@@ -92,10 +72,8 @@ TEST(Search, ADeletedFileLeavesTheIndex) {
   std::string f = dir / "gone.c";
   write_file(f, "int deletedidentifier_xyz;\n");
   Tracked t(d, dir.path());
-  t.saved(f);
   ASSERT_GE(t.wait([&] { return t.found("deletedidentifier_xyz"); }, 10000), 0);
   ::unlink(f.c_str());
-  t.saved(f);
   EXPECT_GE(t.wait([&] { return !t.found("deletedidentifier_xyz"); }, 5000), 0);
   // The pass's last write (counts) commits just after the one that removed it.
   EXPECT_GE(t.wait(
@@ -116,7 +94,6 @@ TEST(Search, SnippetsCarryTheLineOfTheMatchInsideTheChunkRange) {
   for (int i = 1; i <= 120; ++i) text += (i == 77 ? "here is linesevenseven\n" : "filler text\n");
   write_file(f, text);
   Tracked t(d, dir.path());
-  t.saved(f);
   ASSERT_GE(t.wait([&] { return t.found("linesevenseven"); }, 10000), 0);
   Json hit = t.search("linesevenseven")[0];
   EXPECT_EQ(hit["line"], 77);
@@ -133,7 +110,7 @@ TEST(Search, BinaryAndOversizedFilesAreNotIndexed) {
   write_file(dir / "big.txt", "oversizedonlyword\n" + std::string(9 << 20, 'x'));
   write_file(dir / "ok.txt", "textonlyword\n");
   Tracked t(d, dir.path());
-  for (const char* n : {"bin.dat", "big.txt", "ok.txt"}) t.saved(dir / n);
+
   ASSERT_GE(t.wait([&] { return t.found("textonlyword"); }, 10000), 0);
   EXPECT_FALSE(t.found("binaryonlyword"));
   EXPECT_FALSE(t.found("oversizedonlyword"));
@@ -146,7 +123,6 @@ TEST(Search, HostileQueriesAnswerAndAnIdentifierSubstringIsFound) {
   std::string f = dir / "msgpack.h";
   write_file(f, "int msgpack_unpacker_next(msgpack_unpacker* u);\nsize_t a = b->c:d;\n");
   Tracked t(d, dir.path());
-  t.saved(f);
   ASSERT_GE(t.wait([&] { return t.found("msgpack_unpacker_next"); }, 10000), 0);
   Json sub = t.search("Unpack");
   ASSERT_FALSE(sub.empty());
@@ -158,7 +134,9 @@ TEST(Search, HostileQueriesAnswerAndAnIdentifierSubstringIsFound) {
                         std::string("nul\0in", 6), "\xFF\xFE"}) {
     auto r = d.call("search.query", {{"q", q}});
     // Invalid UTF-8 may be refused by the codec before it reaches the method.
-    if (!r) EXPECT_EQ(r.status().code(), Code::kInvalidParams) << q;
+    if (!r) {
+      EXPECT_EQ(r.status().code(), Code::kInvalidParams) << q;
+    }
     EXPECT_TRUE(r || q == "\xFF\xFE") << q << ": " << r.status().to_string();
   }
 }
@@ -171,7 +149,6 @@ TEST(Search, RebuildKeepsQueriesAnsweringAndRecordsItsDuration) {
   for (int i = 0; i < 40; ++i) {
     std::string f = dir / ("f" + std::to_string(i) + ".txt");
     write_file(f, "rebuildword number" + std::to_string(i) + "\n");
-    t.saved(f);
   }
   ASSERT_GE(t.wait([&] { return t.search("rebuildword", {{"limit", 100}}).size() == 40; }, 10000),
             0);
@@ -198,7 +175,6 @@ TEST(Search, AChunkerVersionOtherThanTheRecordedOneReindexesAtStartup) {
   std::string f = dir / "v.txt";
   write_file(f, "versionword\n");
   Tracked t(d, dir.path());
-  t.saved(f);
   ASSERT_GE(t.wait([&] { return t.found("versionword"); }, 10000), 0);
   ASSERT_EQ(d.terminate(), 0);
   // As if an older chunker had made the index.
@@ -224,7 +200,6 @@ TEST(Search, TheCliPrintsPathLineRangeAndSnippet) {
   std::string f = dir / "cli.txt";
   write_file(f, "one\nclisearchword two\n");
   Tracked t(d, dir.path());
-  t.saved(f);
   ASSERT_GE(t.wait([&] { return t.found("clisearchword"); }, 10000), 0);
   auto out = run_command({DaemonProcess::binary("cairn"), "--socket", d.socket_path(),
                           "--no-spawn", "search", "clisearchword"});
