@@ -11,7 +11,7 @@ packages=(
   neovim systemd util-linux strace procps redis-server redis-tools ripgrep
   taskwarrior
   inotify-tools watchman
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev ccache
 )
 
 missing=()

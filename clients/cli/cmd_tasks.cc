@@ -21,7 +21,7 @@ struct TaskOpts {
   bool all = false, clear_tags = false;
 };
 
-TaskOpts& opts() {
+TaskOpts& task_opts() {
   static TaskOpts o;
   return o;
 }
@@ -37,7 +37,7 @@ Json time_or_null(const std::string& v) { return v == "none" ? Json(nullptr) : t
 
 // Adds the field options shared by add and edit. Returns false on a bad value.
 bool put_fields(Cli& cli, Json& args) {
-  TaskOpts& o = opts();
+  TaskOpts& o = task_opts();
   if (!o.description.empty()) args["description"] = o.description;
   if (o.priority) args["priority"] = o.priority;
   if (!o.status.empty()) args["status"] = o.status;
@@ -76,7 +76,7 @@ bool put_fields(Cli& cli, Json& args) {
 }
 
 void add_field_options(CLI::App* c, bool edit) {
-  TaskOpts& o = opts();
+  TaskOpts& o = task_opts();
   std::string clear = edit ? " (none clears)" : "";
   c->add_option("-d,--description", o.description, "longer text");
   c->add_option("-p,--priority", o.priority, "1 (low) to 5 (urgent), default 3")
@@ -102,11 +102,11 @@ void print_one(Cli& cli, const Json& r, const std::string& verb) {
 void set_status(Cli& cli, CLI::App* parent, const char* name, const char* status,
                 const char* help, const char* verb) {
   auto* c = parent->add_subcommand(name, help);
-  c->add_option("id", opts().id, "task id")->required();
-  c->add_option("--version", opts().version, "fail if the task changed since this version");
+  c->add_option("id", task_opts().id, "task id")->required();
+  c->add_option("--version", task_opts().version, "fail if the task changed since this version");
   c->callback([&cli, status, verb] {
-    Json args{{"id", opts().id}, {"status", status}};
-    if (opts().version) args["version"] = opts().version;
+    Json args{{"id", task_opts().id}, {"status", status}};
+    if (task_opts().version) args["version"] = task_opts().version;
     if (auto r = cli.call("tasks.update", args)) print_one(cli, *r, verb);
   });
 }
@@ -114,7 +114,7 @@ void set_status(Cli& cli, CLI::App* parent, const char* name, const char* status
 }  // namespace
 
 void add_task_commands(CLI::App& app, Cli& cli) {
-  TaskOpts& o = opts();
+  TaskOpts& o = task_opts();
   auto* task = app.add_subcommand("task", "tasks with priorities, due dates, subtasks and dependencies");
   task->require_subcommand(1);
 
@@ -124,7 +124,7 @@ void add_task_commands(CLI::App& app, Cli& cli) {
   add->add_option("--depends-on", o.depends_on, "a task that must be done first (repeatable)");
   add->add_option("--id", o.client_id, "choose the id (a repeated add with the same id is a no-op)");
   add->callback([&cli] {
-    TaskOpts& o = opts();
+    TaskOpts& o = task_opts();
     Json args{{"title", join(o.title_words)}};
     if (!put_fields(cli, args)) return;
     if (!o.depends_on.empty()) args["depends_on"] = o.depends_on;
@@ -145,7 +145,7 @@ void add_task_commands(CLI::App& app, Cli& cli) {
   ls->add_option("--sort", o.sort, "priority, due, created (default), updated, title");
   ls->add_option("-n,--limit", o.limit, "at most this many (default 100, max 1000)");
   ls->callback([&cli] {
-    TaskOpts& o = opts();
+    TaskOpts& o = task_opts();
     Json args = Json::object();
     if (!o.all) args["status"] = o.status.empty() ? "open" : o.status;
     if (!o.tags.empty()) args["tag"] = o.tags[0];
@@ -169,7 +169,7 @@ void add_task_commands(CLI::App& app, Cli& cli) {
   auto* show = task->add_subcommand("show", "a task with its subtasks, dependencies and time spent");
   show->add_option("id", o.id, "task id")->required();
   show->callback([&cli] {
-    if (auto r = cli.call("tasks.get", {{"id", opts().id}})) cli.print(*r, print_task_detail);
+    if (auto r = cli.call("tasks.get", {{"id", task_opts().id}})) cli.print(*r, print_task_detail);
   });
 
   auto* edit = task->add_subcommand("edit", "change a task's fields");
@@ -181,7 +181,7 @@ void add_task_commands(CLI::App& app, Cli& cli) {
   edit->add_option("--undepend", o.undepend, "remove the dependency on this task (repeatable)");
   edit->add_option("--version", o.version, "fail if the task changed since this version");
   edit->callback([&cli] {
-    TaskOpts& o = opts();
+    TaskOpts& o = task_opts();
     Json args{{"id", o.id}};
     if (!o.title.empty()) args["title"] = o.title;
     if (o.version) args["version"] = o.version;
@@ -209,7 +209,7 @@ void add_task_commands(CLI::App& app, Cli& cli) {
   auto* rm = task->add_subcommand("rm", "delete a task (its subtasks move to the top level)");
   rm->add_option("id", o.id, "task id")->required();
   rm->callback([&cli] {
-    if (auto r = cli.call("tasks.delete", {{"id", opts().id}})) {
+    if (auto r = cli.call("tasks.delete", {{"id", task_opts().id}})) {
       cli.print(*r, [](const Json& v) {
         std::cout << "deleted #" << cell(v["id"]) << " (" << cell(v["subtasks_detached"])
                   << " subtasks detached, " << cell(v["sessions_deleted"])
@@ -223,7 +223,7 @@ void add_task_commands(CLI::App& app, Cli& cli) {
   ready->add_option("-n,--limit", o.limit, "at most this many (default 100)");
   ready->add_option("-l,--list", o.list, "only this list");
   ready->callback([&cli] {
-    TaskOpts& o = opts();
+    TaskOpts& o = task_opts();
     Json args = Json::object();
     if (o.limit) args["limit"] = o.limit;
     if (!put_fields(cli, args)) return;

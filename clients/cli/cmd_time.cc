@@ -14,13 +14,13 @@ struct TimeOpts {
   std::string at, note, from, to, by = "day";
 };
 
-TimeOpts& opts() {
+TimeOpts& time_opts() {
   static TimeOpts o;
   return o;
 }
 
 void put_at(Json& args) {
-  if (!opts().at.empty()) args["at"] = time_arg(opts().at);
+  if (!time_opts().at.empty()) args["at"] = time_arg(time_opts().at);
 }
 
 std::string session_line(const Json& s) {
@@ -56,7 +56,7 @@ void timer_status(Cli& cli) {
 
 // Default report range: the last seven UTC days, today included.
 void default_range(Json& args) {
-  const TimeOpts& o = opts();
+  const TimeOpts& o = time_opts();
   int64_t today = wall_ms() / 86400000 * 86400000;
   args["from"] = o.from.empty() ? Json(today - 6 * 86400000LL) : time_arg(o.from);
   args["to"] = o.to.empty() ? Json(today + 86400000LL) : time_arg(o.to);
@@ -65,7 +65,7 @@ void default_range(Json& args) {
 }  // namespace
 
 void add_time_commands(CLI::App& app, Cli& cli) {
-  TimeOpts& o = opts();
+  TimeOpts& o = time_opts();
   auto* timer = app.add_subcommand("timer", "track time on tasks; alone, shows what runs now");
   timer->require_subcommand(0, 1);
   timer->callback([&cli, timer] {
@@ -77,9 +77,9 @@ void add_time_commands(CLI::App& app, Cli& cli) {
   start->add_option("--at", o.at, "when it started (ISO 8601 or Unix ms; default now)");
   start->add_option("--note", o.note, "a note on the session");
   start->callback([&cli] {
-    Json args{{"task_id", opts().task_id}};
+    Json args{{"task_id", time_opts().task_id}};
     put_at(args);
-    if (!opts().note.empty()) args["note"] = opts().note;
+    if (!time_opts().note.empty()) args["note"] = time_opts().note;
     if (auto r = cli.call("time.start", args)) {
       cli.print(*r, [](const Json& v) { std::cout << cell(v["message"]) << "\n"; });
     }
@@ -106,7 +106,7 @@ void add_time_commands(CLI::App& app, Cli& cli) {
   stop->callback([&cli] {
     Json args = Json::object();
     put_at(args);
-    if (!opts().note.empty()) args["note"] = opts().note;
+    if (!time_opts().note.empty()) args["note"] = time_opts().note;
     if (auto r = cli.call("time.stop", args)) {
       cli.print(*r, [](const Json& v) {
         std::cout << "stopped: " << session_line(v["session"]) << "\n";
@@ -124,7 +124,7 @@ void add_time_commands(CLI::App& app, Cli& cli) {
   report->add_option("--by", o.by, "day, task or list")
       ->check(CLI::IsMember({"day", "task", "list"}));
   report->callback([&cli] {
-    Json args{{"by", opts().by}};
+    Json args{{"by", time_opts().by}};
     default_range(args);
     if (auto r = cli.call("time.report", args)) {
       cli.print(*r, [](const Json& v) {
@@ -161,7 +161,7 @@ void add_time_commands(CLI::App& app, Cli& cli) {
       ->check(CLI::Range(1, 1440));
   fstart->add_option("--at", o.at, "when it started (default now)");
   fstart->callback([&cli] {
-    Json args{{"task_id", opts().task_id}, {"planned_minutes", opts().minutes}};
+    Json args{{"task_id", time_opts().task_id}, {"planned_minutes", time_opts().minutes}};
     put_at(args);
     if (auto r = cli.call("focus.start", args)) {
       cli.print(*r, [](const Json& f) {
@@ -176,7 +176,7 @@ void add_time_commands(CLI::App& app, Cli& cli) {
   done->add_option("--id", o.id, "the session (default: the running one)");
   done->add_option("--at", o.at, "when it ended (default now)");
   done->callback([&cli] {
-    int64_t id = opts().id;
+    int64_t id = time_opts().id;
     if (!id) {
       auto a = cli.call("focus.active");
       if (!a) return;
@@ -187,8 +187,8 @@ void add_time_commands(CLI::App& app, Cli& cli) {
       }
       id = (*a)["focus"]["id"].get<int64_t>();
     }
-    Json args{{"id", id}, {"distractions", opts().distractions}};
-    if (!opts().note.empty()) args["notes"] = opts().note;
+    Json args{{"id", id}, {"distractions", time_opts().distractions}};
+    if (!time_opts().note.empty()) args["notes"] = time_opts().note;
     put_at(args);
     if (auto r = cli.call("focus.complete", args)) {
       cli.print(*r, [](const Json& f) {

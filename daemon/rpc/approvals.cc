@@ -14,7 +14,7 @@ namespace cairn {
 
 namespace {
 
-const std::vector<std::string> kStatuses = {"pending", "approved", "rejected", "expired"};
+const std::vector<std::string> kApprovalStatuses = {"pending", "approved", "rejected", "expired"};
 constexpr size_t kMaxDetailsBytes = 1u << 20;
 constexpr int64_t kMaxWaitMs = 24LL * 3600 * 1000;
 
@@ -112,7 +112,7 @@ Result<Json> decide(store::WriteTxn& txn, const Json& params) {
 
 Result<Json> list(store::Db& db, const Json& params) {
   Params p(params);
-  auto status = p.opt_enum("status", kStatuses);
+  auto status = p.opt_enum("status", kApprovalStatuses);
   auto task_id = p.opt_str("task_id", 128);
   int64_t limit = p.opt_int("limit", 1, 1000).value_or(100);
   CAIRN_RETURN_IF_ERROR(p.finish());

@@ -13,7 +13,6 @@ namespace cairn {
 
 namespace {
 
-std::string num(int64_t id) { return std::to_string(id); }
 
 Result<Json> start(store::WriteTxn& txn, const Json& params) {
   Params p(params);
@@ -26,7 +25,7 @@ Result<Json> start(store::WriteTxn& txn, const Json& params) {
   CAIRN_RETURN_IF_ERROR(tasks::require_task(db, task_id, "task_id"));
   CAIRN_ASSIGN_OR_RETURN(auto running, timerows::active_focus(db, at));
   if (running) {
-    return conflict("focus session #" + num((*running)["id"].get<int64_t>()) + " on " +
+    return conflict("focus session #" + std::to_string((*running)["id"].get<int64_t>()) + " on " +
                     tasks::task_label(db, (*running)["task_id"].get<int64_t>()) +
                     " is still running: complete it first");
   }
@@ -38,7 +37,7 @@ Result<Json> start(store::WriteTxn& txn, const Json& params) {
   int64_t id = db.last_insert_rowid();
   CAIRN_ASSIGN_OR_RETURN(auto session, timerows::load_focus(db, id, at));
   CAIRN_RETURN_IF_ERROR(
-      txn.record("time", "insert", num(id), nullptr, *session, {{"entity", "focus_session"}})
+      txn.record("time", "insert", std::to_string(id), nullptr, *session, {{"entity", "focus_session"}})
           .status());
   return *session;
 }
@@ -53,9 +52,9 @@ Result<Json> complete(store::WriteTxn& txn, const Json& params) {
   store::Db& db = txn.db();
   int64_t at = at_opt.value_or(txn.now_ms());
   CAIRN_ASSIGN_OR_RETURN(auto before, timerows::load_focus(db, id, at));
-  if (!before) return not_found("no focus session #" + num(id) + " (id)");
+  if (!before) return not_found("no focus session #" + std::to_string(id) + " (id)");
   if (!(*before)["running"].get<bool>()) {
-    return conflict("focus session #" + num(id) + " was already completed at " +
+    return conflict("focus session #" + std::to_string(id) + " was already completed at " +
                     (*before)["completed_at"].get<std::string>());
   }
   int64_t started = parse_iso8601((*before)["started_at"].get<std::string>()).value_or(at);
@@ -73,7 +72,7 @@ Result<Json> complete(store::WriteTxn& txn, const Json& params) {
   CAIRN_RETURN_IF_ERROR(
       up->bind_all(id, at, actual, distractions, notes, score, txn.now_ms()).run());
   CAIRN_ASSIGN_OR_RETURN(auto after, timerows::load_focus(db, id, at));
-  CAIRN_RETURN_IF_ERROR(txn.record("time", "update", num(id), *before, *after,
+  CAIRN_RETURN_IF_ERROR(txn.record("time", "update", std::to_string(id), *before, *after,
                                    {{"entity", "focus_session"}, {"change", "complete"}})
                             .status());
   return *after;

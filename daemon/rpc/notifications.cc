@@ -11,7 +11,7 @@ namespace cairn {
 
 namespace {
 
-const std::vector<std::string> kStatuses = {"unread", "read", "archived"};
+const std::vector<std::string> kNotificationStatuses = {"unread", "read", "archived"};
 const std::vector<std::string> kPriorities = {"low", "normal", "high", "urgent"};
 constexpr size_t kMaxDataBytes = 1u << 20;
 
@@ -41,7 +41,7 @@ Result<std::optional<Json>> find_notification(store::Db& db, const std::string& 
 
 // What subscribers get with each event: enough to show the notification
 // without another call.
-Json event_fields(const Json& row) {
+Json notification_event_fields(const Json& row) {
   return Json{{"title", row["title"]},       {"message", row["message"]}, {"type", row["type"]},
               {"priority", row["priority"]}, {"status", row["status"]},   {"data", row["data"]}};
 }
@@ -99,7 +99,7 @@ Result<Json> insert_notification(store::WriteTxn& txn, const NewNotification& n)
       ins->bind_all(id, n.title, n.message, n.type, n.priority, data_text, at).run());
   CAIRN_ASSIGN_OR_RETURN(auto row, find_notification(txn.db(), id));
   CAIRN_RETURN_IF_ERROR(
-      txn.record("notifications", "insert", id, nullptr, *row, event_fields(*row)).status());
+      txn.record("notifications", "insert", id, nullptr, *row, notification_event_fields(*row)).status());
   return *row;
 }
 
@@ -116,7 +116,7 @@ Result<std::optional<Json>> mark_notification(store::WriteTxn& txn, const std::s
   CAIRN_RETURN_IF_ERROR(up->bind_all(id, status, txn.now_ms()).run());
   CAIRN_ASSIGN_OR_RETURN(auto now, find_notification(txn.db(), id));
   CAIRN_RETURN_IF_ERROR(
-      txn.record("notifications", "update", id, *old, *now, event_fields(*now)).status());
+      txn.record("notifications", "update", id, *old, *now, notification_event_fields(*now)).status());
   return now;
 }
 
@@ -140,7 +140,7 @@ void register_notifications(Registry& r, Services& s) {
 
   r.add_read("notifications.list", [](store::Db& db, const Json& params) -> Result<Json> {
     Params p(params);
-    auto status = p.opt_enum("status", kStatuses);
+    auto status = p.opt_enum("status", kNotificationStatuses);
     auto type = p.opt_str("type", 64);
     int64_t limit = p.opt_int("limit", 1, 1000).value_or(100);
     CAIRN_RETURN_IF_ERROR(p.finish());
@@ -164,7 +164,7 @@ void register_notifications(Registry& r, Services& s) {
   r.add_write("notifications.mark", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
     Params p(params);
     auto id = p.str("id", 128);
-    auto status = p.enumeration("status", kStatuses);
+    auto status = p.enumeration("status", kNotificationStatuses);
     CAIRN_RETURN_IF_ERROR(p.finish());
     CAIRN_ASSIGN_OR_RETURN(auto row, mark_notification(txn, id, status));
     if (!row) return not_found("no notification " + id);

@@ -128,7 +128,7 @@ Result<std::optional<Json>> find_review(store::Db& db, const std::string& id) {
   return std::optional<Json>(std::move(review));
 }
 
-Result<Json> create(store::WriteTxn& txn, const Json& params) {
+Result<Json> create_review(store::WriteTxn& txn, const Json& params) {
   Params p(params);
   auto id_arg = p.opt_str("id", 128);
   auto task_id = p.opt_str("task_id", 128);
@@ -205,7 +205,7 @@ Result<Json> create(store::WriteTxn& txn, const Json& params) {
 
 void register_reviews(Registry& r, Services& s) {
   s.hub.add_topic("reviews");
-  r.add_write("reviews.create", create);
+  r.add_write("reviews.create", create_review);
 
   r.add_read("reviews.get", [](store::Db& db, const Json& params) -> Result<Json> {
     Params p(params);

@@ -12,7 +12,7 @@ namespace cairn {
 
 namespace {
 
-const std::vector<std::string> kStatuses = {"queued", "running", "succeeded", "failed", "canceled"};
+const std::vector<std::string> kRunStatuses = {"queued", "running", "succeeded", "failed", "canceled"};
 constexpr size_t kMaxTextBytes = 4u << 20;    // one patch, one logs argument
 constexpr int64_t kMaxLogBytes = 16LL << 20;  // logs of one run in total
 constexpr size_t kMaxFilesChanged = 10000;
@@ -65,7 +65,7 @@ Result<std::optional<Json>> find_run(store::Db& db, const std::string& id, bool 
   return std::optional<Json>(std::move(out));
 }
 
-Json event_fields(const Json& row) {
+Json run_event_fields(const Json& row) {
   return Json{
       {"status", row["status"]}, {"task_id", row["task_id"]}, {"executor", row["executor"]}};
 }
@@ -85,7 +85,7 @@ Result<std::optional<std::string>> files_changed_text(const std::optional<Json>&
   return columns::json_text(v, "files_changed");
 }
 
-Result<Json> create(store::WriteTxn& txn, const Json& params) {
+Result<Json> create_run(store::WriteTxn& txn, const Json& params) {
   Params p(params);
   auto id_arg = p.opt_str("id", 128);
   auto task_id = p.opt_str("task_id", 128);
@@ -110,14 +110,14 @@ Result<Json> create(store::WriteTxn& txn, const Json& params) {
   CAIRN_RETURN_IF_ERROR(ins->bind_all(id, task_id, instruction, executor, txn.now_ms()).run());
   CAIRN_ASSIGN_OR_RETURN(auto row, find_run(txn.db(), id, false));
   CAIRN_RETURN_IF_ERROR(
-      txn.record("runs", "insert", id, nullptr, *row, event_fields(*row)).status());
+      txn.record("runs", "insert", id, nullptr, *row, run_event_fields(*row)).status());
   return *row;
 }
 
 Result<Json> update(store::WriteTxn& txn, const Json& params) {
   Params p(params);
   auto id = p.str("id", 128);
-  auto status = p.opt_enum("status", kStatuses);
+  auto status = p.opt_enum("status", kRunStatuses);
   auto summary = p.opt_str("summary", 1 << 20);
   auto patch = p.opt_str("patch", kMaxTextBytes);
   auto files = p.opt_any("files_changed");
@@ -154,14 +154,14 @@ Result<Json> update(store::WriteTxn& txn, const Json& params) {
   if ((*row)["log_bytes"].get<int64_t>() > kMaxLogBytes) {
     return invalid_params("logs of run " + id + " would pass 16 MiB");
   }
-  CAIRN_RETURN_IF_ERROR(txn.record("runs", "update", id, *old, *row, event_fields(*row)).status());
+  CAIRN_RETURN_IF_ERROR(txn.record("runs", "update", id, *old, *row, run_event_fields(*row)).status());
   return *row;
 }
 
 Result<Json> list(store::Db& db, const Json& params) {
   Params p(params);
   auto task_id = p.opt_str("task_id", 128);
-  auto status = p.opt_enum("status", kStatuses);
+  auto status = p.opt_enum("status", kRunStatuses);
   int64_t limit = p.opt_int("limit", 1, 1000).value_or(100);
   CAIRN_RETURN_IF_ERROR(p.finish());
   static const std::string sql = std::string("SELECT ") + kBriefColumns +
@@ -193,7 +193,7 @@ Result<int64_t> drop_old_logs(store::WriteTxn& txn, const Services& s) {
                            txn.db().cached("UPDATE runs SET logs = NULL WHERE id = ?1"));
     CAIRN_RETURN_IF_ERROR(up->bind_all(id).run());
     CAIRN_ASSIGN_OR_RETURN(auto now, find_run(txn.db(), id, false));
-    Json extra = event_fields(*now);
+    Json extra = run_event_fields(*now);
     extra["retention"] = true;
     CAIRN_RETURN_IF_ERROR(txn.record("runs", "update", id, *old, *now, extra).status());
   }
@@ -205,7 +205,7 @@ Result<int64_t> drop_old_logs(store::WriteTxn& txn, const Services& s) {
 void register_runs(Registry& r, Services& s) {
   s.hub.add_topic("runs");
   add_retention_step({"run_logs", drop_old_logs});
-  r.add_write("runs.create", create);
+  r.add_write("runs.create", create_run);
   r.add_write("runs.update", update);
   r.add_read("runs.list", list);
   r.add_read("runs.get", [](store::Db& db, const Json& params) -> Result<Json> {

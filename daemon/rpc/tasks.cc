@@ -134,7 +134,6 @@ std::optional<int64_t> opt_id(Params& p, const char* key) {
   return p.opt_int(key, 1, tasks::kMaxId);
 }
 
-std::string num(int64_t id) { return std::to_string(id); }
 
 Result<Json> create_task(store::WriteTxn& txn, const Json& params) {
   Params p(params);
@@ -165,7 +164,7 @@ Result<Json> create_task(store::WriteTxn& txn, const Json& params) {
   }
   if (parent) {
     CAIRN_ASSIGN_OR_RETURN(auto parent_fields, read_fields(db, *parent));
-    if (!parent_fields) return not_found("no task #" + num(*parent) + " (parent_id)");
+    if (!parent_fields) return not_found("no task #" + std::to_string(*parent) + " (parent_id)");
     f.parent_id = parent;
     if (!list_ref) f.list_id = parent_fields->list_id;  // a subtask stays in its parent's list
   }
@@ -192,14 +191,14 @@ Result<Json> create_task(store::WriteTxn& txn, const Json& params) {
       std::vector<int64_t> want = deps;
       std::sort(want.begin(), want.end());
       if (!existing->same_content(f) || have != want) {
-        return conflict("id: task #" + num(*id) + " already exists with other content");
+        return conflict("id: task #" + std::to_string(*id) + " already exists with other content");
       }
       return tasks::task_detail(db, *id, txn.now_ms());
     }
     // A self-dependency in a create with an explicit id.
     if (std::find(deps.begin(), deps.end(), *id) != deps.end()) {
-      return conflict("depends_on: a task cannot depend on itself (cycle #" + num(*id) + " -> #" +
-                      num(*id) + ")");
+      return conflict("depends_on: a task cannot depend on itself (cycle #" + std::to_string(*id) + " -> #" +
+                      std::to_string(*id) + ")");
     }
   }
   f.completed_at = completed_for(Fields{}, f.status, at.value_or(txn.now_ms()), false);
@@ -216,13 +215,13 @@ Result<Json> create_task(store::WriteTxn& txn, const Json& params) {
   int64_t new_id = db.last_insert_rowid();
   for (int64_t dep : deps) CAIRN_RETURN_IF_ERROR(insert_edge(txn, new_id, dep));
   CAIRN_ASSIGN_OR_RETURN(auto row, tasks::load_task(db, new_id));
-  CAIRN_RETURN_IF_ERROR(txn.record("tasks", "insert", num(new_id), nullptr, *row).status());
+  CAIRN_RETURN_IF_ERROR(txn.record("tasks", "insert", std::to_string(new_id), nullptr, *row).status());
   return tasks::task_detail(db, new_id, txn.now_ms());
 }
 
 Status stale(int64_t id, int64_t have, int64_t given) {
-  return conflict("version: task #" + num(id) + " is at version " + num(have) + ", not " +
-                  num(given) + " (it changed since it was read)");
+  return conflict("version: task #" + std::to_string(id) + " is at version " + std::to_string(have) + ", not " +
+                  std::to_string(given) + " (it changed since it was read)");
 }
 
 Result<Json> update_task(store::WriteTxn& txn, const Json& params) {
@@ -243,7 +242,7 @@ Result<Json> update_task(store::WriteTxn& txn, const Json& params) {
   CAIRN_RETURN_IF_ERROR(p.finish());
   store::Db& db = txn.db();
   CAIRN_ASSIGN_OR_RETURN(auto old, read_fields(db, id));
-  if (!old) return not_found("no task #" + num(id) + " (id)");
+  if (!old) return not_found("no task #" + std::to_string(id) + " (id)");
   if (version && *version != old->version) return stale(id, old->version, *version);
   Fields f = *old;
   if (title) {
@@ -286,7 +285,7 @@ Result<Json> update_task(store::WriteTxn& txn, const Json& params) {
                                      f.completed_at, txn.now_ms(), old->version)
                             .run());
   CAIRN_ASSIGN_OR_RETURN(auto after, tasks::load_task(db, id));
-  CAIRN_RETURN_IF_ERROR(txn.record("tasks", "update", num(id), *before, *after).status());
+  CAIRN_RETURN_IF_ERROR(txn.record("tasks", "update", std::to_string(id), *before, *after).status());
   return tasks::task_detail(db, id, txn.now_ms());
 }
 
@@ -309,7 +308,7 @@ Result<Json> delete_task(store::WriteTxn& txn, const Json& params) {
   CAIRN_RETURN_IF_ERROR(p.finish());
   store::Db& db = txn.db();
   CAIRN_ASSIGN_OR_RETURN(auto old, tasks::load_task(db, id));
-  if (!old) return not_found("no task #" + num(id) + " (id)");
+  if (!old) return not_found("no task #" + std::to_string(id) + " (id)");
   int64_t have = (*old)["version"].get<int64_t>();
   if (version && *version != have) return stale(id, have, *version);
   // What the foreign keys would change silently is changed and recorded here:
@@ -338,18 +337,18 @@ Result<Json> delete_task(store::WriteTxn& txn, const Json& params) {
         touch(txn, dependent, *before, {{"change", "undepend"}, {"depends_on", id}}));
   }
   for (int64_t sid : sessions) {
-    CAIRN_RETURN_IF_ERROR(txn.record("time", "delete", num(sid), Json{{"id", sid}, {"task_id", id}},
+    CAIRN_RETURN_IF_ERROR(txn.record("time", "delete", std::to_string(sid), Json{{"id", sid}, {"task_id", id}},
                                      nullptr, {{"entity", "time_session"}})
                               .status());
   }
   for (int64_t fid : focus) {
-    CAIRN_RETURN_IF_ERROR(txn.record("time", "delete", num(fid), Json{{"id", fid}, {"task_id", id}},
+    CAIRN_RETURN_IF_ERROR(txn.record("time", "delete", std::to_string(fid), Json{{"id", fid}, {"task_id", id}},
                                      nullptr, {{"entity", "focus_session"}})
                               .status());
   }
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * del, db.cached("DELETE FROM tasks WHERE id = ?1"));
   CAIRN_RETURN_IF_ERROR(del->bind_all(id).run());
-  CAIRN_RETURN_IF_ERROR(txn.record("tasks", "delete", num(id), *old, nullptr).status());
+  CAIRN_RETURN_IF_ERROR(txn.record("tasks", "delete", std::to_string(id), *old, nullptr).status());
   return Json{{"deleted", true},
               {"id", id},
               {"subtasks_detached", children.size()},
@@ -372,7 +371,7 @@ Result<Json> change_edge(store::WriteTxn& txn, const Json& params, bool add) {
     CAIRN_RETURN_IF_ERROR(touch(txn, id, *before, {{"change", "depend"}, {"depends_on", dep}}));
   } else if (!add) {
     if (!exists) {
-      return not_found("depends_on: task #" + num(id) + " does not depend on #" + num(dep));
+      return not_found("depends_on: task #" + std::to_string(id) + " does not depend on #" + std::to_string(dep));
     }
     CAIRN_ASSIGN_OR_RETURN(auto before, tasks::load_task(db, id));
     CAIRN_ASSIGN_OR_RETURN(store::Stmt * del,

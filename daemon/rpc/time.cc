@@ -21,7 +21,6 @@ namespace {
 constexpr size_t kMaxNote = 64 * 1024;
 constexpr int64_t kMaxSessions = 10000;
 
-std::string num(int64_t id) { return std::to_string(id); }
 
 // The running session's raw columns.
 struct Running {
@@ -52,7 +51,7 @@ Result<Json> load_session(store::Db& db, int64_t id, int64_t now) {
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
   q->bind_all(id);
   CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
-  if (!row) return not_found("no time session #" + num(id));
+  if (!row) return not_found("no time session #" + std::to_string(id));
   auto j = timerows::session_json(*q, now);
   q->reset();
   return j;
@@ -70,7 +69,7 @@ int64_t last_moment(const Running& r) {
 Status not_before(const Running& r, int64_t at) {
   if (at < last_moment(r)) {
     return invalid_params("at must not be before " + format_iso8601(last_moment(r)) +
-                          ", the last moment recorded in time session #" + num(r.id));
+                          ", the last moment recorded in time session #" + std::to_string(r.id));
   }
   return Status::ok();
 }
@@ -94,7 +93,7 @@ Result<Json> stop_running(store::WriteTxn& txn, const Running& r, int64_t at,
                                      note, txn.now_ms())
                             .run());
   CAIRN_ASSIGN_OR_RETURN(Json after, load_session(db, r.id, at));
-  CAIRN_RETURN_IF_ERROR(txn.record("time", "update", num(r.id), before, after,
+  CAIRN_RETURN_IF_ERROR(txn.record("time", "update", std::to_string(r.id), before, after,
                                    {{"entity", "time_session"}, {"change", "stop"}})
                             .status());
   return after;
@@ -122,7 +121,7 @@ Result<Json> start(store::WriteTxn& txn, const Json& params) {
     CAIRN_RETURN_IF_ERROR(not_before(*r, at));
     CAIRN_ASSIGN_OR_RETURN(Json stopped, stop_running(txn, *r, at, std::nullopt));
     message = "stopped the running session on " + tasks::task_label(db, r->task_id) + " after " +
-              num(stopped["duration_ms"].get<int64_t>() / 60000) + " min; ";
+              std::to_string(stopped["duration_ms"].get<int64_t>() / 60000) + " min; ";
     out["stopped"] = stopped;
   }
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * ins,
@@ -132,7 +131,7 @@ Result<Json> start(store::WriteTxn& txn, const Json& params) {
   int64_t id = db.last_insert_rowid();
   CAIRN_ASSIGN_OR_RETURN(Json session, load_session(db, id, at));
   CAIRN_RETURN_IF_ERROR(
-      txn.record("time", "insert", num(id), nullptr, session, {{"entity", "time_session"}})
+      txn.record("time", "insert", std::to_string(id), nullptr, session, {{"entity", "time_session"}})
           .status());
   out["session"] = session;
   out["message"] = message + "started on " + tasks::task_label(db, task_id);
@@ -148,10 +147,10 @@ Result<Json> pause_or_resume(store::WriteTxn& txn, const Json& params, bool paus
   CAIRN_ASSIGN_OR_RETURN(Running r, require_running(db));
   CAIRN_RETURN_IF_ERROR(not_before(r, at));
   if (pause && r.paused_at) {
-    return conflict("time session #" + num(r.id) + " is already paused since " +
+    return conflict("time session #" + std::to_string(r.id) + " is already paused since " +
                     format_iso8601(*r.paused_at));
   }
-  if (!pause && !r.paused_at) return conflict("time session #" + num(r.id) + " is not paused");
+  if (!pause && !r.paused_at) return conflict("time session #" + std::to_string(r.id) + " is not paused");
   CAIRN_ASSIGN_OR_RETURN(Json before, load_session(db, r.id, at));
   if (pause) {
     CAIRN_ASSIGN_OR_RETURN(
@@ -169,7 +168,7 @@ Result<Json> pause_or_resume(store::WriteTxn& txn, const Json& params, bool paus
                               .run());
   }
   CAIRN_ASSIGN_OR_RETURN(Json after, load_session(db, r.id, at));
-  CAIRN_RETURN_IF_ERROR(txn.record("time", "update", num(r.id), before, after,
+  CAIRN_RETURN_IF_ERROR(txn.record("time", "update", std::to_string(r.id), before, after,
                                    {{"entity", "time_session"},
                                     {"change", pause ? "pause" : "resume"}})
                             .status());

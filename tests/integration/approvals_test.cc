@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "tests/support/daemon_process.h"
+#include "tests/support/text_files.h"
 
 namespace cairn::testing {
 namespace {
@@ -20,13 +21,6 @@ Json must(const Result<Json>& r) {
 }
 
 std::string iso(int64_t ms) { return format_iso8601(ms); }
-
-void write_file(const std::string& path, const std::string& text) {
-  FILE* f = std::fopen(path.c_str(), "w");
-  ASSERT_NE(f, nullptr) << path;
-  std::fputs(text.c_str(), f);
-  std::fclose(f);
-}
 
 Json find_by_id(const Json& list, const std::string& id) {
   for (const auto& x : list) {

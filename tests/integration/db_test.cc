@@ -13,6 +13,7 @@
 
 #include "store/backup.h"
 #include "tests/support/daemon_process.h"
+#include "tests/support/text_files.h"
 
 namespace cairn::testing {
 namespace {
@@ -20,11 +21,6 @@ namespace {
 bool exists(const std::string& p) {
   struct stat st {};
   return ::stat(p.c_str(), &st) == 0;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
 }
 
 Result<Json> set_pref(ipc::Client& c, const std::string& cat, const std::string& key,

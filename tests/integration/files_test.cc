@@ -13,13 +13,10 @@
 #include <thread>
 
 #include "tests/support/daemon_process.h"
+#include "tests/support/text_files.h"
 
 namespace cairn::testing {
 namespace {
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
 
 // Polls `pred` every 20 ms for up to `ms`.
 bool wait_until(const std::function<bool()>& pred, int ms = 5000) {

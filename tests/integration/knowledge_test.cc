@@ -6,14 +6,10 @@
 #include <set>
 
 #include "tests/support/daemon_process.h"
+#include "tests/support/text_files.h"
 
 namespace cairn::testing {
 namespace {
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 void item(DaemonProcess& d, const std::string& id, Json extra = Json::object()) {
   Json args{{"id", id}, {"source_type", "manual"}, {"knowledge_type", "fact"}, {"title", id}};

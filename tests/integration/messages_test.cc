@@ -4,14 +4,10 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/daemon_process.h"
+#include "tests/support/text_files.h"
 
 namespace cairn::testing {
 namespace {
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 std::string new_session(DaemonProcess& d, Json args = Json::object()) {
   auto s = d.call("sessions.create", args);

@@ -10,14 +10,10 @@
 
 #include "base/clock.h"
 #include "tests/support/daemon_process.h"
+#include "tests/support/text_files.h"
 
 namespace cairn::testing {
 namespace {
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
 
 class Tracked {
  public:

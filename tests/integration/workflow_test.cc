@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "tests/support/daemon_process.h"
+#include "tests/support/text_files.h"
 
 namespace cairn::testing {
 namespace {
@@ -20,13 +21,6 @@ Json must(const Result<Json>& r) {
 }
 
 Code code_of(const Result<Json>& r) { return r ? Code::kOk : r.status().code(); }
-
-void write_file(const std::string& path, const std::string& text) {
-  FILE* f = std::fopen(path.c_str(), "w");
-  ASSERT_NE(f, nullptr) << path;
-  std::fputs(text.c_str(), f);
-  std::fclose(f);
-}
 
 // The next event of `topic` for entity `id` (skipping others), or null.
 Json next_event(ipc::Client& c, const std::string& topic, const std::string& id,
