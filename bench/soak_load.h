@@ -32,17 +32,20 @@ namespace cairn::bench {
 struct Sample {
   int64_t at_ms;
   int32_t us;
-  bool write;
+  int kind;            // kRead, kWrite or kProbe
+  const char* method;  // a string literal
 };
+
+enum { kRead, kWrite, kProbe };
 
 class SoakStats {
  public:
   std::atomic<int64_t> reads{0}, writes{0}, expected_errors{0}, unexpected{0};
 
-  void latency(int64_t us, bool write) {
+  void latency(const char* method, int64_t us, int kind) {
     std::lock_guard lock(mu_);
     samples_.push_back({monotonic_ms(), static_cast<int32_t>(std::min<int64_t>(us, INT32_MAX)),
-                        write});
+                        kind, method});
   }
   // Keeps the first few messages for the report and a count per "method CODE".
   void error(const std::string& method, const Status& st) {
@@ -51,13 +54,20 @@ class SoakStats {
     ++by_code_[method + " " + std::string(code_name(st.code()))];
     if (first_.size() < 10) first_.push_back(method + ": " + st.to_string());
   }
-  // Latencies (us) of reads or writes that ended in [from_ms, now].
-  std::vector<int64_t> window(int64_t from_ms, bool write) {
+  // Latencies (us) of one kind of request that ended in [from_ms, now].
+  std::vector<int64_t> window(int64_t from_ms, int kind) {
     std::lock_guard lock(mu_);
     std::vector<int64_t> out;
     for (auto it = samples_.rbegin(); it != samples_.rend() && it->at_ms >= from_ms; ++it) {
-      if (it->write == write) out.push_back(it->us);
+      if (it->kind == kind) out.push_back(it->us);
     }
+    return out;
+  }
+  // Latencies (us) per method over the whole run, to say which ones are slow.
+  std::map<std::string, std::vector<int64_t>> by_method() {
+    std::lock_guard lock(mu_);
+    std::map<std::string, std::vector<int64_t>> out;
+    for (const Sample& s : samples_) out[s.method].push_back(s.us);
     return out;
   }
   std::map<std::string, int64_t> by_code() {
@@ -139,7 +149,7 @@ class SoakClient {
   std::optional<Json> call(const char* method, const Json& args, bool is_write, Codes expected) {
     int64_t t0 = monotonic_us();
     auto r = conn_.call(method, args, 60000);
-    stats_.latency(monotonic_us() - t0, is_write);
+    stats_.latency(method, monotonic_us() - t0, is_write ? kWrite : kRead);
     ++(is_write ? stats_.writes : stats_.reads);
     if (r) return std::move(*r);
     for (Code c : expected) {
@@ -272,7 +282,7 @@ class SoakClient {
       if (from == to) {
         write("knowledge.update", {{"id", from}, {"content", text(25)}});
       } else if (pick(4) == 0) {
-        write("knowledge.unlink", {{"from", from}, {"to", to}});
+        write("knowledge.unlink", {{"from", from}, {"to", to}}, {Code::kNotFound});  // none yet
       } else {
         write("knowledge.link", {{"from", from}, {"to", to}, {"type", "relates_to"},
                                  {"strength", pick(100) / 100.0}});
