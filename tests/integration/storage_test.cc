@@ -355,9 +355,10 @@ TEST(Storage, ASubscriberThatNeverReadsIsCutOffAndOthersCarryOn) {
   EXPECT_TRUE(d.call("daemon.ping"));
 }
 
-// Readers that never pause keep SQLite's automatic checkpoint from starting the
-// -wal over; in the soak run it passed 64 MiB within 3 minutes. The writer now
-// truncates it past 16 MiB, so ~48 MiB written under constant reads leave it small.
+// Readers that never pause can keep SQLite's automatic checkpoint from starting
+// the -wal over; in the soak run (bench/soak) it reached 207 MiB, and the writer
+// now truncates it past 16 MiB. This smaller load does not always starve the
+// checkpoint (it prints how many truncations it caused): it guards the bound.
 TEST(Storage, TheWalStaysBoundedWhileReadersNeverPause) {
   DaemonProcess d;
   ASSERT_TRUE(d.start().is_ok());
