@@ -86,7 +86,10 @@ void Dispatcher::finish(ipc::ConnId conn, uint32_t msgid, const std::string& met
   } else {
     spdlog::debug("{} {:.3f} ms{}", method, ms, st.is_ok() ? "" : " " + st.to_string());
   }
-  services_.server.reply(conn, msgid, st, result ? *result : Json());
+  // Both branches are lvalues, so the reply is encoded from the result in place:
+  // `result ? *result : Json()` deep-copied every reply on the loop thread.
+  static const Json kNone;
+  services_.server.reply(conn, msgid, st, result ? *result : kNone);
 }
 
 void Dispatcher::on_notification(ipc::ConnId, ipc::Message&& n) {

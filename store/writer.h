@@ -53,6 +53,7 @@ struct WriterStats {
   std::atomic<int64_t> failed_commits{0};
   std::atomic<int64_t> queued{0};
   std::atomic<int64_t> max_group{0};
+  std::atomic<int64_t> wal_truncates{0};  // checkpoints forced by a large -wal
 };
 
 class Writer {
@@ -93,6 +94,7 @@ class Writer {
   void run();
   void run_group(std::vector<Job>& group, Durability durability);
   void set_synchronous(Durability d);
+  void bound_wal();
 
   std::unique_ptr<Db> db_;
   CommittedHook on_committed_;
@@ -103,6 +105,7 @@ class Writer {
   bool stopping_ = false;       // guarded by mu_
   std::string degraded_;        // guarded by mu_
   Durability sync_ = Durability::kFull;  // writer thread only
+  int64_t next_wal_try_ms_ = 0;          // writer thread only
   WriterStats stats_;
   std::thread thread_;
 };

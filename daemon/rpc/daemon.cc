@@ -74,7 +74,8 @@ void register_daemon(Registry& r, Services& s) {
           {"jobs", w.jobs.load()},
           {"queued", w.queued.load()},
           {"failed_commits", w.failed_commits.load()},
-          {"largest_group", w.max_group.load()}}},
+          {"largest_group", w.max_group.load()},
+          {"wal_truncates", w.wal_truncates.load()}}},
         {"readers", {{"threads", s.config.reader_threads}, {"queued", s.readers.queued()}}},
         {"retention", s.last_retention},
     };

@@ -35,6 +35,10 @@ TempDir::~TempDir() {
 }
 
 std::string DaemonProcess::binary(const std::string& name) {
+  // CAIRN_CAIRND runs another build's daemon (e.g. a TSan build under bench/soak).
+  if (const char* other = std::getenv("CAIRN_CAIRND"); name == "cairnd" && other && *other) {
+    return other;
+  }
   if (name == "cairnd") return std::string(CAIRN_BINARY_DIR) + "/bin/cairnd";
   if (name == "cairn") return std::string(CAIRN_BINARY_DIR) + "/bin/cairn";
   return std::string(CAIRN_BINARY_DIR) + "/" + name;

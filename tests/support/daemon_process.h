@@ -68,7 +68,7 @@ class DaemonProcess {
   std::string log_path() const { return home_ + "/cairnd.log"; }
   std::string log() const;
 
-  // The path of a built binary (cairnd, cairn).
+  // The path of a built binary (cairnd, cairn); $CAIRN_CAIRND, when set, for cairnd.
   static std::string binary(const std::string& name);
 
  private:
