@@ -259,7 +259,7 @@ TEST(Row27, AHundredGibSparseFileIsRecordedUnreadAndRpcsStayFastWhileFilesHash) 
 
   Percentiles ping = sampler.ping(), list = sampler.list();
   std::printf(
-      "row 27: %d x %lld MiB hashed + 100 GiB sparse above the %lld MiB cap, scan %lld ms; "
+      "[ row 27 ] %d x %lld MiB hashed + 100 GiB sparse above the %lld MiB cap, scan %lld ms; "
       "during it daemon.ping p50 %.0f p99 %.0f max %.0f ms (n=%zu), files.list p50 %.0f p99 "
       "%.0f max %.0f ms (n=%zu), %d errors; idle before: ping p99 %.0f, files.list p99 %.0f "
       "ms (n=%zu)\n",
@@ -268,10 +268,10 @@ TEST(Row27, AHundredGibSparseFileIsRecordedUnreadAndRpcsStayFastWhileFilesHash) 
       list.max, list.n, sampler.errors(), idle_ping.p99, idle_list.p99, idle_ping.n);
   EXPECT_EQ(sampler.errors(), 0);
   EXPECT_GE(ping.n, 20u);
-  // The matrix's bound is 50 ms. On 2 shared cores the default 2 hash threads
-  // take the daemon's whole CPU share and p99 is ~150 ms (1-5 ms idle; ~50 ms
-  // with hash_threads = 1), so the CI bound is 300 ms: CAIRN_RPC_P99_MS=50
-  // CAIRN_HASH_THREADS=1 is the matrix's run.
+  // The matrix's bound is 50 ms. On 2 cores shared with other work the
+  // default 2 hash threads take the daemon's whole CPU share: p99 130-180 ms
+  // (1-8 ms idle; 50-100 ms with hash_threads = 1). The CI bound is 300 ms;
+  // CAIRN_RPC_P99_MS=50 CAIRN_HASH_THREADS=1 is the matrix's run.
   const double bound = env_int("CAIRN_RPC_P99_MS", 300);
   EXPECT_LT(ping.p99, bound);
   EXPECT_LT(list.p99, bound);
@@ -318,8 +318,8 @@ TEST(Row27, FilesAppendedEvery10msOrRenamedOverWhileHashedNeverStoreAStaleHash) 
   });
   std::thread swapper([&] {
     while (!stop) {
-      char tail[16];
-      std::snprintf(tail, sizeof tail, "swap-%06d", renames + 1);
+      char tail[32];  // always 11 characters: the hash of the zeros before it is shared
+      std::snprintf(tail, sizeof tail, "swap-%06d", (renames + 1) % 1000000);
       if (!make_sparse(t / ".swap.next", swap_size, tail)) break;
       if (::rename((t / ".swap.next").c_str(), (t / "swap").c_str()) != 0) break;
       swap_states.insert(zeros.digest_with(tail));
@@ -367,7 +367,7 @@ TEST(Row27, FilesAppendedEvery10msOrRenamedOverWhileHashedNeverStoreAStaleHash) 
   }
   int64_t changed = status_files(d)["changed_while_hashing"].get<int64_t>() - changed0;
   std::printf(
-      "row 27: %d appends (10 ms apart) and %d renames-over (50 ms apart) in %d s; %lld hashes "
+      "[ row 27 ] %d appends (10 ms apart) and %d renames-over (50 ms apart) in %d s; %lld hashes "
       "abandoned because the file changed under them; %d hashes announced, all of real states; "
       "converged %lld ms after the writes stopped\n",
       appends, renames, seconds, static_cast<long long>(changed), announced,
@@ -436,7 +436,7 @@ TEST(Row28, ARemovedRootIsMarkedMissingItsFilesDeletedAndARecreatedRootIsWatched
   std::string error = root_json(d, root).value("last_error", Json("")).dump();
   ASSERT_EQ(::mkdir(root.c_str(), 0755), 0);
   int64_t resumed = expect_resumes(d, root, "new.txt");
-  std::printf("row 28 rm -rf: state error after %lld ms (%s), re-created root listed a new file "
+  std::printf("[ row 28 ] rm -rf: state error after %lld ms (%s), re-created root listed a new file "
               "after %lld ms\n",
               static_cast<long long>(noticed), error.c_str(), static_cast<long long>(resumed));
 }
@@ -464,7 +464,7 @@ TEST(Row28, ARenamedRootIsMarkedMissingItsWatchesCancelledAndMovingItBackResumes
   int64_t resumed = expect_resumes(d, root, "new.txt");
   EXPECT_EQ(get(d, root + "/a.txt")["status"], "ok");
   EXPECT_EQ(get(d, root + "/sub/after-move.txt")["status"], "ok");
-  std::printf("row 28 mv: state error after %lld ms, watches 0; moved back, a new file listed "
+  std::printf("[ row 28 ] mv: state error after %lld ms, watches 0; moved back, a new file listed "
               "after %lld ms\n",
               static_cast<long long>(noticed), static_cast<long long>(resumed));
 }
@@ -515,7 +515,7 @@ TEST(Row28, AnUnmountedTmpfsRootLosesItsFilesAndARemountIsWatchedAgain) {
   ASSERT_TRUE(m.mount());
   int64_t resumed = expect_resumes(d, root, "new.txt");
   EXPECT_TRUE(m.unmount());
-  std::printf("row 28 umount: files deleted after %lld ms, root state %s; remounted, a new file "
+  std::printf("[ row 28 ] umount: files deleted after %lld ms, root state %s; remounted, a new file "
               "listed after %lld ms\n",
               static_cast<long long>(noticed), state_after.c_str(), static_cast<long long>(resumed));
 }
@@ -652,8 +652,8 @@ TEST(Row29, TenYearsAheadThenOneYearBackTimersDeadlinesAndChangeDetectionHold) {
   EXPECT_TRUE(wait_until([&] { return state_of(b, t.path()) == "watching"; }, 20000));
   EXPECT_EQ(rows_unlike_the_files(b, t.path()), std::vector<std::string>{});
   std::string behind = check_under_clock(b, t.path(), "behind");
-  std::printf("row 29 faketime +10y: %s\n", ahead.c_str());
-  std::printf("row 29 faketime -1y (restart on the same data): %s\n", behind.c_str());
+  std::printf("[ row 29 ] faketime +10y: %s\n", ahead.c_str());
+  std::printf("[ row 29 ] faketime -1y (restart on the same data): %s\n", behind.c_str());
   EXPECT_EQ(b.terminate(), 0);
 }
 
@@ -679,9 +679,9 @@ TEST(Row29, WallClockJumpsWhileRunningNeitherStormNorStall) {
   write_file(rc, "-1y\n");  // backwards 11 years, while running
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   std::string bwd = check_under_clock(d, t.path(), "jumpedback");
-  std::printf("row 29 running, real clock: %s\n", now.c_str());
-  std::printf("row 29 running, jumped +10y: %s\n", fwd.c_str());
-  std::printf("row 29 running, jumped to -1y: %s\n", bwd.c_str());
+  std::printf("[ row 29 ] running, real clock: %s\n", now.c_str());
+  std::printf("[ row 29 ] running, jumped +10y: %s\n", fwd.c_str());
+  std::printf("[ row 29 ] running, jumped to -1y: %s\n", bwd.c_str());
   EXPECT_EQ(rows_unlike_the_files(d, t.path()), std::vector<std::string>{});
   EXPECT_EQ(d.terminate(), 0);
 }
