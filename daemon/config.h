@@ -41,6 +41,7 @@ struct Config {
   size_t watch_max_watches = 0;     // 0: the kernel's fs.inotify.max_user_watches
   int hash_threads = 0;             // 0: one per core, at least 2
   int64_t text_cap_bytes = 8 << 20; // larger files are hashed but not chunked
+  int64_t hash_max_bytes = int64_t{1} << 30;  // larger files are recorded, not read; 0: no cap
 
   std::string db_path() const { return data_dir + "/cairn.db"; }
   std::string backups_path() const { return backup_dir.empty() ? data_dir + "/backups" : backup_dir; }

@@ -43,6 +43,7 @@ const std::map<std::string, Member>& config_keys() {
       {"watch_max_watches", &Config::watch_max_watches},
       {"hash_threads", &Config::hash_threads},
       {"text_cap_bytes", &Config::text_cap_bytes},
+      {"hash_max_bytes", &Config::hash_max_bytes},
   };
   return keys;
 }

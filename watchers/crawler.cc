@@ -190,7 +190,8 @@ Result<Crawler::KnownMap> Crawler::load_known(int64_t root_id, const std::string
     k.mtime_ns = q->int64(2);
     k.inode = q->int64(3);
     k.type = q->text(4);
-    k.ok = q->text(5) == "ok" && q->int64(6) != 0;
+    k.status_ok = q->text(5) == "ok";
+    k.ok = k.status_ok && q->int64(6) != 0;
     out.emplace(q->text(0), std::move(k));
   }
   q->reset();
@@ -210,7 +211,8 @@ Result<std::optional<Crawler::Known>> Crawler::load_one(const std::string& path)
     k.mtime_ns = q->int64(1);
     k.inode = q->int64(2);
     k.type = q->text(3);
-    k.ok = q->text(4) == "ok" && q->int64(5) != 0;
+    k.status_ok = q->text(4) == "ok";
+    k.ok = k.status_ok && q->int64(5) != 0;
     out = k;
   }
   q->reset();

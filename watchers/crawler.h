@@ -50,6 +50,8 @@ struct WatchCounters {
   std::atomic<int64_t> hashes{0};  // files read and hashed
   std::atomic<int64_t> bytes_hashed{0};
   std::atomic<int64_t> stat_skips{0};  // re-hashes avoided by the stat fast path
+  std::atomic<int64_t> over_cap{0};    // files recorded unread: above hash_max
+  std::atomic<int64_t> changed_while_hashing{0};  // hashes dropped: the file moved under them
   std::atomic<int64_t> scans{0};
   std::atomic<int64_t> checks{0};  // paths checked after events
   std::atomic<int64_t> events{0};  // inotify events read
@@ -60,6 +62,10 @@ struct WatchCounters {
 struct CrawlerOptions {
   std::string db_path;
   int64_t text_cap = 8 << 20;
+  // Regular files larger than this are recorded (size, mtime, inode) but never
+  // read: no hash, not text. Reading a 100 GiB (even sparse) file would hold a
+  // hash thread for minutes on every change. 0: no cap.
+  int64_t hash_max = int64_t{1} << 30;
   int hash_threads = 0;  // 0: one per core, at least 2
 };
 
@@ -101,6 +107,7 @@ class Crawler {
     int64_t size = 0, mtime_ns = 0, inode = 0;
     std::string type;
     bool ok = false;  // status ok and hashed
+    bool status_ok = false;  // status ok (hashed or above the hash cap)
   };
   using KnownMap = std::unordered_map<std::string, Known>;
 

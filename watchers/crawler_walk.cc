@@ -26,6 +26,9 @@ void Crawler::walk(const std::shared_ptr<RootState>& root, const std::string& st
   if (::lstat(start.c_str(), &st) != 0) {
     int err = errno;
     if (start == s.path) {
+      // Cancel its watches: a root moved away keeps them (inotify follows the
+      // inode), and their events would name paths of the old place.
+      if (inotify_) inotify_->remove_under(s.path);
       std::lock_guard lock(root->mu);
       root->missing = true;
       std::string e = errno_text(("root " + s.path).c_str(), err);
@@ -37,6 +40,8 @@ void Crawler::walk(const std::shared_ptr<RootState>& root, const std::string& st
     return;  // everything known below it is gone
   }
   if (start == s.path) {
+    root->dev = st.st_dev;
+    root->ino = st.st_ino;
     std::lock_guard lock(root->mu);
     root->missing = false;
   }
@@ -147,8 +152,20 @@ void Crawler::consider(const std::shared_ptr<RootState>& root, const std::string
     emit(std::move(o));
     return;
   }
-  if (known && known->ok && known->type == "file" && known->size == o.size &&
-      known->mtime_ns == o.mtime_ns && known->inode == o.inode) {
+  const bool same_stat = known && known->type == "file" && known->size == o.size &&
+                         known->mtime_ns == o.mtime_ns && known->inode == o.inode;
+  if (options_.hash_max > 0 && o.size > options_.hash_max) {
+    // Above the hash cap: recorded from this lstat, never opened.
+    if (same_stat && known->status_ok && !known->ok) {
+      ++counters_.stat_skips;
+      return;
+    }
+    ++counters_.over_cap;
+    o.type = "file";
+    emit(std::move(o));
+    return;
+  }
+  if (same_stat && known->ok) {
     ++counters_.stat_skips;
     return;
   }
@@ -236,6 +253,8 @@ void Crawler::handle_done(HashDone d) {
       emit(std::move(o));
       return;
     case HashOutcome::kChanged:
+      ++counters_.changed_while_hashing;
+      [[fallthrough]];
     case HashOutcome::kTransient:
       if (!stopping_ && recheck_) recheck_(root, d.job.path);
       return;

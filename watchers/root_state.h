@@ -38,6 +38,10 @@ struct RootState {
   std::atomic<int64_t> bytes_hashed{0};
   std::atomic<bool> walked{false};
   std::atomic<int64_t> watches{0};  // directories this root watches
+  // The root directory's identity when it was last walked (0: not yet), so a
+  // mount or unmount on it is noticed when the mount table changes.
+  std::atomic<uint64_t> dev{0};
+  std::atomic<uint64_t> ino{0};
 
   mutable std::mutex mu;
   bool missing = false;         // guarded by mu: the root path is gone or unreadable

@@ -1,6 +1,9 @@
 #include "watchers/watcher.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "store/db.h"
@@ -47,9 +50,19 @@ Status Watcher::start() {
     inotify_error_ = in.status().message();
     spdlog::warn("no inotify ({}): tracked roots are scanned periodically", inotify_error_);
   }
+  mountinfo_ = Fd(::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC));
+  if (mountinfo_.valid()) {
+    mounts_.init([&](uv_poll_t* p) { return uv_poll_init(loop_, p, mountinfo_.get()); });
+    mounts_.get()->data = this;
+    uv_poll_start(mounts_.get(), UV_PRIORITIZED, [](uv_poll_t* p, int status, int) {
+      auto* self = static_cast<Watcher*>(p->data);
+      if (status >= 0 && !self->stopped_) self->on_mounts();
+    });
+  }
   CrawlerOptions co;
   co.db_path = options_.db_path;
   co.text_cap = options_.text_cap;
+  co.hash_max = options_.hash_max;
   co.hash_threads = options_.hash_threads;
   crawler_ = std::make_unique<Crawler>(
       co, writer_, inotify_.get(), counters_,
@@ -112,6 +125,7 @@ void Watcher::stop() {
   if (stopped_) return;
   stopped_ = true;
   poll_.close();
+  mounts_.close();
   settle_.close();
   overflow_.close();
   reconcile_.close();
@@ -209,6 +223,9 @@ Json Watcher::status_json() const {
       {"hashes", counters_.hashes.load()},
       {"bytes_hashed", counters_.bytes_hashed.load()},
       {"stat_skips", counters_.stat_skips.load()},
+      {"over_hash_cap", counters_.over_cap.load()},
+      {"changed_while_hashing", counters_.changed_while_hashing.load()},
+      {"hash_max_bytes", options_.hash_max},
       {"scans", counters_.scans.load()},
       {"checks", counters_.checks.load()},
       {"events", counters_.events.load()},
@@ -224,6 +241,22 @@ void Watcher::on_poll(uv_poll_t* p, int status, int) {
   self->inotify_->read_events([self](const WatchEvent& e) { self->on_event(e); });
 }
 
+void Watcher::on_mounts() {
+  // Reading the table rearms the poll. A root's lstat here is one syscall per
+  // root; mount changes are rare.
+  char buf[4096];
+  ::lseek(mountinfo_.get(), 0, SEEK_SET);
+  while (::read(mountinfo_.get(), buf, sizeof buf) > 0) {
+  }
+  for (const auto& [path, r] : roots_) {
+    struct stat st {};
+    bool exists = ::lstat(path.c_str(), &st) == 0;
+    uint64_t dev = r->dev.load(), ino = r->ino.load();
+    if (dev == 0 && ino == 0) continue;  // not walked yet: its scan is queued
+    if (!exists || st.st_dev != dev || st.st_ino != ino) queue_path(r, path);
+  }
+}
+
 void Watcher::on_event(const WatchEvent& e) {
   ++counters_.events;
   if (e.mask & IN_Q_OVERFLOW) {
@@ -236,7 +269,9 @@ void Watcher::on_event(const WatchEvent& e) {
   }
   if (e.dir.empty()) return;
   std::string path = e.name.empty() ? e.dir : (e.dir == "/" ? "/" : e.dir + "/") + e.name;
-  if (e.name.empty() && !(e.mask & (IN_DELETE_SELF | IN_MOVE_SELF))) return;
+  // IN_UNMOUNT: the filesystem under this watched directory went away (its
+  // watch is dropped next); look at the path again, as for a deletion.
+  if (e.name.empty() && !(e.mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT))) return;
   auto root = root_for(path);
   if (!root) return;
   queue_path(root, path);

@@ -6,7 +6,9 @@
 // Events: each inotify event names a path; paths wait in a set until no new
 // event arrived for `settle_ms` (at most `max_settle_ms` after the first one,
 // so a file written without pause is still looked at), then go to the crawler
-// as one check per root. IN_Q_OVERFLOW schedules a rescan of every root, at
+// as one check per root. A change of the mount table (/proc/self/mountinfo
+// polled for POLLPRI) rescans a root whose directory is now another inode: a
+// filesystem mounted on it gives no inotify event. IN_Q_OVERFLOW schedules a rescan of every root, at
 // most once per back-off period (doubling while overflows keep coming).
 //
 // Created, started, stopped and called on the loop thread only. Crawler
@@ -21,6 +23,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "base/fd.h"
 #include "base/json.h"
 #include "base/loop_poster.h"
 #include "base/status.h"
@@ -41,6 +44,7 @@ struct WatcherOptions {
   size_t max_watches = 0;    // 0: the kernel's limit
   int hash_threads = 0;
   int64_t text_cap = 8 << 20;
+  int64_t hash_max = int64_t{1} << 30;  // 0: no cap
 };
 
 class Watcher {
@@ -74,6 +78,8 @@ class Watcher {
 
  private:
   static void on_poll(uv_poll_t* p, int status, int events);
+  // /proc/self/mountinfo changed: rescan the roots whose directory changed.
+  void on_mounts();
   void on_event(const WatchEvent& e);
   void queue_path(const std::shared_ptr<RootState>& root, const std::string& path);
   void arm_settle();
@@ -90,6 +96,8 @@ class Watcher {
   std::string inotify_error_;
   std::unique_ptr<Crawler> crawler_;
   UvHandle<uv_poll_t> poll_;
+  Fd mountinfo_;  // polled for POLLPRI: the mount table changed
+  UvHandle<uv_poll_t> mounts_;
   UvHandle<uv_timer_t> settle_;
   UvHandle<uv_timer_t> overflow_;
   UvHandle<uv_timer_t> reconcile_;

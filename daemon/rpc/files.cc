@@ -69,6 +69,7 @@ void register_files(Registry& r, Services& s) {
   wo.max_watches = s.config.watch_max_watches;
   wo.hash_threads = s.config.hash_threads;
   wo.text_cap = s.config.text_cap_bytes;
+  wo.hash_max = s.config.hash_max_bytes;
   auto w = std::make_shared<Watcher>(s.loop, s.poster, s.writer, wo);
   if (Status st = w->start(); !st.is_ok()) {
     spdlog::error("file tracking is unavailable: {}", st.message());

@@ -13,78 +13,10 @@
 #include <thread>
 
 #include "tests/support/daemon_process.h"
-#include "tests/support/text_files.h"
+#include "tests/support/files_helpers.h"
 
 namespace cairn::testing {
 namespace {
-
-// Polls `pred` every 20 ms for up to `ms`.
-bool wait_until(const std::function<bool()>& pred, int ms = 5000) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return pred();
-}
-
-std::string sha256sum(const std::string& path) {
-  auto r = run_command({"sha256sum", path});
-  return r.output.substr(0, 64);
-}
-
-Json get(DaemonProcess& d, const std::string& path) {
-  auto r = d.call("files.get", {{"path", path}});
-  return r ? *r : Json();
-}
-
-std::string state_of(DaemonProcess& d, const std::string& root) {
-  auto r = d.call("files.roots");
-  if (!r) return "";
-  for (const auto& x : (*r)["roots"]) {
-    if (x["path"] == root) return x["state"].get<std::string>();
-  }
-  return "";
-}
-
-// Tracks `root` and waits until its first scan is recorded.
-Json track(DaemonProcess& d, const std::string& root, Json extra = Json::object()) {
-  extra["path"] = root;
-  auto r = d.call("files.track", extra);
-  EXPECT_TRUE(r.has_value()) << r.status().message();
-  EXPECT_TRUE(wait_until([&] { return state_of(d, root) == "watching"; }, 20000))
-      << state_of(d, root);
-  return r ? *r : Json();
-}
-
-std::set<std::string> listed(DaemonProcess& d, const std::string& root) {
-  std::set<std::string> out;
-  auto r = d.call("files.list", {{"root", root}, {"limit", 10000}});
-  if (!r) return out;
-  for (const auto& f : (*r)["files"])
-    out.insert(f["path"].get<std::string>().substr(root.size() + 1));
-  return out;
-}
-
-// Reads events on topic "files" until one matches, for up to `ms`.
-std::optional<Json> next_event(ipc::Client& c, const std::function<bool(const Json&)>& match,
-                               int ms = 5000, std::vector<Json>* seen = nullptr) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (std::chrono::steady_clock::now() < end) {
-    auto n = c.next_notification(100);
-    if (!n) continue;
-    for (const auto& e : n->params) {
-      if (seen) seen->push_back(e);
-      if (match(e)) return e;
-    }
-  }
-  return std::nullopt;
-}
-
-Json status_files(DaemonProcess& d) {
-  auto s = d.call("daemon.status");
-  return s ? (*s)["files"] : Json();
-}
 
 TEST(Files, TrackingADirectoryRecordsEveryFileWithTheHashSha256sumGives) {
   TempDir t;
