@@ -19,6 +19,7 @@ Limits client_limits() {
   l.max_string_bytes = 1u << 30;
   l.max_elements = 1u << 26;
   l.max_depth = 64;
+  l.max_values = 1u << 30;
   return l;
 }
 

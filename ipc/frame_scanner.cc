@@ -73,6 +73,7 @@ bool classify(unsigned char t, Header& h, size_t& len_bytes, int& kind) {
 
 void FrameScanner::reset() {
   pos_ = 0;
+  values_ = 0;
   pending_.clear();
 }
 
@@ -119,6 +120,10 @@ Result<size_t> FrameScanner::scan(std::string_view buf) {
                                          std::to_string(limits_.max_frame_bytes) + " bytes");
     }
     if (end > buf.size()) return size_t{0};
+    if (++values_ > limits_.max_values) {
+      return Status(Code::kTooLarge, "message of more than " +
+                                         std::to_string(limits_.max_values) + " values");
+    }
     pos_ = end;
     // This object fills one slot of its parent.
     if (!pending_.empty()) --pending_.back();

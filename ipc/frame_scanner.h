@@ -32,6 +32,7 @@ class FrameScanner {
  private:
   Limits limits_;
   size_t pos_ = 0;                 // next unread byte of the current frame
+  size_t values_ = 0;              // values of the current frame scanned so far
   std::vector<uint64_t> pending_;  // per open container: elements still to read
 };
 

@@ -11,6 +11,10 @@ struct Limits {
   size_t max_string_bytes = 4u << 20;  // one str or bin
   size_t max_elements = 4096;          // entries of one array or map
   size_t max_depth = 32;               // nesting of arrays and maps
+  // Values in one message, containers and map keys included. Each costs ~60
+  // bytes once decoded, so without it a legal 8 MiB frame of nils (4096 per
+  // array) would take ~0.5 GB to decode; with it, at most ~8 MiB.
+  size_t max_values = 1u << 17;
 };
 
 }  // namespace cairn::ipc

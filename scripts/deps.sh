@@ -8,7 +8,7 @@ packages=(
   libuv1-dev libsqlite3-dev sqlite3 libmsgpack-cxx-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libssl-dev libsystemd-dev
   libgtest-dev libbenchmark-dev
-  neovim systemd util-linux strace procps redis-server redis-tools ripgrep faketime
+  neovim systemd util-linux strace fiu-utils faketime procps redis-server redis-tools ripgrep
   taskwarrior
   inotify-tools watchman
   clang libclang-rt-14-dev ccache

@@ -15,38 +15,10 @@
 #include "base/clock.h"
 #include "ipc/codec.h"
 #include "tests/support/daemon_process.h"
+#include "tests/support/probes.h"
 
 namespace cairn::testing {
 namespace {
-
-std::string bytes(std::initializer_list<int> b) {
-  std::string s;
-  for (int x : b) s.push_back(static_cast<char>(x));
-  return s;
-}
-
-int64_t rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
-  }
-  return -1;
-}
-
-// True when the peer closed the connection within `ms`.
-bool closed_within(int fd, int ms) {
-  int64_t deadline = monotonic_ms() + ms;
-  char buf[4096];
-  while (monotonic_ms() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 50) > 0) {
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) return true;
-    }
-  }
-  return false;
-}
 
 class ProtocolAbuse : public ::testing::Test {
  protected:
@@ -254,13 +226,7 @@ TEST_F(ProtocolAbuse, ConnectionsBeyondTheMaximumAreRefusedWithoutSpinning) {
   ASSERT_TRUE(st) << st.status().to_string();
   EXPECT_GE((*st)["connections"]["refused"].get<int64_t>(), 400);
   // CPU: the daemon must not spin. Sample its utime over half a second.
-  auto cpu = [&] {
-    std::ifstream in("/proc/" + std::to_string(e.pid()) + "/stat");
-    std::string f;
-    for (int i = 0; i < 14 && in >> f; ++i) {
-    }
-    return std::stoll(f);
-  };
+  auto cpu = [&] { return cpu_ticks(e.pid()); };
   int64_t t0 = cpu();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_LT(cpu() - t0, 10) << "daemon busy while idle";  // clock ticks (10 ms each)

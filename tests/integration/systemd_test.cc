@@ -15,34 +15,28 @@
 #include "base/fd.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/notify_socket.h"
+#include "tests/support/probes.h"
 
 namespace cairn::testing {
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 TEST(Systemd, UnitsPassSystemdAnalyzeVerify) {
   TempDir dir;
   ::mkdir((dir / "run").c_str(), 0700);
   // ExecStart names the installed cairnd; verify against the one just built.
-  std::string service = read_file(std::string(CAIRN_BINARY_DIR) + "/systemd/cairnd.service");
+  std::string service = read_text(std::string(CAIRN_BINARY_DIR) + "/systemd/cairnd.service");
   ASSERT_NE(service.find("ExecStart="), std::string::npos);
   service = std::regex_replace(service, std::regex("ExecStart=\\S+"),
                                "ExecStart=" + DaemonProcess::binary("cairnd"));
   std::ofstream(dir / "cairnd.service") << service;
   std::ofstream(dir / "cairnd.socket")
-      << read_file(std::string(CAIRN_BINARY_DIR) + "/systemd/cairnd.socket");
+      << read_text(std::string(CAIRN_BINARY_DIR) + "/systemd/cairnd.socket");
   auto r = run_command({"systemd-analyze", "verify", "--user", dir / "cairnd.socket",
                         dir / "cairnd.service"},
                        {{"XDG_RUNTIME_DIR", dir / "run"}});
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(r.output, "") << "systemd-analyze had complaints";
-  std::string socket = read_file(dir / "cairnd.socket");
+  std::string socket = read_text(dir / "cairnd.socket");
   EXPECT_NE(socket.find("SocketMode=0600"), std::string::npos);
   EXPECT_NE(service.find("Type=notify"), std::string::npos);
   EXPECT_NE(service.find("WatchdogSec="), std::string::npos);

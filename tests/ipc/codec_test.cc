@@ -84,6 +84,20 @@ TEST(Codec, RefusesNestingDeeperThanTheLimit) {
   EXPECT_TRUE(decode_status(ok).is_ok() || decode_status(ok).code() == Code::kInvalidRequest);
 }
 
+TEST(Codec, RefusesMoreValuesThanTheLimitEvenWhenEachArrayIsWithinItsCount) {
+  Limits l;
+  // [0, 1, "m", [[nil x 4000] x 40]]: 160,000 nils in a 160 KB frame.
+  std::string wide = bytes({0x94, 0x00, 0x01, 0xa1, 'm', 0x91, 0xdc, 0x00, 40});
+  for (int i = 0; i < 40; ++i) {
+    wide += bytes({0xdc, 0x0f, 0xa0}) + std::string(4000, static_cast<char>(0xc0));
+  }
+  Status st = decode_status(wide, l);
+  EXPECT_EQ(st.code(), Code::kTooLarge);
+  EXPECT_NE(st.message().find("values"), std::string::npos) << st.to_string();
+  l.max_values = 200000;
+  EXPECT_NE(decode_status(wide, l).code(), Code::kTooLarge);
+}
+
 TEST(Codec, RefusesAFrameLargerThanTheCap) {
   Limits l;
   l.max_frame_bytes = 1024;

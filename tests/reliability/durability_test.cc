@@ -18,20 +18,6 @@
 namespace cairn::testing {
 namespace {
 
-// Every row of category `category` as key -> value text, read with sqlite3
-// from a stopped daemon's database.
-std::map<std::string, std::string> stored_prefs(const std::string& db,
-                                                const std::string& category) {
-  std::map<std::string, std::string> out;
-  std::istringstream in(
-      sqlite3(db, "SELECT key || '|' || value FROM prefs WHERE category = '" + category + "';"));
-  for (std::string line; std::getline(in, line);) {
-    auto bar = line.find('|');
-    if (bar != std::string::npos) out[line.substr(0, bar)] = line.substr(bar + 1);
-  }
-  return out;
-}
-
 // Row 1. 20 clients write (each write alternately inserts a new key and updates
 // one of the client's 20 hot keys with an increasing value) until at least
 // CAIRN_KILL_WRITES writes were acknowledged, and at least CAIRN_KILL_ROUNDS

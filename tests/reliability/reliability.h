@@ -15,6 +15,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <map>
+#include <sstream>
 #include <string>
 
 #include "base/clock.h"
@@ -50,6 +52,20 @@ inline void expect_database_healthy(const std::string& db) {
             "");
   EXPECT_EQ(sqlite3(db, "INSERT INTO chunks_tri(chunks_tri, rank) VALUES('integrity-check', 1);"),
             "");
+}
+
+// Every row of category `category` as key -> value text, read with sqlite3
+// from a stopped daemon's database.
+inline std::map<std::string, std::string> stored_prefs(const std::string& db,
+                                                       const std::string& category) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(
+      sqlite3(db, "SELECT key || '|' || value FROM prefs WHERE category = '" + category + "';"));
+  for (std::string line; std::getline(in, line);) {
+    auto bar = line.find('|');
+    if (bar != std::string::npos) out[line.substr(0, bar)] = line.substr(bar + 1);
+  }
+  return out;
 }
 
 // Runs `body` in a forked child as uid/gid 65534 (nobody); returns its exit

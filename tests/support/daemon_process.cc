@@ -94,6 +94,13 @@ pid_t DaemonProcess::spawn() {
     for (const auto& [k, v] : options_.env) ::setenv(k.c_str(), v.c_str(), 1);
     ::unsetenv("LISTEN_FDS");
     ::unsetenv("LISTEN_PID");
+    if (options_.listen_fd >= 0) {
+      // dup2 clears FD_CLOEXEC on the copy; fd 3 itself needs it cleared.
+      if (options_.listen_fd == 3) ::fcntl(3, F_SETFD, 0);
+      else ::dup2(options_.listen_fd, 3);
+      ::setenv("LISTEN_FDS", "1", 1);
+      ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
+    }
     if (!options_.env.count("NOTIFY_SOCKET")) ::unsetenv("NOTIFY_SOCKET");
     int out = ::open((home_ + "/stderr.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(out, 1);

@@ -37,6 +37,10 @@ struct DaemonOptions {
   // Started by `systemd-socket-activate -l SOCKET`: cairnd is exec'd on the first
   // connection and inherits the listening socket (LISTEN_FDS).
   bool socket_activated = false;
+  // A listening socket the test holds, handed to cairnd the way systemd does it:
+  // as fd 3 with LISTEN_FDS=1 and LISTEN_PID = cairnd's pid. The socket outlives
+  // the daemon, so connections made between two daemons wait in its backlog.
+  int listen_fd = -1;
 };
 
 class DaemonProcess {
