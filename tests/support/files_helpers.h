@@ -16,19 +16,10 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/daemon_process.h"
+#include "tests/support/probes.h"
 #include "tests/support/text_files.h"
 
 namespace cairn::testing {
-
-// Polls `pred` every 20 ms for up to `ms`.
-inline bool wait_until(const std::function<bool()>& pred, int ms = 5000) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return pred();
-}
 
 inline std::string sha256sum(const std::string& path) {
   auto r = run_command({"sha256sum", path});
