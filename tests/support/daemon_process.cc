@@ -102,6 +102,15 @@ pid_t DaemonProcess::spawn() {
       ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
     }
     if (!options_.env.count("NOTIFY_SOCKET")) ::unsetenv("NOTIFY_SOCKET");
+    // Under a wrapper (strace, fiu-run) or a preloaded library, a sanitizer
+    // build needs two ASan options: LeakSanitizer cannot run under ptrace, and
+    // ASan refuses a library loaded ahead of its runtime. Other builds ignore them.
+    if (!options_.wrapper.empty() || options_.env.count("LD_PRELOAD")) {
+      const char* given = std::getenv("ASAN_OPTIONS");
+      std::string asan = given && *given ? std::string(given) + ":" : "";
+      asan += "detect_leaks=0:verify_asan_link_order=0";
+      ::setenv("ASAN_OPTIONS", asan.c_str(), 1);
+    }
     int out = ::open((home_ + "/stderr.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(out, 1);
     ::dup2(out, 2);
