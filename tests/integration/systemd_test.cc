@@ -16,21 +16,15 @@
 #include "tests/support/daemon_process.h"
 #include "tests/support/notify_socket.h"
 #include "tests/support/probes.h"
+#include "tests/support/systemd_units.h"
 
 namespace cairn::testing {
 namespace {
 
 TEST(Systemd, UnitsPassSystemdAnalyzeVerify) {
   TempDir dir;
-  ::mkdir((dir / "run").c_str(), 0700);
   // ExecStart names the installed cairnd; verify against the one just built.
-  std::string service = read_text(std::string(CAIRN_BINARY_DIR) + "/systemd/cairnd.service");
-  ASSERT_NE(service.find("ExecStart="), std::string::npos);
-  service = std::regex_replace(service, std::regex("ExecStart=\\S+"),
-                               "ExecStart=" + DaemonProcess::binary("cairnd"));
-  std::ofstream(dir / "cairnd.service") << service;
-  std::ofstream(dir / "cairnd.socket")
-      << read_text(std::string(CAIRN_BINARY_DIR) + "/systemd/cairnd.socket");
+  std::string service = write_built_units(dir);
   auto r = run_command({"systemd-analyze", "verify", "--user", dir / "cairnd.socket",
                         dir / "cairnd.service"},
                        {{"XDG_RUNTIME_DIR", dir / "run"}});

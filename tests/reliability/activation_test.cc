@@ -13,6 +13,7 @@
 #include "ipc/codec.h"
 #include "tests/reliability/reliability.h"
 #include "tests/support/probes.h"
+#include "tests/support/systemd_units.h"
 
 namespace cairn::testing {
 namespace {
@@ -124,14 +125,7 @@ TEST(Row14, TheServiceUnitsExposureScoreStaysWithinItsBound) {
   // sandboxing raises it above this and fails here.
   constexpr double kMaxExposure = 7.0;
   TempDir dir;
-  ::mkdir((dir / "run").c_str(), 0700);
-  std::string service = read_text(std::string(CAIRN_BINARY_DIR) + "/systemd/cairnd.service");
-  ASSERT_NE(service.find("ExecStart="), std::string::npos);
-  service = std::regex_replace(service, std::regex("ExecStart=\\S+"),
-                               "ExecStart=" + DaemonProcess::binary("cairnd"));
-  std::ofstream(dir / "cairnd.service") << service;
-  std::ofstream(dir / "cairnd.socket")
-      << read_text(std::string(CAIRN_BINARY_DIR) + "/systemd/cairnd.socket");
+  write_built_units(dir);
   auto r = run_command({"systemd-analyze", "security", "--offline=true", "--user",
                         "--no-pager", "--threshold=" + std::to_string(int(kMaxExposure * 10)),
                         dir / "cairnd.service"},

@@ -56,6 +56,7 @@ DaemonProcess::DaemonProcess(const DaemonProcess& previous, DaemonOptions option
 DaemonProcess::~DaemonProcess() {
   if (pid_ > 0) kill9();
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (info && owns_home_) expect_no_sanitizer_report();
   if (info && ::testing::Test::HasFailure() && owns_home_) {
     std::fprintf(stderr, "---- cairnd log (%s) ----\n%s---- end of log ----\n",
                  log_path().c_str(), log().c_str());
@@ -63,6 +64,26 @@ DaemonProcess::~DaemonProcess() {
   if (owns_home_) {
     std::error_code ec;
     std::filesystem::remove_all(home_, ec);
+  }
+}
+
+// In a sanitizer build a report goes to cairnd's stderr, and the daemon may go
+// on (UBSan, TSan without halt_on_error) or be killed by the test before anyone
+// looks: every report there fails the test that owns the daemon's home.
+void DaemonProcess::expect_no_sanitizer_report() const {
+  std::ifstream in(home_ + "/stderr.log");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  for (const char* marker : {"SUMMARY: AddressSanitizer", "SUMMARY: LeakSanitizer",
+                             "SUMMARY: ThreadSanitizer", "SUMMARY: UndefinedBehaviorSanitizer",
+                             "LeakSanitizer has encountered a fatal error"}) {
+    size_t at = text.find(marker);
+    if (at == std::string::npos) continue;
+    size_t from = at > 4000 ? at - 4000 : 0;
+    ADD_FAILURE() << "cairnd printed a sanitizer report (" << marker << "):\n"
+                  << text.substr(from, at - from + 200);
+    return;
   }
 }
 

@@ -77,6 +77,8 @@ class DaemonProcess {
 
  private:
   pid_t spawn();
+  // Fails the current test if cairnd's stderr holds a sanitizer report.
+  void expect_no_sanitizer_report() const;
   // The exit status once the process exits (128 + signal), or -1 after killing
   // it when `timeout_ms` passes first.
   int wait_for_exit(int timeout_ms);
