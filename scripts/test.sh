@@ -76,7 +76,7 @@ if has_stage fuzz; then
     build-asan/fuzz/${target}_fuzz -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 \
       -malloc_limit_mb=512 -timeout=30 -dict=fuzz/cairn.dict -print_final_stats=1 \
       -artifact_prefix="$work/artifacts/" "$work/new" "fuzz/corpus/$target" 2>&1 |
-      grep -E '^#[0-9]+ +(INITED|DONE)|^stat::|ERROR|SUMMARY|Test unit written' || true
+      grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::|ERROR|SUMMARY|Test unit written' || true
     if ls "$work/artifacts/"* >/dev/null 2>&1; then
       echo "fuzz $target found a failing input: copy it to fuzz/regressions/ with its fix"
       ls -l "$work/artifacts/"
