@@ -4,6 +4,8 @@
 // reliability rows on files. One test thread.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -31,13 +33,19 @@ inline Json get(DaemonProcess& d, const std::string& path) {
   return r ? *r : Json();
 }
 
-inline std::string state_of(DaemonProcess& d, const std::string& root) {
+// The row of `root` in files.roots, or null.
+inline Json root_json(DaemonProcess& d, const std::string& root) {
   auto r = d.call("files.roots");
-  if (!r) return "";
+  if (!r) return Json();
   for (const auto& x : (*r)["roots"]) {
-    if (x["path"] == root) return x["state"].get<std::string>();
+    if (x["path"] == root) return x;
   }
-  return "";
+  return Json();
+}
+
+inline std::string state_of(DaemonProcess& d, const std::string& root) {
+  Json row = root_json(d, root);
+  return row.is_object() ? row.value("state", "") : "";
 }
 
 // Tracks `root` and waits until its first scan is recorded.
@@ -77,6 +85,34 @@ inline std::optional<Json> next_event(ipc::Client& c, const std::function<bool(c
 inline Json status_files(DaemonProcess& d) {
   auto s = d.call("daemon.status");
   return s ? (*s)["files"] : Json();
+}
+
+// Every live file row under `root` whose stat columns or hash disagree with
+// the file as it is now (lstat(2), sha256sum); empty when they all agree.
+inline std::vector<std::string> rows_unlike_the_files(DaemonProcess& d, const std::string& root) {
+  std::vector<std::string> bad;
+  auto r = d.call("files.list", {{"root", root}, {"limit", 10000}});
+  if (!r) return {"files.list: " + r.status().to_string()};
+  for (const auto& f : (*r)["files"]) {
+    std::string path = f["path"].get<std::string>();
+    Json row = get(d, path);
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+      bad.push_back(path + ": listed but gone");
+      continue;
+    }
+    int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    if (row["inode"] != static_cast<int64_t>(st.st_ino) || row["size"] != st.st_size ||
+        row["mtime_ns"] != mtime) {
+      bad.push_back(path + ": row " + row.dump() + " vs stat ino=" + std::to_string(st.st_ino) +
+                    " size=" + std::to_string(st.st_size) + " mtime_ns=" + std::to_string(mtime));
+      continue;
+    }
+    if (!row["sha256"].is_null() && row["sha256"] != sha256sum(path)) {
+      bad.push_back(path + ": hash " + row["sha256"].dump() + " is not the file's");
+    }
+  }
+  return bad;
 }
 
 }  // namespace cairn::testing
