@@ -174,6 +174,17 @@ bool Crawler::skip_own_file(const struct stat& dir_st, const std::string& name) 
   return rest.empty() || rest == "-wal" || rest == "-shm" || rest == "-journal";
 }
 
+Crawler::Known Crawler::Known::from_row(const store::Stmt& q, int first) {
+  Known k;
+  k.size = q.int64(first);
+  k.mtime_ns = q.int64(first + 1);
+  k.inode = q.int64(first + 2);
+  k.type = q.text(first + 3);
+  k.status_ok = q.text(first + 4) == "ok";
+  k.ok = k.status_ok && q.int64(first + 5) != 0;
+  return k;
+}
+
 Result<Crawler::KnownMap> Crawler::load_known(int64_t root_id, const std::string& under) {
   CAIRN_ASSIGN_OR_RETURN(
       store::Stmt * q,
@@ -185,14 +196,7 @@ Result<Crawler::KnownMap> Crawler::load_known(int64_t root_id, const std::string
   for (;;) {
     CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
     if (!row) break;
-    Known k;
-    k.size = q->int64(1);
-    k.mtime_ns = q->int64(2);
-    k.inode = q->int64(3);
-    k.type = q->text(4);
-    k.status_ok = q->text(5) == "ok";
-    k.ok = k.status_ok && q->int64(6) != 0;
-    out.emplace(q->text(0), std::move(k));
+    out.emplace(q->text(0), Known::from_row(*q, 1));
   }
   q->reset();
   return out;
@@ -205,16 +209,7 @@ Result<std::optional<Crawler::Known>> Crawler::load_one(const std::string& path)
   q->bind_all(path);
   CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
   std::optional<Known> out;
-  if (row) {
-    Known k;
-    k.size = q->int64(0);
-    k.mtime_ns = q->int64(1);
-    k.inode = q->int64(2);
-    k.type = q->text(3);
-    k.status_ok = q->text(4) == "ok";
-    k.ok = k.status_ok && q->int64(5) != 0;
-    out = k;
-  }
+  if (row) out = Known::from_row(*q, 0);
   q->reset();
   return out;
 }

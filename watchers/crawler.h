@@ -108,6 +108,9 @@ class Crawler {
     std::string type;
     bool ok = false;  // status ok and hashed
     bool status_ok = false;  // status ok (hashed or above the hash cap)
+    // From the columns size, mtime_ns, inode, type, status, sha256 IS NOT NULL
+    // of a files query, starting at column `first`.
+    static Known from_row(const store::Stmt& q, int first);
   };
   using KnownMap = std::unordered_map<std::string, Known>;
 
