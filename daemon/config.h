@@ -15,7 +15,9 @@ struct Config {
   std::string log_file;  // empty: <state_dir>/cairnd.log
   std::string log_level = "info";
   std::string config_file;
-  int reader_threads = 2;
+  // More readers than cores: a cheap read need not queue behind two slow ones
+  // (a large changes.since, a search). 4 gave half the read p50 of 2 in the soak.
+  int reader_threads = 4;
   size_t max_clients = 256;
   int read_deadline_ms = 10000;
   int slow_request_ms = 100;

@@ -136,7 +136,13 @@ void Writer::run() {
     bool any_full = false;
     for (auto& j : group) any_full |= j.durability == Durability::kFull;
     if (!any_full) durability = Durability::kNormal;
+    int64_t began = monotonic_ms();
     run_group(group, durability);
+    if (durability == Durability::kNormal) {
+      int64_t took = monotonic_ms() - began;
+      if (took > stats_.longest_background_ms) stats_.longest_background_ms = took;
+      if (took > 100) spdlog::debug("background {} job took {} ms", group.front().origin, took);
+    }
   }
 }
 

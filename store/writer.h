@@ -54,6 +54,9 @@ struct WriterStats {
   std::atomic<int64_t> queued{0};
   std::atomic<int64_t> max_group{0};
   std::atomic<int64_t> wal_truncates{0};  // checkpoints forced by a large -wal
+  // Longest transaction of background jobs (index batches, file rows): a client
+  // write queued behind one waits up to this long.
+  std::atomic<int64_t> longest_background_ms{0};
 };
 
 class Writer {

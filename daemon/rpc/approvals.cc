@@ -132,7 +132,7 @@ Result<Json> list(store::Db& db, const Json& params) {
     CAIRN_ASSIGN_OR_RETURN(auto row, find_approval(db, id));
     if (row) items.push_back(std::move(*row));
   }
-  return Json{{"approvals", items}};
+  return Json{{"approvals", std::move(items)}};
 }
 
 // Retention: approvals that expired more than the configured days ago are

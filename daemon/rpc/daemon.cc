@@ -75,7 +75,8 @@ void register_daemon(Registry& r, Services& s) {
           {"queued", w.queued.load()},
           {"failed_commits", w.failed_commits.load()},
           {"largest_group", w.max_group.load()},
-          {"wal_truncates", w.wal_truncates.load()}}},
+          {"wal_truncates", w.wal_truncates.load()},
+          {"longest_background_ms", w.longest_background_ms.load()}}},
         {"readers", {{"threads", s.config.reader_threads}, {"queued", s.readers.queued()}}},
         {"retention", s.last_retention},
     };

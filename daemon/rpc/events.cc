@@ -101,7 +101,7 @@ void register_events(Registry& r, Services& s) {
       changes.push_back(std::move(e));
     }
     // With a topic filter the caller has still seen everything up to `latest`.
-    out["changes"] = changes;
+    out["changes"] = std::move(changes);
     out["cursor"] = more ? last : std::max(last, topic_list.empty() ? last : latest);
     out["has_more"] = more;
     return out;

@@ -252,7 +252,7 @@ void register_files(Registry& r, Services& s) {
       files.erase(files.end() - 1);
       next = files.back()["path"];
     }
-    return Json{{"files", files}, {"next", next}};
+    return Json{{"files", std::move(files)}, {"next", next}};
   });
 }
 

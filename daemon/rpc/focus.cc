@@ -102,7 +102,7 @@ Result<Json> list(store::Db& db, const Json& params) {
     if (!row) break;
     items.push_back(timerows::focus_json(*q, now));
   }
-  return Json{{"sessions", items}};
+  return Json{{"sessions", std::move(items)}};
 }
 
 }  // namespace

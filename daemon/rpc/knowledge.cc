@@ -100,7 +100,7 @@ void register_knowledge(Registry& r, Services& s) {
       if (!row) break;
       items.push_back(knowledge_row(*q));
     }
-    return Json{{"items", items}};
+    return Json{{"items", std::move(items)}};
   });
 
   r.add_write("knowledge.update", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {

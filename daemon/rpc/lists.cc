@@ -107,7 +107,7 @@ void register_lists(Registry& r, Services& s) {
       if (!row) break;
       lists.push_back(list_json(*q));
     }
-    return Json{{"lists", lists}};
+    return Json{{"lists", std::move(lists)}};
   }));
 
   r.add_write("lists.update", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {

@@ -167,7 +167,7 @@ void register_messages(Registry& r, Services& s) {
       items.push_back(message_ack(*row));
       ++inserted;
     }
-    return Json{{"items", items}, {"inserted", inserted}};
+    return Json{{"items", std::move(items)}, {"inserted", inserted}};
   });
 
   r.add_read("messages.page", [](store::Db& db, const Json& params) -> Result<Json> {
@@ -199,7 +199,7 @@ void register_messages(Registry& r, Services& s) {
         items.push_back(message_row(*q));
       }
     }
-    return Json{{"items", items},
+    return Json{{"items", std::move(items)},
                 {"total", total},
                 {"page", page},
                 {"page_size", page_size},

@@ -158,7 +158,7 @@ void register_notifications(Registry& r, Services& s) {
     }
     CAIRN_ASSIGN_OR_RETURN(int64_t unread, db.query_int("SELECT count(*) FROM notifications "
                                                         "WHERE status = 'unread'"));
-    return Json{{"notifications", items}, {"unread", unread}};
+    return Json{{"notifications", std::move(items)}, {"unread", unread}};
   });
 
   r.add_write("notifications.mark", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {

@@ -92,7 +92,7 @@ void register_prefs(Registry& r, Services& s) {
       if (!row) break;
       items.push_back(pref_row(*s));
     }
-    return Json{{"prefs", items}};
+    return Json{{"prefs", std::move(items)}};
   });
 
   r.add_write("prefs.delete", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {

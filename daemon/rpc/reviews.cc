@@ -240,7 +240,7 @@ void register_reviews(Registry& r, Services& s) {
                            {"created_at", columns::time(*q, 5)},
                            {"feedback_count", q->int64(6)}});
     }
-    return Json{{"reviews", items}};
+    return Json{{"reviews", std::move(items)}};
   });
 
   // Newest review first, then in the order the review gave them.
@@ -262,7 +262,7 @@ void register_reviews(Registry& r, Services& s) {
       if (!row) break;
       items.push_back(feedback_row(*q));
     }
-    return Json{{"feedback", items}};
+    return Json{{"feedback", std::move(items)}};
   });
 }
 

@@ -175,7 +175,7 @@ Result<Json> list(store::Db& db, const Json& params) {
     if (!row) break;
     items.push_back(brief_row(*q));
   }
-  return Json{{"runs", items}};
+  return Json{{"runs", std::move(items)}};
 }
 
 // Retention: the logs of runs finished more than the configured days ago are

@@ -105,7 +105,7 @@ void register_sessions(Registry& r, Services& s) {
       if (!row) break;
       items.push_back(session_row(*q));
     }
-    return Json{{"sessions", items}};
+    return Json{{"sessions", std::move(items)}};
   });
 
   r.add_write("sessions.update", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {

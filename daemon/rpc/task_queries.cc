@@ -182,7 +182,7 @@ Result<Json> list_tasks(store::Db& db, const Json& params) {
     }
   }
   q->reset();
-  return Json{{"tasks", items}, {"next", more ? Json(last_key.dump()) : Json(nullptr)}};
+  return Json{{"tasks", std::move(items)}, {"next", more ? Json(last_key.dump()) : Json(nullptr)}};
 }
 
 Result<Json> ready_tasks(store::Db& db, const Json& params) {
@@ -208,7 +208,7 @@ Result<Json> ready_tasks(store::Db& db, const Json& params) {
     if (!row) break;
     items.push_back(tasks::task_json(*q));
   }
-  return Json{{"tasks", items}};
+  return Json{{"tasks", std::move(items)}};
 }
 
 }  // namespace

@@ -227,7 +227,7 @@ Result<Json> sessions(store::Db& db, const Json& params) {
     total += s["duration_ms"].get<int64_t>();
     items.push_back(std::move(s));
   }
-  return Json{{"sessions", items}, {"total_ms", total}};
+  return Json{{"sessions", std::move(items)}, {"total_ms", total}};
 }
 
 struct Bucket {
