@@ -35,10 +35,17 @@ fi
 # Sanitizer builds: -O1 with line tables (symbolized reports), asserts on, only
 # the targets their tests need, no benchmarks.
 san_flags=(-DCAIRN_BENCH=OFF)
+# Tests that run the CLI use the normal build's when there is one (CAIRN_CLI):
+# the daemon is what the sanitizers watch.
+san_cli=cairn
+if [[ -x build/bin/cairn ]]; then
+  export CAIRN_CLI=$PWD/build/bin/cairn
+  san_cli=
+fi
 if has_stage asan || has_stage fuzz; then
   start=$(date +%s)
   CC=clang CXX=clang++ BUILD_DIR=build-asan \
-    TARGETS="cairnd cairn cairn_unit_tests cairn_integration_tests cairn_reliability_tests
+    TARGETS="cairnd $san_cli cairn_unit_tests cairn_integration_tests cairn_reliability_tests
              cairn_fuzz_replay frame_fuzz dispatch_fuzz" \
     scripts/build.sh "${san_flags[@]}" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
     -DCAIRN_ASAN=ON -DCAIRN_UBSAN=ON -DCAIRN_FUZZ=ON
@@ -57,7 +64,7 @@ fi
 
 if has_stage tsan; then
   start=$(date +%s)
-  BUILD_DIR=build-tsan TARGETS="cairnd cairn cairn_integration_tests" \
+  BUILD_DIR=build-tsan TARGETS="cairnd $san_cli cairn_integration_tests" \
     scripts/build.sh "${san_flags[@]}" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCAIRN_TSAN=ON
   elapsed "tsan build" "$start"
   start=$(date +%s)

@@ -39,6 +39,10 @@ std::string DaemonProcess::binary(const std::string& name) {
   if (const char* other = std::getenv("CAIRN_CAIRND"); name == "cairnd" && other && *other) {
     return other;
   }
+  // CAIRN_CLI: the CLI of another build (sanitizer builds do not build their own).
+  if (const char* other = std::getenv("CAIRN_CLI"); name == "cairn" && other && *other) {
+    return other;
+  }
   if (name == "cairnd") return std::string(CAIRN_BINARY_DIR) + "/bin/cairnd";
   if (name == "cairn") return std::string(CAIRN_BINARY_DIR) + "/bin/cairn";
   return std::string(CAIRN_BINARY_DIR) + "/" + name;
