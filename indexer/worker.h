@@ -61,6 +61,8 @@ class Worker {
   const Sources& sources() const { return sources_; }
   // {running, passes, last_pass_ms, last_pass_at, last_error, interval_s}.
   Json status() const;
+  // Passes finished so far (any thread).
+  int64_t passes() const { return passes_; }
 
  private:
   void run();

@@ -22,24 +22,30 @@ Json time_or_null(const store::Stmt& s, int col) {
 }
 
 // The index's size on disk from SQLite's dbstat table, which reads every page
-// of the tables it sums: about 100 ms on a 70 MiB database. index.status is
-// polled by status bars, so the figure is recomputed at most every 10 s.
+// of the tables it sums: about 100 ms on a 70 MiB database, and index.status is
+// polled by status bars. The figure is recomputed when the worker finished a
+// pass since (at most once a second) and otherwise every 10 s.
 class IndexSize {
  public:
-  int64_t get(store::Db& db) {
+  int64_t get(store::Db& db, int64_t passes) {
     {
       std::lock_guard lock(mu_);
-      if (at_ms_ >= 0 && monotonic_ms() - at_ms_ < kMaxAgeMs) return bytes_;
+      int64_t age = monotonic_ms() - at_ms_;
+      if (at_ms_ >= 0 && age < kMaxAgeMs && (passes == passes_ || age < kMinAgeMs)) {
+        return bytes_;
+      }
     }
     int64_t bytes = measure(db);
     std::lock_guard lock(mu_);
     bytes_ = bytes;
+    passes_ = passes;
     at_ms_ = monotonic_ms();
     return bytes_;
   }
 
  private:
   static constexpr int64_t kMaxAgeMs = 10000;
+  static constexpr int64_t kMinAgeMs = 1000;
 
   // Pages of the index's tables and their FTS5 shadow tables.
   static int64_t measure(store::Db& db) {
@@ -53,8 +59,9 @@ class IndexSize {
   }
 
   std::mutex mu_;
-  int64_t bytes_ = 0;   // guarded by mu_
-  int64_t at_ms_ = -1;  // monotonic; guarded by mu_
+  int64_t bytes_ = 0;    // guarded by mu_
+  int64_t passes_ = -1;  // the worker's pass count when measured; guarded by mu_
+  int64_t at_ms_ = -1;   // monotonic; guarded by mu_
 };
 
 Result<Json> index_status(store::Db& db, indexer::Worker& worker, IndexSize& index_size) {
@@ -87,7 +94,7 @@ Result<Json> index_status(store::Db& db, indexer::Worker& worker, IndexSize& ind
     }
     kinds.push_back(std::move(k));
   }
-  int64_t size = index_size.get(db);
+  int64_t size = index_size.get(db, worker.passes());
   return Json{{"kinds", kinds}, {"index_bytes", size}, {"worker", worker.status()}};
 }
 
