@@ -123,9 +123,9 @@ std::vector<Case> frame_cases() {
   cut("[2, \"x\"]", v(Json::array({2, "x"})));
   cut("notification with method 5", v(Json::array({2, 5, Json::array()})));
   cut("notification with params nil", v(Json::array({2, "x", nullptr})));
-  refused("[0, 1]", v(Json::array({0, 1})));
-  refused("three elements", v(Json::array({0, 1, "daemon.ping"})));
-  refused("five elements", v(Json::array({0, 1, "daemon.ping", Json::array(), 5})));
+  refused("[0, 9]", v(Json::array({0, 9})));
+  refused("three elements", v(Json::array({0, 9, "daemon.ping"})));
+  refused("five elements", v(Json::array({0, 9, "daemon.ping", Json::array(), 5})));
   cases.push_back({"a response from the client", v(Json::array({1, 7, nullptr, "pong"})),
                    Want::kIgnored});
   cases.push_back({"a notification from the client",
@@ -246,16 +246,28 @@ TEST(Row16, MalformedFramesGetAnErrorReplyOrAnErrorAndACloseAndTruncatedOnesAreC
               static_cast<long long>(truncated_ms), static_cast<long long>(protocol_errors));
 }
 
-// Keys each method takes, from the method list in ipc/README.md ("name {a, b?}").
+// Keys each method takes, from ipc/README.md: "- `name {a, b?}`" lines, table rows
+// "| `name` | `a`, `b?` (...) | ...", and "#### name (read)" headings followed by a
+// "Params: `a`, `b?` ..." paragraph. Backticked words in a params cell that are
+// values rather than keys come along; they are refused as unknown keys.
 std::map<std::string, std::set<std::string>> documented_keys() {
   std::map<std::string, std::set<std::string>> out;
   std::string text = read_text(std::string(CAIRN_SOURCE_DIR) + "/ipc/README.md");
-  std::regex sig(R"(([a-z_]+\.[a-z_]+)`?\s*`?\{([^}]*)\})");
-  for (std::sregex_iterator it(text.begin(), text.end(), sig), end; it != end; ++it) {
-    std::string keys = (*it)[2];
-    std::regex key(R"(([a-z_]+)\??)");
+  auto collect = [&](const std::string& method, const std::string& keys, const std::regex& key) {
     for (std::sregex_iterator k(keys.begin(), keys.end(), key); k != std::sregex_iterator(); ++k) {
-      out[(*it)[1]].insert((*k)[1]);
+      out[method].insert((*k)[1]);
+    }
+  };
+  const std::regex bare(R"(([a-z_]+)\??)"), quoted(R"(`([a-z_]+)\??`)");
+  const std::regex sig(R"(([a-z_]+\.[a-z_]+)`?\s*`?\{([^}]*)\})");
+  const std::regex row(R"(\|\s*`([a-z_]+\.[a-z_]+)`\s*\|([^|\n]*)\|)");
+  const std::regex head(R"(#### ([a-z_]+\.[a-z_]+)[^\n]*\n\s*\nParams:([\s\S]*?)\n\s*\n)");
+  for (std::sregex_iterator it(text.begin(), text.end(), sig), end; it != end; ++it) {
+    collect((*it)[1], (*it)[2], bare);
+  }
+  for (const auto* re : {&row, &head}) {
+    for (std::sregex_iterator it(text.begin(), text.end(), *re), end; it != end; ++it) {
+      collect((*it)[1], (*it)[2], quoted);
     }
   }
   return out;
