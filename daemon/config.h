@@ -20,6 +20,7 @@ struct Config {
   int reader_threads = 4;
   size_t max_clients = 256;
   int read_deadline_ms = 10000;
+  int write_deadline_ms = 10000;  // queued output that does not move: the peer is cut
   int slow_request_ms = 100;
   bool debug_methods = false;     // debug.* methods for tests and diagnosis
   int changelog_retention_days = 90;  // 0 keeps every change

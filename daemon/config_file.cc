@@ -28,6 +28,7 @@ const std::map<std::string, Member>& config_keys() {
       {"reader_threads", &Config::reader_threads},
       {"slow_request_ms", &Config::slow_request_ms},
       {"read_deadline_ms", &Config::read_deadline_ms},
+      {"write_deadline_ms", &Config::write_deadline_ms},
       {"changelog_retention_days", &Config::changelog_retention_days},
       {"retention_interval_s", &Config::retention_interval_s},
       {"approval_expiry_interval_ms", &Config::approval_expiry_interval_ms},

@@ -50,6 +50,7 @@ Status Daemon::start() {
   sopts.limits = config_.limits;
   sopts.max_clients = config_.max_clients;
   sopts.read_deadline_ms = config_.read_deadline_ms;
+  sopts.write_deadline_ms = config_.write_deadline_ms;
   server_ = std::make_unique<ipc::Server>(&loop_, sopts);
   hub_ = std::make_unique<Hub>(*server_);
   LoopPoster* poster = poster_.get();

@@ -21,6 +21,8 @@ struct Server::Connection {
   bool processing = false;  // inside process(): replies must not re-enter it
   int64_t partial_since_ms = 0;  // when the buffered partial frame started; 0 = none
   int64_t close_deadline_ms = 0;
+  // When queued output last moved (or was first queued); 0 = nothing queued.
+  int64_t output_since_ms = 0;
   explicit Connection(const Limits& l) : decoder(l) {}
 };
 
@@ -227,6 +229,7 @@ void Server::write(Connection& c, std::string bytes) {
   if (write_queue(c.pipe.get()) + bytes.size() > opts_.max_write_bytes) {
     spdlog::warn("connection {} (pid {}) does not read its replies: disconnected", c.id,
                  c.peer.pid);
+    ++stats_.slow_readers;
     close_now(c.id);
     return;
   }
@@ -239,6 +242,7 @@ void Server::write(Connection& c, std::string bytes) {
     close_now(c.id);
     return;
   }
+  if (c.output_since_ms == 0 && write_queue(c.pipe.get()) > 0) c.output_since_ms = monotonic_ms();
   update_reading(c);
 }
 
@@ -252,7 +256,12 @@ void Server::on_write(uv_write_t* req, int status) {
     self->close_now(id);
     return;
   }
-  if (Connection* c = self->find(id); c && !c->closing) self->update_reading(*c);
+  if (Connection* c = self->find(id); c && !c->closing) {
+    // A completed write is progress: the stall clock starts again, or stops
+    // when nothing is left queued.
+    c->output_since_ms = write_queue(c->pipe.get()) > 0 ? monotonic_ms() : 0;
+    self->update_reading(*c);
+  }
 }
 
 bool Server::fail(Connection& c, const DecodeError& err) {
@@ -310,6 +319,16 @@ void Server::on_sweep(uv_timer_t* t) {
         now - c->partial_since_ms > self->opts_.read_deadline_ms) {
       spdlog::info("connection {} (pid {}): request not completed within {} ms", id,
                    c->peer.pid, self->opts_.read_deadline_ms);
+      doomed.push_back(id);
+    } else if (!c->closing && c->output_since_ms && write_queue(c->pipe.get()) > 0 &&
+               now - c->output_since_ms > self->opts_.write_deadline_ms) {
+      // Backpressure (reading paused at pause_write_bytes) keeps a peer that
+      // never reads under max_write_bytes; it would hold its connection and
+      // output forever.
+      spdlog::warn("connection {} (pid {}) does not read its replies: no output taken for {} ms, "
+                   "disconnected",
+                   id, c->peer.pid, self->opts_.write_deadline_ms);
+      ++self->stats_.slow_readers;
       doomed.push_back(id);
     }
   }

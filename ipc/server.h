@@ -7,7 +7,9 @@
 // Backpressure: a connection stops being read while it has max_in_flight
 // unanswered requests or its write queue is above pause_write_bytes, and is
 // read again below resume_write_bytes; a peer that lets the queue pass
-// max_write_bytes is disconnected. A protocol violation gets a last error, then
+// max_write_bytes, or whose queued output does not move for write_deadline_ms
+// (a peer that never reads, held under the cap by the pause above), is
+// disconnected. A protocol violation gets a last error, then
 // the connection is shut down. A frame left half-sent for read_deadline_ms is
 // dropped with its connection.
 //
@@ -56,6 +58,7 @@ struct ServerOptions {
   size_t resume_write_bytes = 64u << 10;
   size_t max_write_bytes = 8u << 20;
   int read_deadline_ms = 10000;
+  int write_deadline_ms = 10000;
   bool check_peer_uid = true;
 };
 
@@ -65,6 +68,7 @@ struct ServerStats {
   std::atomic<int64_t> accepted{0};
   std::atomic<int64_t> refused{0};  // over max_clients or another user
   std::atomic<int64_t> protocol_errors{0};
+  std::atomic<int64_t> slow_readers{0};  // cut off for not reading their replies
 };
 
 class Server {

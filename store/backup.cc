@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -116,9 +117,17 @@ Result<Snapshot> read_snapshot_facts(Db& src) {
   return s;
 }
 
+std::atomic<int> g_snapshot_copies{0};
+
+struct CountedCopy {
+  CountedCopy() { ++g_snapshot_copies; }
+  ~CountedCopy() { --g_snapshot_copies; }
+};
+
 Result<std::pair<Snapshot, int64_t>> copy_snapshot(const std::string& src_path,
                                                    const std::string& dest_path,
                                                    const BackupOptions& options) {
+  CountedCopy counted;
   CAIRN_ASSIGN_OR_RETURN(auto src, Db::open(src_path, OpenMode::kReadOnly));
   CAIRN_RETURN_IF_ERROR(src->exec("BEGIN"));
   // The first read starts the read transaction: the snapshot is fixed here.
@@ -131,6 +140,8 @@ Result<std::pair<Snapshot, int64_t>> copy_snapshot(const std::string& src_path,
 }
 
 }  // namespace
+
+int snapshot_copies_running() { return g_snapshot_copies.load(); }
 
 Json BackupInfo::to_json() const {
   return Json{{"path", path},

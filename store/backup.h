@@ -47,6 +47,11 @@ struct BackupInfo {
 Result<BackupInfo> backup_database(const std::string& src_path, const std::string& dest_path,
                                    const BackupOptions& options = {});
 
+// Copies of the database running now (backup_database, copy_database): each
+// holds one read snapshot for its whole length, so no checkpoint can start the
+// -wal over meanwhile. Any thread.
+int snapshot_copies_running();
+
 // Copies with the backup API only: no sidecar, no rename (restore's first step).
 Status copy_database(const std::string& src_path, const std::string& dest_path,
                      const BackupOptions& options = {});

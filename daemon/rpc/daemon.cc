@@ -63,6 +63,7 @@ void register_daemon(Registry& r, Services& s) {
           {"accepted", srv.accepted.load()},
           {"refused", srv.refused.load()},
           {"protocol_errors", srv.protocol_errors.load()},
+          {"slow_readers", srv.slow_readers.load()},
           {"subscribers", s.hub.subscriber_count()}}},
         {"requests",
          {{"served", s.requests.served.load()},

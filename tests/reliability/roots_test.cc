@@ -1,6 +1,5 @@
 // Row 28 of ../shared/RELIABILITY.md: a watched root removed, renamed or
 // unmounted, then back (helpers in tests/support/files_helpers.h).
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include "tests/reliability/reliability.h"
 #include "tests/support/files_helpers.h"
 #include "tests/support/probes.h"
+#include "tests/support/tmpfs_mount.h"
 
 namespace cairn::testing {
 namespace {
@@ -106,29 +106,11 @@ TEST(Row28, ARenamedRootIsMarkedMissingItsWatchesCancelledAndMovingItBackResumes
               static_cast<long long>(noticed), static_cast<long long>(resumed));
 }
 
-// Unmounts (lazily, so a busy mount never outlives the test) whatever is still
-// mounted at `path` when it goes out of scope.
-struct MountGuard {
-  std::string path;
-  bool mounted = false;
-  bool mount() {
-    mounted = ::mount("tmpfs", path.c_str(), "tmpfs", 0, "size=8m,mode=0755") == 0;
-    return mounted;
-  }
-  bool unmount() {
-    if (mounted && ::umount2(path.c_str(), 0) == 0) mounted = false;
-    return !mounted;
-  }
-  ~MountGuard() {
-    if (mounted) ::umount2(path.c_str(), MNT_DETACH);
-  }
-};
-
 TEST(Row28, AnUnmountedTmpfsRootLosesItsFilesAndARemountIsWatchedAgain) {
   TempDir t;
   const std::string root = t / "mnt";
   ASSERT_EQ(::mkdir(root.c_str(), 0755), 0);
-  MountGuard m{root};
+  TmpfsMount m{root};
   if (!m.mount()) {
     GTEST_SKIP() << "mount -t tmpfs needs root or CAP_SYS_ADMIN: " << std::strerror(errno);
   }
