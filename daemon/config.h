@@ -15,9 +15,11 @@ struct Config {
   std::string log_file;  // empty: <state_dir>/cairnd.log
   std::string log_level = "info";
   std::string config_file;
-  // More readers than cores: a cheap read need not queue behind two slow ones
-  // (a large changes.since, a search). 4 gave half the read p50 of 2 in the soak.
-  int reader_threads = 4;
+  // As many readers as the 2-core machines cairn is measured on. 4 halved the
+  // soak run's read p50, but under a flood of large reads (row 20) they left the
+  // loop thread, which answers everyone, a third of the CPU: ping p90 went from
+  // about 35 ms to 90-170 ms.
+  int reader_threads = 2;
   size_t max_clients = 256;
   int read_deadline_ms = 10000;
   int write_deadline_ms = 10000;  // queued output that does not move: the peer is cut

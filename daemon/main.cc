@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_file, "TOML config file (default "
                                           "$XDG_CONFIG_HOME/cairn/cairnd.toml)");
   app.add_option("--max-clients", max_clients, "connections served at once (default 256)");
-  app.add_option("--readers", readers, "reader threads (default 4)");
+  app.add_option("--readers", readers, "reader threads (default 2)");
   app.add_flag("--debug-methods", debug_methods, "enable debug.* methods (tests, diagnosis)");
   auto* mig = app.add_subcommand("migrate", "show or change the database schema version "
                                             "(the daemon must be stopped)");
