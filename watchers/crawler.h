@@ -113,6 +113,11 @@ class Crawler {
     static Known from_row(const store::Stmt& q, int first);
   };
   using KnownMap = std::unordered_map<std::string, Known>;
+  // A directory a walk could not read, and why (strerror).
+  struct Unreadable {
+    std::string path;
+    std::string why;
+  };
 
   void push(Task t);
   void run();
@@ -122,7 +127,7 @@ class Crawler {
   void do_scan(const std::shared_ptr<RootState>& root, const std::string& path);
   void do_check(const std::shared_ptr<RootState>& root, const std::string& path);
   void walk(const std::shared_ptr<RootState>& root, const std::string& start, KnownMap& known,
-            std::vector<std::string>& unreadable, bool& watch_failed);
+            std::vector<Unreadable>& unreadable, bool& watch_failed);
   void consider(const std::shared_ptr<RootState>& root, const std::string& dir,
                 const std::string& name, const std::string& path, const struct stat& st,
                 const Known* known);
