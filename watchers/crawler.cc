@@ -13,7 +13,7 @@
 #include "base/clock.h"
 #include "base/fd.h"
 #include "base/thread_name.h"
-#include "watchers/beneath.h"
+#include "base/open_below.h"
 #include "watchers/path_util.h"
 
 namespace cairn::watchers {

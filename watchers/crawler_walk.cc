@@ -13,7 +13,7 @@
 #include <set>
 
 #include "base/fd.h"
-#include "watchers/beneath.h"
+#include "base/open_below.h"
 #include "watchers/crawler.h"
 #include "watchers/path_util.h"
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "base/fd.h"
-#include "watchers/beneath.h"
+#include "base/open_below.h"
 
 namespace cairn::watchers {
 

@@ -1,4 +1,4 @@
-#include "watchers/beneath.h"
+#include "base/open_below.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -8,9 +8,8 @@
 #include <cerrno>
 #include <climits>
 
-#include "watchers/path_util.h"
 
-namespace cairn::watchers {
+namespace cairn {
 
 namespace {
 
@@ -65,9 +64,14 @@ Fd open_dir_below(const std::string& root, const std::string& dir) {
 
 int lstat_below(const std::string& root, const std::string& path, struct stat* st) {
   if (path == root) return ::lstat(path.c_str(), st);
-  Fd dir = open_dir_below(root, parent_of(path));
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) {
+    errno = EXDEV;
+    return -1;
+  }
+  Fd dir = open_dir_below(root, slash == 0 ? "/" : path.substr(0, slash));
   if (!dir.valid()) return -1;
-  return ::fstatat(dir.get(), base_of(path).c_str(), st, AT_SYMLINK_NOFOLLOW);
+  return ::fstatat(dir.get(), path.c_str() + slash + 1, st, AT_SYMLINK_NOFOLLOW);
 }
 
-}  // namespace cairn::watchers
+}  // namespace cairn

@@ -7,6 +7,7 @@
 // than PATH_MAX is ever handed to the kernel: a tree deeper than that is read
 // like any other. The root itself is opened as its path names it.
 //
+// Used by the watcher (walks, hashes) and the indexer (reading a file's text).
 // Pure functions; any thread. On failure they return an invalid Fd or -1
 // with errno set.
 #pragma once
@@ -17,7 +18,7 @@
 
 #include "base/fd.h"
 
-namespace cairn::watchers {
+namespace cairn {
 
 // The directory `dir` (the root itself, or a path below it).
 Fd open_dir_below(const std::string& root, const std::string& dir);
@@ -25,4 +26,4 @@ Fd open_dir_below(const std::string& root, const std::string& dir);
 // lstat(2) of `path` (below `root`) through its parent opened as above.
 int lstat_below(const std::string& root, const std::string& path, struct stat* st);
 
-}  // namespace cairn::watchers
+}  // namespace cairn
