@@ -350,6 +350,12 @@ void Crawler::do_check(const std::shared_ptr<RootState>& root, const std::string
     int err = errno;
     // A directory above it that cannot be read says nothing about the file.
     if (err == EACCES || err == EPERM) return;
+    // Out of descriptors (the parent is opened to look at it): look again
+    // later, as for a hash that met EMFILE.
+    if (err == EMFILE || err == ENFILE || err == ENOMEM) {
+      if (!stopping_ && recheck_) recheck_(root, path);
+      return;
+    }
     if (inotify_) inotify_->remove_under(path);
     Observation o;
     o.op = Observation::Op::kGone;

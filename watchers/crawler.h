@@ -8,9 +8,14 @@
 // the order they were queued, one at a time, so observations of one path reach
 // the writer in the order they were made; the write job decides what changed.
 //
-// Directories are opened with O_NOFOLLOW, remembered by (st_dev, st_ino) to
-// break bind-mount loops, and get an inotify watch before they are listed (so
-// a file created at once in a new directory is either listed or announced).
+// Directories are opened below the root with no symlink followed on the way
+// (base/open_below.h: a directory swapped for a link is not followed out of
+// the root, and trees deeper than PATH_MAX are read), remembered by (st_dev,
+// st_ino) to break bind-mount loops, and get an inotify watch before they are
+// listed (so a file created at once in a new directory is either listed or
+// announced). A root that exists but cannot be read is unavailable (state
+// error); an unreadable subdirectory is reported in the root's last_error and
+// the rows below it are kept.
 // Symlinks are recorded (their target's text is what is hashed), never
 // followed; FIFOs, sockets and devices are recorded as "other" and never
 // opened. The daemon's own database, -wal, -shm and -journal files are skipped.

@@ -159,6 +159,10 @@ void Crawler::consider(const std::shared_ptr<RootState>& root, const std::string
     // Recorded, never followed: the hash is of the link's text.
     char buf[4096];
     Fd dfd = open_dir_below(root->spec.path, dir);
+    if (!dfd.valid() && (errno == EMFILE || errno == ENFILE) && recheck_) {
+      recheck_(root, path);  // out of descriptors: look again later
+      return;
+    }
     ssize_t n = dfd.valid() ? ::readlinkat(dfd.get(), name.c_str(), buf, sizeof buf) : -1;
     o.type = "symlink";
     if (n >= 0) {
