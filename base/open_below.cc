@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <climits>
 
-
 namespace cairn {
 
 namespace {

@@ -26,8 +26,8 @@ Result<std::string> read_file(const std::string& root, const std::string& path) 
   size_t slash = path.rfind('/');
   Fd dir = slash == std::string::npos ? Fd() : open_dir_below(root, path.substr(0, slash));
   if (!dir.valid()) return Status(Code::kNotFound, "cannot open: " + std::string(strerror(errno)));
-  int fd = ::openat(dir.get(), path.c_str() + slash + 1,
-                    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  int fd =
+      ::openat(dir.get(), path.c_str() + slash + 1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) return Status(Code::kNotFound, "cannot open: " + std::string(strerror(errno)));
   Fd owned(fd);
   struct stat st {};

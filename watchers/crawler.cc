@@ -12,8 +12,8 @@
 
 #include "base/clock.h"
 #include "base/fd.h"
-#include "base/thread_name.h"
 #include "base/open_below.h"
+#include "base/thread_name.h"
 #include "watchers/path_util.h"
 
 namespace cairn::watchers {
@@ -259,7 +259,8 @@ void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string&
       }
       if (!unreadable.empty()) {
         error = "unreadable directory " + unreadable.front().path + ": " + unreadable.front().why;
-        if (unreadable.size() > 1) error += " (and " + std::to_string(unreadable.size() - 1) + " more)";
+        if (unreadable.size() > 1)
+          error += " (and " + std::to_string(unreadable.size() - 1) + " more)";
         spdlog::warn("root {}: {}", s.path, error);
       }
       std::lock_guard lock(root->mu);
@@ -346,7 +347,8 @@ void Crawler::do_check(const std::shared_ptr<RootState>& root, const std::string
   }
   struct stat st {};
   Fd parent = open_dir_below(s.path, parent_of(path));
-  if (!parent.valid() || ::fstatat(parent.get(), base_of(path).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+  if (!parent.valid() ||
+      ::fstatat(parent.get(), base_of(path).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     int err = errno;
     // A directory above it that cannot be read says nothing about the file.
     if (err == EACCES || err == EPERM) return;

@@ -38,12 +38,18 @@ Result<std::string> normal_path(const std::string& path) {
 
 // Paths and names that are not UTF-8 go out as bin (base/byte_text.h).
 Json file_row(const store::Stmt& s) {
-  Json out{{"path", str_or_bin(s.text(0))}, {"name", str_or_bin(s.text(1))},
-           {"type", s.text(2)},      {"size", s.int64(3)},
-           {"mtime_ns", s.int64(4)}, {"inode", s.int64(5)},
-           {"sha256", s.value(6)},   {"is_text", s.int64(7) != 0},
-           {"status", s.text(8)},    {"gen", s.int64(10)},
-           {"root_id", s.int64(11)}, {"updated_at", format_iso8601(s.int64(12))}};
+  Json out{{"path", str_or_bin(s.text(0))},
+           {"name", str_or_bin(s.text(1))},
+           {"type", s.text(2)},
+           {"size", s.int64(3)},
+           {"mtime_ns", s.int64(4)},
+           {"inode", s.int64(5)},
+           {"sha256", s.value(6)},
+           {"is_text", s.int64(7) != 0},
+           {"status", s.text(8)},
+           {"gen", s.int64(10)},
+           {"root_id", s.int64(11)},
+           {"updated_at", format_iso8601(s.int64(12))}};
   if (!s.is_null(9)) out["error"] = s.text(9);
   return out;
 }
@@ -141,7 +147,8 @@ void register_files(Registry& r, Services& s) {
             CAIRN_RETURN_IF_ERROR(
                 up.bind_all(id, inc.dump(), exc.dump(), int64_t{spec.gitignore}).run());
             CAIRN_RETURN_IF_ERROR(txn.record("files", "tracked", "root:" + std::to_string(id),
-                                             active ? old : Json(), now, {{"path", str_or_bin(spec.path)}})
+                                             active ? old : Json(), now,
+                                             {{"path", str_or_bin(spec.path)}})
                                       .status());
             return Json{{"id", id}, {"changed", true}};
           }
@@ -183,7 +190,8 @@ void register_files(Registry& r, Services& s) {
                                  txn.db().prepare("UPDATE roots SET active = 0 WHERE id = ?1"));
           CAIRN_RETURN_IF_ERROR(up.bind_all(id).run());
           CAIRN_RETURN_IF_ERROR(txn.record("files", "untracked", "root:" + std::to_string(id),
-                                           root_row_json(spec), nullptr, {{"path", str_or_bin(spec.path)}})
+                                           root_row_json(spec), nullptr,
+                                           {{"path", str_or_bin(spec.path)}})
                                     .status());
           return Json{{"untracked", true}, {"path", spec.path}, {"id", id}};
         },

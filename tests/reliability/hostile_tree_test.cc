@@ -17,8 +17,8 @@
 
 #include <atomic>
 #include <climits>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -47,8 +47,8 @@ std::string deep_dir(const std::string& root, int levels) {
 
 bool write_at(int dir_fd, const char* name, const std::string& text) {
   Fd fd(::openat(dir_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  return fd.valid() && ::write(fd.get(), text.data(), text.size()) ==
-                           static_cast<ssize_t>(text.size());
+  return fd.valid() &&
+         ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
 }
 
 // `levels` directories below root/deep made with mkdirat/openat (no path
@@ -133,7 +133,8 @@ TEST(Row25, AHostileTreeIsScannedInTheRootOnlyWithoutBlockingAndOddNamesRoundTri
   for (int i = 0; i < kSwapFiles; ++i) {
     for (std::string sub : {"", "inner/"}) {
       std::string name = sub + "s" + std::to_string(i) + ".txt";
-      std::string in = "inside " + name + "\n", out = std::string(kOutsideToken) + " " + name + "\n";
+      std::string in = "inside " + name + "\n",
+                  out = std::string(kOutsideToken) + " " + name + "\n";
       write_file(root + "/swap/" + name, in);
       write_file(outside + "/" + name, out);
       expect["swap/" + name] = sha256_of(in);
@@ -161,7 +162,8 @@ TEST(Row25, AHostileTreeIsScannedInTheRootOnlyWithoutBlockingAndOddNamesRoundTri
     device = "yes";
   }
   // Odd names.
-  const std::string ff_name = "bad\xff" "name.txt", nl_name = "line\nbreak.txt";
+  const std::string ff_name = "bad\xffname.txt";  // 'n' is not a hex digit
+  const std::string nl_name = "line\nbreak.txt";
   const std::string long_name = std::string(NAME_MAX - 4, 'n') + ".txt";
   for (const auto& name : {ff_name, nl_name, long_name}) {
     std::string text = "odd name " + std::to_string(name.size()) + "\n";
@@ -187,8 +189,8 @@ TEST(Row25, AHostileTreeIsScannedInTheRootOnlyWithoutBlockingAndOddNamesRoundTri
   std::string trace = t / "open.trace";
   DaemonOptions o;
   if (traced) {
-    o.wrapper = {"strace", "-f", "-qq", "-s", "65536", "-o", trace,
-                 "-e", "trace=open,openat,openat2", "--"};
+    o.wrapper = {
+        "strace", "-f", "-qq", "-s", "65536", "-o", trace, "-e", "trace=open,openat,openat2", "--"};
   }
   DaemonProcess d(o);
   Status started = d.start();
@@ -213,8 +215,8 @@ TEST(Row25, AHostileTreeIsScannedInTheRootOnlyWithoutBlockingAndOddNamesRoundTri
   ASSERT_EQ(::unlink((root + "/was_file").c_str()), 0);
   ASSERT_EQ(::mkdir((root + "/was_file").c_str(), 0755), 0);
   write_file(root + "/was_file/inner.txt", "inner\n");
-  bool inner_listed = wait_until(
-      [&] { return get(d, root + "/was_file/inner.txt")["status"] == "ok"; }, 5000);
+  bool inner_listed =
+      wait_until([&] { return get(d, root + "/was_file/inner.txt")["status"] == "ok"; }, 5000);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   inner_listed = inner_listed && get(d, root + "/was_file/inner.txt")["status"] == "ok";
   EXPECT_TRUE(inner_listed) << get(d, root + "/was_file/inner.txt");
@@ -229,9 +231,7 @@ TEST(Row25, AHostileTreeIsScannedInTheRootOnlyWithoutBlockingAndOddNamesRoundTri
   swapper.finish();
   ASSERT_TRUE(d.call("files.rescan", {{"path", root}}).has_value());
   // Settled: no scan queued, nothing pending, twice in a row.
-  auto settled = [&] {
-    return state_of(d, root) == "watching" && status_files(d)["pending"] == 0;
-  };
+  auto settled = [&] { return state_of(d, root) == "watching" && status_files(d)["pending"] == 0; };
   EXPECT_TRUE(wait_until(settled, 30000)) << root_json(d, root).dump();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_TRUE(wait_until(settled, 30000)) << root_json(d, root).dump();
@@ -299,8 +299,9 @@ TEST(Row25, AHostileTreeIsScannedInTheRootOnlyWithoutBlockingAndOddNamesRoundTri
   for (const auto& [rel, sha] : expect) {
     auto it = live.find(root + "/" + rel);
     if (it == live.end()) {
-      ADD_FAILURE() << "not listed: " << (rel.size() > 80 ? "..." + rel.substr(rel.size() - 80) : rel)
-                    << " (" << rel.size() << " bytes)";
+      ADD_FAILURE() << "not listed: "
+                    << (rel.size() > 80 ? "..." + rel.substr(rel.size() - 80) : rel) << " ("
+                    << rel.size() << " bytes)";
       continue;
     }
     EXPECT_EQ(it->second["sha256"], sha) << rel.substr(0, 80);
@@ -352,16 +353,18 @@ TEST(Row25, AHostileTreeIsScannedInTheRootOnlyWithoutBlockingAndOddNamesRoundTri
   }
   EXPECT_LT(scan_ms, 60000);
   EXPECT_TRUE(d.running());
-  std::printf("[ row 25 ] first scan %lld ms (tracked to done %lld ms), %d swaps of swap/ during it and "
-              "%d rescans; %zu rows ever written, %d outside the root, %d with outside content; "
-              "%d of %zu files exact (incl. depth %d, path %zu bytes); %d of 3 odd names round-trip, "
-              "%d non-UTF-8 str; file->dir kept its new file: %s; %d changes, %d with outside content; bind mount %s, device %s; index settled %s; %d opens traced%s, "
-              "%d of FIFO/device/socket\n",
-              static_cast<long long>(scan_ms), static_cast<long long>(first_scan), swapper.swaps(),
-              rescans, rows.size(), outside_rows, outside_content, exact, expect.size(), kDepth,
-              root.size() + 1 + deep_leaf.size(), round_trips, non_utf8_str, inner_listed ? "yes" : "no", changes, outside_announced,
-              bind.mounted ? "yes" : "no (not permitted)", device.c_str(), indexed ? "yes" : "no",
-              opens, traced ? "" : " (no strace)", special_opens);
+  std::printf(
+      "[ row 25 ] first scan %lld ms (tracked to done %lld ms), %d swaps of swap/ during it and "
+      "%d rescans; %zu rows ever written, %d outside the root, %d with outside content; "
+      "%d of %zu files exact (incl. depth %d, path %zu bytes); %d of 3 odd names round-trip, "
+      "%d non-UTF-8 str; file->dir kept its new file: %s; %d changes, %d with outside content; "
+      "bind mount %s, device %s; index settled %s; %d opens traced%s, "
+      "%d of FIFO/device/socket\n",
+      static_cast<long long>(scan_ms), static_cast<long long>(first_scan), swapper.swaps(), rescans,
+      rows.size(), outside_rows, outside_content, exact, expect.size(), kDepth,
+      root.size() + 1 + deep_leaf.size(), round_trips, non_utf8_str, inner_listed ? "yes" : "no",
+      changes, outside_announced, bind.mounted ? "yes" : "no (not permitted)", device.c_str(),
+      indexed ? "yes" : "no", opens, traced ? "" : " (no strace)", special_opens);
   // Under strace, SIGTERM goes to cairnd itself (strace exits with it).
   if (traced) ::kill(daemon_pid(d), SIGTERM);
   EXPECT_EQ(d.terminate(10000), 0);

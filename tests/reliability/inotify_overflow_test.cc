@@ -138,13 +138,14 @@ TEST(Row23, AnOverflowedQueueIsCountedLoggedAndRescannedToTheExactFilesAndHashes
       [&] { return get(d, root + "/after.txt")["sha256"] == sha256_of("after\n"); }, 10000));
   EXPECT_GT(status_files(d)["events"].get<int64_t>(), events0);
   expect_ping_within_100ms(d);
-  std::printf("[ row 23 ] max_queued_events 64 (was %s); %d files tracked, then while stopped %d "
-              "rewrites + %d deletions + %d creations in %lld ms; %lld overflows, %lld scans; "
-              "converged to %zu files with exact hashes %lld ms after SIGCONT\n",
-              queue.old_value().c_str(), before, rewrites, deletions, creations,
-              static_cast<long long>(ops_ms), static_cast<long long>(s["overflows"].get<int64_t>()),
-              static_cast<long long>(s["scans"].get<int64_t>() - scans0), want.size(),
-              static_cast<long long>(converged));
+  std::printf(
+      "[ row 23 ] max_queued_events 64 (was %s); %d files tracked, then while stopped %d "
+      "rewrites + %d deletions + %d creations in %lld ms; %lld overflows, %lld scans; "
+      "converged to %zu files with exact hashes %lld ms after SIGCONT\n",
+      queue.old_value().c_str(), before, rewrites, deletions, creations,
+      static_cast<long long>(ops_ms), static_cast<long long>(s["overflows"].get<int64_t>()),
+      static_cast<long long>(s["scans"].get<int64_t>() - scans0), want.size(),
+      static_cast<long long>(converged));
   EXPECT_EQ(d.terminate(), 0);
 }
 

@@ -16,8 +16,8 @@
 namespace cairn::testing {
 namespace {
 
-const std::vector<std::string> kNobody{"setpriv", "--reuid", "65534", "--regid", "65534",
-                                       "--clear-groups"};
+const std::vector<std::string> kNobody{"setpriv", "--reuid", "65534",
+                                       "--regid", "65534",   "--clear-groups"};
 
 // chmod with the mode put back when the test ends.
 struct ModeGuard {
@@ -71,7 +71,9 @@ TEST(Row26, UnreadableSubdirFileAndRootAreReportedNotFatalAndIndexedOnceReadable
     Json roots = call("files.roots");
     return roots.contains("roots") && roots["roots"].size() == 1 ? roots["roots"][0] : Json();
   };
-  auto row = [&](const std::string& rel) { return call("files.get", {{"path", root + "/" + rel}}); };
+  auto row = [&](const std::string& rel) {
+    return call("files.get", {{"path", root + "/" + rel}});
+  };
   auto ok_with_hash = [&](const std::string& rel) {
     Json r = row(rel);
     return r["status"] == "ok" && r["sha256"] == sha256_of(rel + "\n");
@@ -123,12 +125,14 @@ TEST(Row26, UnreadableSubdirFileAndRootAreReportedNotFatalAndIndexedOnceReadable
   int64_t recovered_ms = monotonic_ms() - t2;
   EXPECT_TRUE(ok_with_hash("locked/c.txt")) << row("locked/c.txt");
   write_file(root + "/locked/e.txt", "locked/e.txt\n");
-  EXPECT_TRUE(wait_until([&] { return ok_with_hash("locked/e.txt"); }, 10000)) << row("locked/e.txt");
+  EXPECT_TRUE(wait_until([&] { return ok_with_hash("locked/e.txt"); }, 10000))
+      << row("locked/e.txt");
   EXPECT_EQ(call("daemon.ping"), "pong");
-  std::printf("[ row 26 ] as uid 65534: file error + subdir reported after %lld ms (\"%s\"); root "
-              "state error after %lld ms (\"%s\"); modes back: watching, all indexed after %lld ms\n",
-              static_cast<long long>(reported_ms), sub_error.c_str(), static_cast<long long>(root_ms),
-              root_error.c_str(), static_cast<long long>(recovered_ms));
+  std::printf(
+      "[ row 26 ] as uid 65534: file error + subdir reported after %lld ms (\"%s\"); root "
+      "state error after %lld ms (\"%s\"); modes back: watching, all indexed after %lld ms\n",
+      static_cast<long long>(reported_ms), sub_error.c_str(), static_cast<long long>(root_ms),
+      root_error.c_str(), static_cast<long long>(recovered_ms));
   EXPECT_EQ(d.terminate(), 0);
 }
 

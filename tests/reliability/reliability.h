@@ -3,10 +3,10 @@
 // runs as another user.
 #pragma once
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <grp.h>
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>

@@ -10,8 +10,8 @@
 
 #include <cstdio>
 #include <string>
-#include <vector>
 #include <thread>
+#include <vector>
 
 #include "tests/reliability/reliability.h"
 #include "tests/support/files_helpers.h"
@@ -63,7 +63,9 @@ TEST(Row24, OutOfWatchesTheRootSaysDegradedIsRescannedAndRecoversOnceTheLimitIsR
   int64_t t_new = monotonic_ms();
   write_file(root + "/" + leaf(leaves - 1) + "/while-degraded.txt", "new\n");
   bool found_degraded = wait_until(
-      [&] { return get(d, root + "/" + leaf(leaves - 1) + "/while-degraded.txt")["status"] == "ok"; },
+      [&] {
+        return get(d, root + "/" + leaf(leaves - 1) + "/while-degraded.txt")["status"] == "ok";
+      },
       10000);
   int64_t found_ms = monotonic_ms() - t_new;
   std::string state_low = state_of(d, root);
@@ -96,21 +98,22 @@ TEST(Row24, OutOfWatchesTheRootSaysDegradedIsRescannedAndRecoversOnceTheLimitIsR
   int64_t t_evt = monotonic_ms();
   write_file(root + "/" + leaf(leaves - 1) + "/after.txt", "after\n");
   EXPECT_TRUE(wait_until(
-      [&] { return get(d, root + "/" + leaf(leaves - 1) + "/after.txt")["status"] == "ok"; }, 10000));
+      [&] { return get(d, root + "/" + leaf(leaves - 1) + "/after.txt")["status"] == "ok"; },
+      10000));
   int64_t event_ms = monotonic_ms() - t_evt;
   EXPECT_GT(status_files(d)["events"].get<int64_t>(), events0);
   EXPECT_EQ(status_files(d)["scans"].get<int64_t>(), scans0);
   EXPECT_TRUE(d.running());
   expect_ping_within_100ms(d);
-  std::printf("[ row 24 ] max_user_watches 200 (was %s) for %lld ms: root degraded with %lld of "
-              "1111 watches (\"%s\"), a new file found by the periodic rescan after %lld ms; limit "
-              "back: watching with %lld watches after %lld ms, a new deep file seen by its event "
-              "after %lld ms\n",
-              watches.old_value().c_str(), static_cast<long long>(low_ms),
-              static_cast<long long>(r["watches"].get<int64_t>()),
-              why.substr(0, 40).c_str(),
-              static_cast<long long>(found_ms), static_cast<long long>(after["watches"].get<int64_t>()),
-              static_cast<long long>(recovered_ms), static_cast<long long>(event_ms));
+  std::printf(
+      "[ row 24 ] max_user_watches 200 (was %s) for %lld ms: root degraded with %lld of "
+      "1111 watches (\"%s\"), a new file found by the periodic rescan after %lld ms; limit "
+      "back: watching with %lld watches after %lld ms, a new deep file seen by its event "
+      "after %lld ms\n",
+      watches.old_value().c_str(), static_cast<long long>(low_ms),
+      static_cast<long long>(r["watches"].get<int64_t>()), why.substr(0, 40).c_str(),
+      static_cast<long long>(found_ms), static_cast<long long>(after["watches"].get<int64_t>()),
+      static_cast<long long>(recovered_ms), static_cast<long long>(event_ms));
   EXPECT_EQ(d.terminate(), 0);
 }
 

@@ -4,6 +4,7 @@
 // reliability rows on files. One test thread.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -15,8 +16,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/daemon_process.h"
 #include "tests/support/probes.h"

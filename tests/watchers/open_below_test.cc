@@ -3,8 +3,8 @@
 // that uses them. Paths that are not UTF-8 (base/byte_text.h) go out as bin.
 #include "base/open_below.h"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,7 +61,8 @@ TEST(OpenBelow, ATreeDeeperThanPathMaxIsOpened) {
   ASSERT_GT(path.size(), static_cast<size_t>(PATH_MAX));
   Fd deep = open_dir_below(t.path(), path);
   ASSERT_TRUE(deep.valid()) << std::strerror(errno);
-  struct stat a {}, b {};
+  struct stat a {
+  }, b{};
   ASSERT_EQ(::fstat(deep.get(), &a), 0);
   ASSERT_EQ(::fstat(fd.get(), &b), 0);
   EXPECT_EQ(a.st_ino, b.st_ino);
