@@ -63,4 +63,15 @@ inline Json bin_as_str(const Json& v) {
   return Json(std::string(b.begin(), b.end()));
 }
 
+// `v` with every bin inside it turned into a str of its bytes: for printing
+// as JSON text, where a byte that is not UTF-8 then shows as U+FFFD (dump with
+// error_handler_t::replace).
+inline Json bins_as_str(const Json& v) {
+  if (v.is_binary()) return bin_as_str(v);
+  if (!v.is_structured()) return v;
+  Json out = v;
+  for (auto& e : out) e = bins_as_str(e);
+  return out;
+}
+
 }  // namespace cairn
