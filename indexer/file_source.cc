@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "base/fd.h"
+#include "base/open_below.h"
 #include "indexer/chunker.h"
 
 namespace cairn::indexer {
@@ -17,9 +19,15 @@ namespace {
 constexpr const char* kDocsWhere =
     "type = 'file' AND status = 'ok' AND is_text = 1";
 
-// Reads a whole regular file (at most kMaxFileBytes + 1 bytes).
-Result<std::string> read_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+// Reads a whole regular file (at most kMaxFileBytes + 1 bytes), opened below
+// its root with no symlink followed (base/open_below.h): a directory swapped
+// for a link to elsewhere since the file was hashed is not read through.
+Result<std::string> read_file(const std::string& root, const std::string& path) {
+  size_t slash = path.rfind('/');
+  Fd dir = slash == std::string::npos ? Fd() : open_dir_below(root, path.substr(0, slash));
+  if (!dir.valid()) return Status(Code::kNotFound, "cannot open: " + std::string(strerror(errno)));
+  int fd =
+      ::openat(dir.get(), path.c_str() + slash + 1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) return Status(Code::kNotFound, "cannot open: " + std::string(strerror(errno)));
   Fd owned(fd);
   struct stat st {};
@@ -65,14 +73,19 @@ Result<std::vector<std::string>> FileSource::list_removed(store::Db& db, int lim
 
 Result<std::optional<DocText>> FileSource::load(store::Db& db, const DocRef& ref) {
   CAIRN_ASSIGN_OR_RETURN(store::Stmt s,
-                         db.prepare(std::string("SELECT id, path FROM files WHERE id = ?1 AND ") +
+                         db.prepare(std::string("SELECT id, path, (SELECT path FROM roots WHERE "
+                                                "roots.id = files.root_id) FROM files WHERE id = "
+                                                "?1 AND ") +
                                     kDocsWhere));
   s.bind_all(static_cast<int64_t>(std::stoll(ref.doc_id)));
   CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
   if (!row) return std::optional<DocText>();
   DocText t;
   t.file_id = s.int64(0);
-  auto bytes = read_file(s.text(1));
+  // A single-file root is its own path: its directory is opened as named.
+  std::string path = s.text(1), root = s.text(2);
+  if (root == path) root = path.substr(0, std::max<size_t>(path.rfind('/'), 1));
+  auto bytes = read_file(root, path);
   if (!bytes.has_value()) {
     t.error = bytes.status().message();
   } else if (static_cast<int64_t>(bytes->size()) > kMaxFileBytes) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "base/byte_text.h"
 #include "indexer/query.h"
 
 namespace cairn::indexer {
@@ -246,7 +247,7 @@ Result<Json> search(store::Db& db, const SearchRequest& req) {
            {"highlights", hl},
            {"score", hits[i].score},
            {"match", hits[i].word ? "word" : "substring"}};
-    if (!row->is_null(2)) r["path"] = row->text(2);
+    if (!row->is_null(2)) r["path"] = str_or_bin(row->text(2));  // bin when not UTF-8
     r["start_line"] = row->int64(3);
     r["end_line"] = row->int64(4);
     r["line"] = sn.line;

@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/fd.h"
+#include "base/open_below.h"
 #include "base/thread_name.h"
 #include "watchers/path_util.h"
 
@@ -233,7 +234,7 @@ void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string&
     if (!known) {
       error = "cannot read the file rows: " + known.status().message();
     } else {
-      std::vector<std::string> unreadable;
+      std::vector<Unreadable> unreadable;
       bool watch_failed = false;
       walk(root, path, *known, unreadable, watch_failed);
       finish_hashes();
@@ -243,18 +244,38 @@ void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string&
         for (const auto& [p, k] : *known) {
           bool hidden = false;
           for (const auto& u : unreadable) {
-            if (p.compare(0, u.size() + 1, u + "/") == 0) hidden = true;
+            if (p.compare(0, u.path.size() + 1, u.path + "/") == 0) hidden = true;
           }
           if (hidden) continue;
+          // Only this row: a path known as a file or link that is now a
+          // directory was just walked, and what was found below it stays.
           Observation o;
           o.op = Observation::Op::kGone;
+          o.only_path = true;
           o.root_id = s.id;
           o.path = p;
           emit(std::move(o));
         }
       }
-      if (!unreadable.empty()) error = "unreadable directory " + unreadable.front();
+      if (!unreadable.empty()) {
+        error = "unreadable directory " + unreadable.front().path + ": " + unreadable.front().why;
+        if (unreadable.size() > 1)
+          error += " (and " + std::to_string(unreadable.size() - 1) + " more)";
+        spdlog::warn("root {}: {}", s.path, error);
+      }
       std::lock_guard lock(root->mu);
+      if (!full && !root->missing) {
+        // A subtree's scan says what it found about that subtree only.
+        const std::string mine = "unreadable directory " + path;
+        const std::string& last = root->last_error;
+        if (!error.empty()) {
+          if (error != last) ++root->error_count;
+          root->last_error = error;
+        } else if (last.compare(0, mine.size(), mine) == 0 && last.size() > mine.size() &&
+                   (last[mine.size()] == ':' || last[mine.size()] == '/')) {
+          root->last_error.clear();
+        }
+      }
       if (root->missing) error = root->last_error;
       if (!watch_failed && full) root->degraded = false;
       if (root->degraded && error.empty()) error = root->last_error;
@@ -325,7 +346,18 @@ void Crawler::do_check(const std::shared_ptr<RootState>& root, const std::string
     return;
   }
   struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) {
+  Fd parent = open_dir_below(s.path, parent_of(path));
+  if (!parent.valid() ||
+      ::fstatat(parent.get(), base_of(path).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    int err = errno;
+    // A directory above it that cannot be read says nothing about the file.
+    if (err == EACCES || err == EPERM) return;
+    // Out of descriptors (the parent is opened to look at it): look again
+    // later, as for a hash that met EMFILE.
+    if (err == EMFILE || err == ENFILE || err == ENOMEM) {
+      if (!stopping_ && recheck_) recheck_(root, path);
+      return;
+    }
     if (inotify_) inotify_->remove_under(path);
     Observation o;
     o.op = Observation::Op::kGone;
@@ -344,6 +376,12 @@ void Crawler::do_check(const std::shared_ptr<RootState>& root, const std::string
   }
   auto k = load_one(path);
   const Known* kp = k && *k ? &**k : nullptr;
+  // An event on a file whose stat did not move (a chmod): read it again if the
+  // daemon may no longer read it, so its row says so instead of staying ok.
+  if (kp && kp->ok && S_ISREG(st.st_mode) &&
+      ::faccessat(parent.get(), base_of(path).c_str(), R_OK, AT_EACCESS) != 0) {
+    kp = nullptr;
+  }
   consider(root, parent_of(path), base_of(path), path, st, kp);
 }
 

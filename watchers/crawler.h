@@ -8,9 +8,14 @@
 // the order they were queued, one at a time, so observations of one path reach
 // the writer in the order they were made; the write job decides what changed.
 //
-// Directories are opened with O_NOFOLLOW, remembered by (st_dev, st_ino) to
-// break bind-mount loops, and get an inotify watch before they are listed (so
-// a file created at once in a new directory is either listed or announced).
+// Directories are opened below the root with no symlink followed on the way
+// (base/open_below.h: a directory swapped for a link is not followed out of
+// the root, and trees deeper than PATH_MAX are read), remembered by (st_dev,
+// st_ino) to break bind-mount loops, and get an inotify watch before they are
+// listed (so a file created at once in a new directory is either listed or
+// announced). A root that exists but cannot be read is unavailable (state
+// error); an unreadable subdirectory is reported in the root's last_error and
+// the rows below it are kept.
 // Symlinks are recorded (their target's text is what is hashed), never
 // followed; FIFOs, sockets and devices are recorded as "other" and never
 // opened. The daemon's own database, -wal, -shm and -journal files are skipped.
@@ -113,6 +118,11 @@ class Crawler {
     static Known from_row(const store::Stmt& q, int first);
   };
   using KnownMap = std::unordered_map<std::string, Known>;
+  // A directory a walk could not read, and why (strerror).
+  struct Unreadable {
+    std::string path;
+    std::string why;
+  };
 
   void push(Task t);
   void run();
@@ -122,7 +132,7 @@ class Crawler {
   void do_scan(const std::shared_ptr<RootState>& root, const std::string& path);
   void do_check(const std::shared_ptr<RootState>& root, const std::string& path);
   void walk(const std::shared_ptr<RootState>& root, const std::string& start, KnownMap& known,
-            std::vector<std::string>& unreadable, bool& watch_failed);
+            std::vector<Unreadable>& unreadable, bool& watch_failed);
   void consider(const std::shared_ptr<RootState>& root, const std::string& dir,
                 const std::string& name, const std::string& path, const struct stat& st,
                 const Known* known);

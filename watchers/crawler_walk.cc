@@ -9,21 +9,31 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <set>
 
 #include "base/fd.h"
+#include "base/open_below.h"
 #include "watchers/crawler.h"
 #include "watchers/path_util.h"
 
 namespace cairn::watchers {
 
+namespace {
+
+// A path that vanished or became something else (a file, a symlink) between
+// being listed and being opened: not an error, its rows go.
+bool no_longer_there(int err) { return err == ENOENT || err == ENOTDIR || err == ELOOP; }
+
+}  // namespace
+
 void Crawler::walk(const std::shared_ptr<RootState>& root, const std::string& start,
-                   KnownMap& known, std::vector<std::string>& unreadable, bool& watch_failed) {
+                   KnownMap& known, std::vector<Unreadable>& unreadable, bool& watch_failed) {
   const RootSpec& s = root->spec;
   RootRules* rules = rules_of(s.id);
   if (!rules) return;
   struct stat st {};
-  if (::lstat(start.c_str(), &st) != 0) {
+  if (lstat_below(s.path, start, &st) != 0) {
     int err = errno;
     if (start == s.path) {
       // Cancel its watches: a root moved away keeps them (inotify follows the
@@ -34,8 +44,8 @@ void Crawler::walk(const std::shared_ptr<RootState>& root, const std::string& st
       std::string e = errno_text(("root " + s.path).c_str(), err);
       if (e != root->last_error) ++root->error_count;
       root->last_error = e;
-    } else if (err != ENOENT && err != ENOTDIR) {
-      unreadable.push_back(start);
+    } else if (!no_longer_there(err)) {
+      unreadable.push_back({start, std::strerror(err)});
     }
     return;  // everything known below it is gone
   }
@@ -64,9 +74,22 @@ void Crawler::walk(const std::shared_ptr<RootState>& root, const std::string& st
   while (!stack.empty() && !cancelled(root)) {
     std::string dir = std::move(stack.back());
     stack.pop_back();
-    Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    // Opened below the root, following no symlink: a directory swapped for a
+    // link since it was listed is not followed out of the root.
+    Fd dfd = open_dir_below(s.path, dir);
     if (!dfd.valid()) {
-      if (errno != ENOENT) unreadable.push_back(dir);
+      int err = errno;
+      if (no_longer_there(err)) continue;  // gone, or not a directory any more
+      if (dir == s.path) {
+        // The root is there but cannot be read: unavailable (state error)
+        // until a rescan can read it; its rows are kept as they were.
+        std::lock_guard lock(root->mu);
+        root->missing = true;
+        std::string e = errno_text(("root " + s.path).c_str(), err);
+        if (e != root->last_error) ++root->error_count;
+        root->last_error = e;
+      }
+      unreadable.push_back({dir, std::strerror(err)});
       continue;
     }
     struct stat dst {};
@@ -75,7 +98,7 @@ void Crawler::walk(const std::shared_ptr<RootState>& root, const std::string& st
     }
     // Watch before listing: a file created now is either listed or announced.
     if (inotify_ && !degraded && !watch_failed) {
-      Status w = inotify_->add_dir(dir);
+      Status w = inotify_->add_dir(dir, dfd.get());
       if (!w.is_ok()) {
         if (w.code() == Code::kTooLarge) {
           watch_failed = true;
@@ -91,7 +114,7 @@ void Crawler::walk(const std::shared_ptr<RootState>& root, const std::string& st
     DIR* d = dup_fd >= 0 ? ::fdopendir(dup_fd) : nullptr;
     if (!d) {
       if (dup_fd >= 0) ::close(dup_fd);
-      unreadable.push_back(dir);
+      unreadable.push_back({dir, std::strerror(errno)});
       continue;
     }
     std::vector<std::string> subdirs;
@@ -135,7 +158,12 @@ void Crawler::consider(const std::shared_ptr<RootState>& root, const std::string
   if (S_ISLNK(st.st_mode)) {
     // Recorded, never followed: the hash is of the link's text.
     char buf[4096];
-    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+    Fd dfd = open_dir_below(root->spec.path, dir);
+    if (!dfd.valid() && (errno == EMFILE || errno == ENFILE) && recheck_) {
+      recheck_(root, path);  // out of descriptors: look again later
+      return;
+    }
+    ssize_t n = dfd.valid() ? ::readlinkat(dfd.get(), name.c_str(), buf, sizeof buf) : -1;
     o.type = "symlink";
     if (n >= 0) {
       o.sha256 = sha256_hex(std::string_view(buf, static_cast<size_t>(n)));
@@ -178,6 +206,7 @@ void Crawler::consider(const std::shared_ptr<RootState>& root, const std::string
   HashJob j;
   j.root_id = id;
   j.path = path;
+  j.root = root->spec.path;
   j.dir = dir;
   j.name = name;
   j.size = o.size;
@@ -242,6 +271,7 @@ void Crawler::handle_done(HashDone d) {
       return;
     case HashOutcome::kVanished:
       o.op = Observation::Op::kGone;
+      o.only_path = true;
       emit(std::move(o));
       return;
     case HashOutcome::kError:

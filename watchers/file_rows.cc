@@ -2,6 +2,8 @@
 
 #include <unordered_map>
 
+#include "base/byte_text.h"
+
 namespace cairn::watchers {
 
 namespace {
@@ -163,9 +165,13 @@ Status Applier::gone(const Observation& o) {
   // range on the unique path index finds "dir/..." without a LIKE scan.
   CAIRN_ASSIGN_OR_RETURN(
       store::Stmt * q,
-      txn_.db().cached("SELECT id, root_id, path, type, size, mtime_ns, inode, sha256, is_text, "
-                       "status, error FROM files WHERE (path = ?1 OR (path > ?1 || '/' AND "
-                       "path < ?1 || '0')) AND status != 'deleted'"));
+      txn_.db().cached(o.only_path
+                           ? "SELECT id, root_id, path, type, size, mtime_ns, inode, sha256, "
+                             "is_text, status, error FROM files WHERE path = ?1 AND status != "
+                             "'deleted'"
+                           : "SELECT id, root_id, path, type, size, mtime_ns, inode, sha256, "
+                             "is_text, status, error FROM files WHERE (path = ?1 OR (path > ?1 "
+                             "|| '/' AND path < ?1 || '0')) AND status != 'deleted'"));
   q->bind_all(o.path);
   std::vector<Row> rows;
   for (;;) {
@@ -202,8 +208,9 @@ Result<BatchOutcome> Applier::finish() {
   BatchOutcome& out = out_;
   for (const auto& p : pending_) {
     if (p.dropped) continue;
-    Json extra{{"path", p.path}, {"sha256", p.sha256 ? Json(*p.sha256) : Json()}};
-    if (p.kind == "renamed") extra["from"] = p.from;
+    // Paths that are not UTF-8 are recorded and announced as bin.
+    Json extra{{"path", str_or_bin(p.path)}, {"sha256", p.sha256 ? Json(*p.sha256) : Json()}};
+    if (p.kind == "renamed") extra["from"] = str_or_bin(p.from);
     if (p.status == "error") {
       extra["status"] = "error";
       extra["error"] = p.error ? Json(*p.error) : Json();
@@ -211,9 +218,9 @@ Result<BatchOutcome> Applier::finish() {
     Json old_value = p.kind == "created"
                          ? Json()
                          : Json{{"sha256", p.old_sha256 ? Json(*p.old_sha256) : Json()}};
-    if (p.kind == "renamed") old_value = Json{{"path", p.from}};
+    if (p.kind == "renamed") old_value = Json{{"path", str_or_bin(p.from)}};
     Json new_value = p.kind == "deleted" ? Json()
-                                         : Json{{"path", p.path},
+                                         : Json{{"path", str_or_bin(p.path)},
                                                 {"sha256", p.sha256 ? Json(*p.sha256) : Json()},
                                                 {"status", p.status}};
     CAIRN_RETURN_IF_ERROR(

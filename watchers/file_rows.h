@@ -38,6 +38,9 @@ struct Observation {
   Op op = Op::kUpsert;
   int64_t root_id = 0;
   std::string path;  // absolute
+  // kGone only: this row alone, not the rows below it (a file or link that is
+  // gone; a directory takes everything below it along).
+  bool only_path = false;
   // kUpsert only:
   std::string type;  // file, symlink, other
   int64_t size = 0;

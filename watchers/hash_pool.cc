@@ -58,7 +58,7 @@ void HashPool::run() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
-    HashResult r = hash_file(job.dir, job.name, text_cap_, &cancel_);
+    HashResult r = hash_file(job.dir, job.name, text_cap_, &cancel_, job.root);
     {
       std::lock_guard lock(mu_);
       done_.push_back({std::move(job), std::move(r)});

@@ -23,6 +23,7 @@ namespace cairn::watchers {
 struct HashJob {
   int64_t root_id = 0;
   std::string path;  // absolute
+  std::string root;  // the root's path: `dir` is opened below it
   std::string dir;
   std::string name;
   int attempts = 0;

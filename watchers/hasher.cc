@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/fd.h"
+#include "base/open_below.h"
 
 namespace cairn::watchers {
 
@@ -61,8 +62,9 @@ std::string sha256_hex(std::string_view data) {
 }
 
 HashResult hash_file(const std::string& dir, const std::string& name, int64_t text_cap,
-                     const std::atomic<bool>* cancel) {
-  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+                     const std::atomic<bool>* cancel, const std::string& root) {
+  Fd dfd = root.empty() ? Fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+                        : open_dir_below(root, dir);
   if (!dfd.valid()) return failed(errno, "cannot open its directory");
   Fd fd(::openat(dfd.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!fd.valid()) return failed(errno, "unreadable");

@@ -43,9 +43,12 @@ struct HashResult {
 };
 
 // Hashes `dir`/`name`. `text_cap` is the size above which a file is not text.
-// A set `cancel` stops a long read early (outcome kTransient): shutdown.
+// A set `cancel` stops a long read early (outcome kTransient): shutdown. With
+// a `root`, `dir` is opened below it following no symlink (base/open_below.h): a
+// directory swapped for a link to elsewhere makes the file kVanished, never
+// the hash of a file outside the root.
 HashResult hash_file(const std::string& dir, const std::string& name, int64_t text_cap,
-                     const std::atomic<bool>* cancel = nullptr);
+                     const std::atomic<bool>* cancel = nullptr, const std::string& root = {});
 
 // SHA-256 of a byte string, lowercase hex (symlink targets, tests).
 std::string sha256_hex(std::string_view data);

@@ -14,13 +14,19 @@ Result<std::unique_ptr<Inotify>> Inotify::open() {
   return std::unique_ptr<Inotify>(new Inotify(Fd(fd)));
 }
 
-Status Inotify::add_dir(const std::string& dir) {
+Status Inotify::add_dir(const std::string& dir, int fd) {
   bool at_limit = false;
   if (max_watches_ > 0) {
     std::lock_guard lock(mu_);
     at_limit = dirs_.size() >= max_watches_ && wds_.count(dir) == 0;
   }
-  int wd = at_limit ? -1 : ::inotify_add_watch(fd_.get(), dir.c_str(), kWatchMask);
+  int wd = -1;
+  if (!at_limit && fd >= 0) {
+    std::string by_fd = "/proc/self/fd/" + std::to_string(fd);
+    wd = ::inotify_add_watch(fd_.get(), by_fd.c_str(), kWatchMask);
+    if (wd < 0 && errno == ENOENT) fd = -1;  // no /proc: by its path
+  }
+  if (!at_limit && fd < 0) wd = ::inotify_add_watch(fd_.get(), dir.c_str(), kWatchMask);
   if (wd < 0) {
     int err = at_limit ? ENOSPC : errno;
     if (err == ENOSPC) {

@@ -43,9 +43,12 @@ class Inotify {
 
   int fd() const { return fd_.get(); }
 
-  // Watches `dir` (same inode again: the same wd, now under this path).
-  // ENOSPC (out of watches) becomes Code::kTooLarge "inotify watch limit ...".
-  Status add_dir(const std::string& dir);
+  // Watches `dir` (same inode again: the same wd, now under this path). With
+  // `fd` (the directory, open) the watch is added through /proc/self/fd, so a
+  // path longer than PATH_MAX is watched too and a name swapped since the
+  // directory was opened is not. ENOSPC (out of watches) becomes
+  // Code::kTooLarge "inotify watch limit ...".
+  Status add_dir(const std::string& dir, int fd = -1);
   // Removes the watches of `dir` and of every directory below it.
   void remove_under(const std::string& dir);
   // The kernel dropped this watch (IN_IGNORED).

@@ -1,12 +1,13 @@
 #include "watchers/root_state.h"
 
+#include "base/byte_text.h"
 #include "base/clock.h"
 
 namespace cairn::watchers {
 
 Json RootState::to_json() const {
   Json out{{"id", spec.id},
-           {"path", spec.path},
+           {"path", str_or_bin(spec.path)},
            {"include", spec.include},
            {"exclude", spec.exclude},
            {"gitignore", spec.gitignore},

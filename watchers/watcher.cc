@@ -271,7 +271,12 @@ void Watcher::on_event(const WatchEvent& e) {
   std::string path = e.name.empty() ? e.dir : (e.dir == "/" ? "/" : e.dir + "/") + e.name;
   // IN_UNMOUNT: the filesystem under this watched directory went away (its
   // watch is dropped next); look at the path again, as for a deletion.
-  if (e.name.empty() && !(e.mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT))) return;
+  // IN_ATTRIB on a root itself: its mode may have changed (chmod 000, or back),
+  // which no event in a watched parent would tell; the root is looked at again.
+  if (e.name.empty() && !(e.mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)) &&
+      !((e.mask & IN_ATTRIB) && roots_.count(e.dir))) {
+    return;
+  }
   auto root = root_for(path);
   if (!root) return;
   queue_path(root, path);

@@ -8,7 +8,8 @@
 // so a file written without pause is still looked at), then go to the crawler
 // as one check per root. A change of the mount table (/proc/self/mountinfo
 // polled for POLLPRI) rescans a root whose directory is now another inode: a
-// filesystem mounted on it gives no inotify event. IN_Q_OVERFLOW schedules a rescan of every root, at
+// filesystem mounted on it gives no inotify event. IN_ATTRIB on a root itself
+// (a chmod) rescans it. IN_Q_OVERFLOW schedules a rescan of every root, at
 // most once per back-off period (doubling while overflows keep coming).
 //
 // Created, started, stopped and called on the loop thread only. Crawler

@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "base/byte_text.h"
 #include "clients/cli/spawn.h"
 
 namespace cairn::cli {
@@ -38,7 +39,8 @@ std::optional<Json> Cli::call(const std::string& method, const Json& args) {
 
 void Cli::print(const Json& value, const std::function<void(const Json&)>& human) {
   if (json) {
-    std::cout << value.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+    // A path that is not UTF-8 comes as bin: printed as text, bad bytes as U+FFFD.
+    std::cout << bins_as_str(value).dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   } else {
     human(value);
   }
@@ -49,6 +51,7 @@ bool stdout_is_tty() { return ::isatty(STDOUT_FILENO) == 1; }
 std::string cell(const Json& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return v.get<std::string>();
+  if (v.is_binary()) return bin_as_str(v).get<std::string>();  // a path's bytes
   return v.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <thread>
 
+#include "base/byte_text.h"
 #include "clients/cli/cli.h"
 
 namespace cairn::cli {
@@ -93,7 +94,7 @@ void add_files_commands(CLI::App& app, Cli& cli) {
     auto r = cli.call("files.track", args);
     if (!r) return;
     std::optional<Json> final = *r;
-    if (!no_wait) final = wait_for_scan(cli, (*r)["path"].get<std::string>());
+    if (!no_wait) final = wait_for_scan(cli, cell((*r)["path"]));
     if (!final) return;
     cli.print(*final, [](const Json& v) {
       std::cout << "tracking ";
@@ -178,7 +179,7 @@ void add_files_commands(CLI::App& app, Cli& cli) {
     auto r = cli.call("files.rescan", {{"path", absolute(path)}});
     if (!r) return;
     std::optional<Json> final = *r;
-    if (!no_wait) final = wait_for_scan(cli, (*r)["path"].get<std::string>());
+    if (!no_wait) final = wait_for_scan(cli, cell((*r)["path"]));
     if (!final) return;
     cli.print(*final, [](const Json& v) {
       std::cout << "rescanned ";
@@ -212,10 +213,11 @@ void add_files_commands(CLI::App& app, Cli& cli) {
       }
       if (n->method != "event" || !n->params.is_array()) continue;
       for (const auto& e : n->params) {
-        std::string p = e.value("path", "");
+        std::string p = cell(e.value("path", Json()));  // str, or bin when not UTF-8
         if (!only.empty() && p != only && p.compare(0, only.size() + 1, only + "/") != 0) continue;
         if (cli.json) {
-          std::cout << e.dump(-1, ' ', false, Json::error_handler_t::replace) << std::endl;
+          std::cout << bins_as_str(e).dump(-1, ' ', false, Json::error_handler_t::replace)
+                    << std::endl;
           continue;
         }
         std::string kind = e.value("kind", "");

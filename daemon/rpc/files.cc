@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/byte_text.h"
 #include "base/clock.h"
 #include "daemon/params.h"
 #include "daemon/rpc/register.h"
@@ -35,13 +36,20 @@ Result<std::string> normal_path(const std::string& path) {
   return out;
 }
 
+// Paths and names that are not UTF-8 go out as bin (base/byte_text.h).
 Json file_row(const store::Stmt& s) {
-  Json out{{"path", s.text(0)},      {"name", s.text(1)},
-           {"type", s.text(2)},      {"size", s.int64(3)},
-           {"mtime_ns", s.int64(4)}, {"inode", s.int64(5)},
-           {"sha256", s.value(6)},   {"is_text", s.int64(7) != 0},
-           {"status", s.text(8)},    {"gen", s.int64(10)},
-           {"root_id", s.int64(11)}, {"updated_at", format_iso8601(s.int64(12))}};
+  Json out{{"path", str_or_bin(s.text(0))},
+           {"name", str_or_bin(s.text(1))},
+           {"type", s.text(2)},
+           {"size", s.int64(3)},
+           {"mtime_ns", s.int64(4)},
+           {"inode", s.int64(5)},
+           {"sha256", s.value(6)},
+           {"is_text", s.int64(7) != 0},
+           {"status", s.text(8)},
+           {"gen", s.int64(10)},
+           {"root_id", s.int64(11)},
+           {"updated_at", format_iso8601(s.int64(12))}};
   if (!s.is_null(9)) out["error"] = s.text(9);
   return out;
 }
@@ -49,6 +57,18 @@ Json file_row(const store::Stmt& s) {
 constexpr const char* kFileCols =
     "path, name, type, size, mtime_ns, inode, sha256, is_text, status, error, gen, root_id, "
     "updated_at";
+
+// `params` with the path-valued keys given as bin (a path that is not UTF-8,
+// as files.list returns it) turned into their bytes as str.
+Json paths_as_str(const Json& params) {
+  Json out = params;
+  Json& args = out.is_array() && out.size() == 1 ? out[0] : out;
+  if (!args.is_object()) return out;
+  for (const char* key : {"path", "root", "prefix", "after"}) {
+    if (args.contains(key)) args[key] = bin_as_str(args[key]);
+  }
+  return out;
+}
 
 Json root_row_json(const RootSpec& spec) {
   return Json{{"path", spec.path},
@@ -78,7 +98,7 @@ void register_files(Registry& r, Services& s) {
   s.status_sections.push_back([w](Json& out) { out["files"] = w->status_json(); });
 
   r.add_async("files.track", [&s, w](CallContext& ctx, const Json& params, Reply reply) {
-    Params p(params);
+    Params p(paths_as_str(params));
     auto raw = p.str("path", 4096);
     auto include = p.opt_str_list("include", kMaxGlobs);
     auto exclude = p.opt_str_list("exclude", kMaxGlobs);
@@ -127,7 +147,8 @@ void register_files(Registry& r, Services& s) {
             CAIRN_RETURN_IF_ERROR(
                 up.bind_all(id, inc.dump(), exc.dump(), int64_t{spec.gitignore}).run());
             CAIRN_RETURN_IF_ERROR(txn.record("files", "tracked", "root:" + std::to_string(id),
-                                             active ? old : Json(), now, {{"path", spec.path}})
+                                             active ? old : Json(), now,
+                                             {{"path", str_or_bin(spec.path)}})
                                       .status());
             return Json{{"id", id}, {"changed", true}};
           }
@@ -139,7 +160,7 @@ void register_files(Registry& r, Services& s) {
                   .run());
           int64_t id = db.last_insert_rowid();
           CAIRN_RETURN_IF_ERROR(txn.record("files", "tracked", "root:" + std::to_string(id),
-                                           nullptr, now, {{"path", spec.path}})
+                                           nullptr, now, {{"path", str_or_bin(spec.path)}})
                                     .status());
           return Json{{"id", id}, {"changed", true}};
         },
@@ -155,7 +176,7 @@ void register_files(Registry& r, Services& s) {
   });
 
   r.add_async("files.untrack", [&s, w](CallContext& ctx, const Json& params, Reply reply) {
-    Params p(params);
+    Params p(paths_as_str(params));
     auto raw = p.str("path", 4096);
     if (Status st = p.finish(); !st.is_ok()) return reply(st);
     auto path = normal_path(raw);
@@ -169,7 +190,8 @@ void register_files(Registry& r, Services& s) {
                                  txn.db().prepare("UPDATE roots SET active = 0 WHERE id = ?1"));
           CAIRN_RETURN_IF_ERROR(up.bind_all(id).run());
           CAIRN_RETURN_IF_ERROR(txn.record("files", "untracked", "root:" + std::to_string(id),
-                                           root_row_json(spec), nullptr, {{"path", spec.path}})
+                                           root_row_json(spec), nullptr,
+                                           {{"path", str_or_bin(spec.path)}})
                                     .status());
           return Json{{"untracked", true}, {"path", spec.path}, {"id", id}};
         },
@@ -182,13 +204,13 @@ void register_files(Registry& r, Services& s) {
   });
 
   r.add_loop("files.roots", [w](CallContext&, const Json& params) -> Result<Json> {
-    Params p(params);
+    Params p(paths_as_str(params));
     CAIRN_RETURN_IF_ERROR(p.finish());
     return Json{{"roots", w->roots_json()}};
   });
 
   r.add_loop("files.rescan", [w](CallContext&, const Json& params) -> Result<Json> {
-    Params p(params);
+    Params p(paths_as_str(params));
     auto raw = p.str("path", 4096);
     CAIRN_RETURN_IF_ERROR(p.finish());
     CAIRN_ASSIGN_OR_RETURN(std::string path, normal_path(raw));
@@ -199,7 +221,7 @@ void register_files(Registry& r, Services& s) {
   });
 
   r.add_read("files.get", [](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
+    Params p(paths_as_str(params));
     auto raw = p.str("path", 4096);
     CAIRN_RETURN_IF_ERROR(p.finish());
     CAIRN_ASSIGN_OR_RETURN(std::string path, normal_path(raw));
@@ -218,7 +240,7 @@ void register_files(Registry& r, Services& s) {
   });
 
   r.add_read("files.list", [](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
+    Params p(paths_as_str(params));
     auto root = p.opt_str("root", 4096);
     auto prefix = p.opt_str("prefix", 4096);
     auto type = p.opt_enum("type", {"file", "symlink", "other"});

@@ -3,8 +3,10 @@
 // runs as another user.
 #pragma once
 
-#include <gtest/gtest.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -24,6 +26,7 @@
 #include "base/clock.h"
 #include "base/fd.h"
 #include "tests/support/daemon_process.h"
+#include "tests/support/probes.h"
 
 namespace cairn::testing {
 
@@ -113,6 +116,59 @@ inline bool raw_connect(const std::string& path) {
   std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
   return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
 }
+
+// Lowercase hex SHA-256 of `data`, as files.get reports a file's hash.
+inline std::string sha256_of(const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += kDigits[md[i] >> 4];
+    out += kDigits[md[i] & 15];
+  }
+  return out;
+}
+
+// A kernel setting under /proc/sys (e.g. fs/inotify/max_queued_events) changed
+// for one test: the old value goes back on restore() or when the guard goes
+// out of scope, so a failing test leaves the machine as it found it.
+class ProcSysGuard {
+ public:
+  explicit ProcSysGuard(std::string name) : path_("/proc/sys/" + std::move(name)) {
+    old_ = read_text(path_);
+    while (!old_.empty() && (old_.back() == '\n' || old_.back() == ' ')) old_.pop_back();
+  }
+  ~ProcSysGuard() { restore(); }
+  ProcSysGuard(const ProcSysGuard&) = delete;
+  ProcSysGuard& operator=(const ProcSysGuard&) = delete;
+
+  // False (errno set) when the file cannot be written, e.g. not root.
+  bool set(const std::string& value) {
+    if (old_.empty()) return false;
+    if (!write_value(value)) return false;
+    changed_ = true;
+    return true;
+  }
+  void restore() {
+    if (changed_ && write_value(old_)) changed_ = false;
+  }
+  const std::string& old_value() const { return old_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  bool write_value(const std::string& v) {
+    Fd fd(::open(path_.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd.valid()) return false;
+    std::string line = v + "\n";
+    return ::write(fd.get(), line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  }
+
+  std::string path_;
+  std::string old_;
+  bool changed_ = false;
+};
 
 // The pid of the cairnd behind `d` (which may be a wrapper such as strace).
 inline pid_t daemon_pid(DaemonProcess& d) {

@@ -4,18 +4,18 @@
 // reliability rows on files. One test thread.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/daemon_process.h"
 #include "tests/support/probes.h"
@@ -58,12 +58,36 @@ inline Json track(DaemonProcess& d, const std::string& root, Json extra = Json::
   return r ? *r : Json();
 }
 
+// A path as a reply carries it: a str, or a bin for a path that is not valid
+// UTF-8 (ipc/README.md); its bytes either way, "" for anything else.
+inline std::string path_bytes(const Json& v) {
+  if (v.is_binary()) return std::string(v.get_binary().begin(), v.get_binary().end());
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+
 inline std::set<std::string> listed(DaemonProcess& d, const std::string& root) {
   std::set<std::string> out;
   auto r = d.call("files.list", {{"root", root}, {"limit", 10000}});
   if (!r) return out;
-  for (const auto& f : (*r)["files"])
-    out.insert(f["path"].get<std::string>().substr(root.size() + 1));
+  for (const auto& f : (*r)["files"]) out.insert(path_bytes(f["path"]).substr(root.size() + 1));
+  return out;
+}
+
+// Every live row under `root` ("": every root) by path, following files.list's
+// pages (`after` = the previous page's `next`, passed back as it came); empty
+// on an error.
+inline std::map<std::string, Json> all_rows(DaemonProcess& d, const std::string& root,
+                                            Json args = Json::object()) {
+  std::map<std::string, Json> out;
+  if (!root.empty()) args["root"] = root;
+  args["limit"] = 10000;
+  for (int page = 0; page < 1000; ++page) {
+    auto r = d.call("files.list", args);
+    if (!r) return {};
+    for (const auto& f : (*r)["files"]) out[path_bytes(f["path"])] = f;
+    if ((*r)["next"].is_null()) break;
+    args["after"] = (*r)["next"];
+  }
   return out;
 }
 
@@ -94,7 +118,7 @@ inline std::vector<std::string> rows_unlike_the_files(DaemonProcess& d, const st
   auto r = d.call("files.list", {{"root", root}, {"limit", 10000}});
   if (!r) return {"files.list: " + r.status().to_string()};
   for (const auto& f : (*r)["files"]) {
-    std::string path = f["path"].get<std::string>();
+    std::string path = path_bytes(f["path"]);
     Json row = get(d, path);
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) {
