@@ -22,16 +22,6 @@
 namespace cairn::testing {
 namespace {
 
-std::string hex(const unsigned char* d, unsigned n) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += kDigits[d[i] >> 4];
-    out += kDigits[d[i] & 15];
-  }
-  return out;
-}
-
 // An incremental SHA-256 whose intermediate digests can be taken (a copy of
 // the context is finished), so the hash of every prefix of a growing file is
 // known without reading it again.
@@ -54,7 +44,7 @@ class Sha {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     EVP_DigestFinal_ex(c.get(), md, &len);
-    return hex(md, len);
+    return hex_of(md, len);
   }
 
  private:

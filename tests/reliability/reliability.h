@@ -117,18 +117,23 @@ inline bool raw_connect(const std::string& path) {
   return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
 }
 
+// Lowercase hex of `n` bytes, as files.get reports a hash.
+inline std::string hex_of(const unsigned char* d, unsigned n) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < n; ++i) {
+    out += kDigits[d[i] >> 4];
+    out += kDigits[d[i] & 15];
+  }
+  return out;
+}
+
 // Lowercase hex SHA-256 of `data`, as files.get reports a file's hash.
 inline std::string sha256_of(const std::string& data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += kDigits[md[i] >> 4];
-    out += kDigits[md[i] & 15];
-  }
-  return out;
+  return hex_of(md, len);
 }
 
 // A kernel setting under /proc/sys (e.g. fs/inotify/max_queued_events) changed
