@@ -29,6 +29,21 @@ bool relative(const std::string& root, const std::string& path, std::string& rel
   return true;
 }
 
+// One name at a time with O_NOFOLLOW, for kernels without openat2.
+Fd open_names(Fd cur, const std::string& part) {
+  for (size_t pos = 0; pos < part.size();) {
+    size_t slash = part.find('/', pos);
+    if (slash == std::string::npos) slash = part.size();
+    if (slash > pos) {
+      Fd next(::openat(cur.get(), part.substr(pos, slash - pos).c_str(), kDirFlags));
+      if (!next.valid()) return Fd();
+      cur = std::move(next);
+    }
+    pos = slash + 1;
+  }
+  return cur;
+}
+
 }  // namespace
 
 Fd open_dir_below(const std::string& root, const std::string& dir) {
@@ -39,24 +54,36 @@ Fd open_dir_below(const std::string& root, const std::string& dir) {
     errno = EXDEV;
     return Fd();
   }
-  if (rel.size() < PATH_MAX) {
-    open_how how{};
-    how.flags = kDirFlags;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
-    long fd = ::syscall(SYS_openat2, cur.get(), rel.c_str(), &how, sizeof how);
-    if (fd >= 0) return Fd(static_cast<int>(fd));
-    // Without openat2 (old kernel, a seccomp filter) the walk below does it.
-    if (errno != ENOSYS && errno != EPERM && errno != EINVAL && errno != E2BIG) return Fd();
-  }
+  // A path longer than PATH_MAX goes in pieces of whole names, each resolved
+  // below the directory the previous one opened: two calls at depth 300, not
+  // one per name (which made every walk of a deep tree quadratic).
+  bool have_openat2 = true;
   for (size_t pos = 0; pos < rel.size();) {
-    size_t slash = rel.find('/', pos);
-    if (slash == std::string::npos) slash = rel.size();
-    if (slash > pos) {
-      Fd next(::openat(cur.get(), rel.substr(pos, slash - pos).c_str(), kDirFlags));
-      if (!next.valid()) return Fd();
-      cur = std::move(next);
+    size_t end = rel.size();
+    if (end - pos >= PATH_MAX) {
+      end = rel.rfind('/', pos + PATH_MAX - 1);
+      if (end == std::string::npos || end <= pos) {
+        errno = ENAMETOOLONG;
+        return Fd();
+      }
     }
-    pos = slash + 1;
+    std::string part = rel.substr(pos, end - pos);
+    pos = end + 1;
+    if (have_openat2) {
+      open_how how{};
+      how.flags = kDirFlags;
+      how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+      long fd = ::syscall(SYS_openat2, cur.get(), part.c_str(), &how, sizeof how);
+      if (fd >= 0) {
+        cur = Fd(static_cast<int>(fd));
+        continue;
+      }
+      // Without openat2 (old kernel, a seccomp filter) one name at a time.
+      if (errno != ENOSYS && errno != EPERM && errno != EINVAL && errno != E2BIG) return Fd();
+      have_openat2 = false;
+    }
+    cur = open_names(std::move(cur), part);
+    if (!cur.valid()) return Fd();
   }
   return cur;
 }
