@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -76,7 +77,26 @@ void Crawler::scan(std::shared_ptr<RootState> root, std::string path) {
   push({Kind::kScan, std::move(root), {std::move(path)}});
 }
 
+// A check reads each path as it is when it runs, so paths for a root that
+// already has a check waiting join that one. Under an event storm (a directory
+// swapped for a link thousands of times a second, row 25) the watcher hands
+// over a check every settle period; when a check took longer than that, the
+// queue grew without bound and a file saved meanwhile waited behind all of it.
 void Crawler::check(std::shared_ptr<RootState> root, std::vector<std::string> paths) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    for (auto& t : tasks_) {
+      if (t.kind != Kind::kCheck || t.root != root) continue;
+      t.paths.insert(t.paths.end(), std::make_move_iterator(paths.begin()),
+                     std::make_move_iterator(paths.end()));
+      // Sorted, so a directory's deletion comes before what was below it.
+      std::sort(t.paths.begin(), t.paths.end());
+      t.paths.erase(std::unique(t.paths.begin(), t.paths.end()), t.paths.end());
+      ++counters_.checks_merged;
+      return;
+    }
+  }
   push({Kind::kCheck, std::move(root), std::move(paths)});
 }
 

@@ -59,6 +59,7 @@ struct WatchCounters {
   std::atomic<int64_t> changed_while_hashing{0};  // hashes dropped: the file moved under them
   std::atomic<int64_t> scans{0};
   std::atomic<int64_t> checks{0};  // paths checked after events
+  std::atomic<int64_t> checks_merged{0};  // checks joined to one already waiting
   std::atomic<int64_t> events{0};  // inotify events read
   std::atomic<int64_t> overflows{0};
   std::atomic<int64_t> batches{0};

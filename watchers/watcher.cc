@@ -228,6 +228,7 @@ Json Watcher::status_json() const {
       {"hash_max_bytes", options_.hash_max},
       {"scans", counters_.scans.load()},
       {"checks", counters_.checks.load()},
+      {"checks_merged", counters_.checks_merged.load()},
       {"events", counters_.events.load()},
       {"overflows", counters_.overflows.load()},
       {"batches", counters_.batches.load()},
