@@ -19,14 +19,8 @@ constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 // socket. A descriptor number a socket had, reused by openat2 and closed here,
 // looked to it like a close racing the loop's epoll_ctl on that socket (the
 // TSan soak run). Under TSan the walk below, through openat, is used instead.
-#if defined(__SANITIZE_THREAD__)
+#ifdef CAIRN_WITH_TSAN
 constexpr bool kUseOpenat2 = false;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr bool kUseOpenat2 = false;
-#else
-constexpr bool kUseOpenat2 = true;
-#endif
 #else
 constexpr bool kUseOpenat2 = true;
 #endif

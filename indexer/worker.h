@@ -37,8 +37,8 @@ struct WorkerOptions {
   int interval_s = 300;
   int debounce_ms = 100;
   // One batch is one writer transaction, and a client write that arrives
-  // meanwhile waits for it: 512 KiB of text (both FTS5 tables) takes about
-  // 30 ms here, 4 MiB took up to 300 ms under load.
+  // meanwhile waits for it: batches of 4 MiB held client writes up to 300 ms
+  // in the soak run (writer.longest_background_ms shows the longest).
   int batch_docs = 64;                   // documents per write batch
   int64_t batch_bytes = 512 << 10;       // text per write batch
 };

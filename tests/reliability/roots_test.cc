@@ -57,14 +57,19 @@ void populate(const std::string& root) {
   write_file(root + "/sub/b.txt", "b\n");
 }
 
+// `d` started with the fast recovery settings, tracking `root` with its two files.
+void start_and_track(DaemonProcess& d, const std::string& root) {
+  write_file(d.home() + "/cairnd.toml", kFastRecovery);
+  ASSERT_TRUE(d.start().is_ok());
+  populate(root);
+  track(d, root);
+}
+
 TEST(Row28, ARemovedRootIsMarkedMissingItsFilesDeletedAndARecreatedRootIsWatched) {
   TempDir t;
   DaemonProcess d;
-  write_file(d.home() + "/cairnd.toml", kFastRecovery);
-  ASSERT_TRUE(d.start().is_ok());
   const std::string root = t / "root";
-  populate(root);
-  track(d, root);
+  ASSERT_NO_FATAL_FAILURE(start_and_track(d, root));
   ASSERT_EQ(listed(d, root).size(), 2u);
   int64_t t0 = monotonic_ms();
   ASSERT_EQ(run_command({"rm", "-rf", root}).status, 0);
@@ -81,11 +86,8 @@ TEST(Row28, ARemovedRootIsMarkedMissingItsFilesDeletedAndARecreatedRootIsWatched
 TEST(Row28, ARenamedRootIsMarkedMissingItsWatchesCancelledAndMovingItBackResumes) {
   TempDir t;
   DaemonProcess d;
-  write_file(d.home() + "/cairnd.toml", kFastRecovery);
-  ASSERT_TRUE(d.start().is_ok());
   const std::string root = t / "root";
-  populate(root);
-  track(d, root);
+  ASSERT_NO_FATAL_FAILURE(start_and_track(d, root));
   int64_t t0 = monotonic_ms();
   ASSERT_EQ(::rename(root.c_str(), (t / "moved").c_str()), 0);
   expect_missing(d, root, {"a.txt", "sub/b.txt"});
@@ -115,10 +117,7 @@ TEST(Row28, AnUnmountedTmpfsRootLosesItsFilesAndARemountIsWatchedAgain) {
     GTEST_SKIP() << "mount -t tmpfs needs root or CAP_SYS_ADMIN: " << std::strerror(errno);
   }
   DaemonProcess d;
-  write_file(d.home() + "/cairnd.toml", kFastRecovery);
-  ASSERT_TRUE(d.start().is_ok());
-  populate(root);
-  track(d, root);
+  ASSERT_NO_FATAL_FAILURE(start_and_track(d, root));
   ASSERT_EQ(listed(d, root).size(), 2u);
   int64_t t0 = monotonic_ms();
   ASSERT_TRUE(m.unmount()) << std::strerror(errno);

@@ -135,14 +135,8 @@ SlowReaderRun slow_readers(DaemonProcess& d, const std::string& method, const Js
 // reused and every block carries redzones, so a daemon that allocates and frees
 // replies at full speed grows by that much (363 MiB measured for the large
 // lists); unbounded output would still be ~4 GB.
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef CAIRN_WITH_ASAN
 constexpr int64_t kRssBoundKib = 512 * 1024;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr int64_t kRssBoundKib = 512 * 1024;
-#else
-constexpr int64_t kRssBoundKib = 64 * 1024;
-#endif
 #else
 constexpr int64_t kRssBoundKib = 64 * 1024;
 #endif
