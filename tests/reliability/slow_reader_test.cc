@@ -133,7 +133,7 @@ SlowReaderRun slow_readers(DaemonProcess& d, const std::string& method, const Js
 
 // Under ASan freed memory waits in a quarantine (256 MiB by default) before it is
 // reused and every block carries redzones, so a daemon that allocates and frees
-// replies at full speed grows by that much (363 MiB measured for the large
+// replies at full speed grows by that much (363-403 MiB measured for the large
 // lists); unbounded output would still be ~4 GB.
 #ifdef CAIRN_WITH_ASAN
 constexpr int64_t kRssBoundKib = 512 * 1024;
