@@ -3,18 +3,20 @@
 // descriptors), a WAL that never shrinks, latency that creeps up, rare errors.
 //
 //   soak [--minutes N | --seconds N] [--cairnd PATH] [--clients N] [--rate R]
-//        [--file-rate F]
+//        [--file-rate F] [--readers N]
 //
 // Default: 10 minutes; 20 clients, each on its own connection, at R = 25
-// requests/s (a steady pace, not a saturating loop, so latency is measured under
-// a known load); 2 event subscribers draining every event; F = 200 file changes/s
-// in a tracked tree of 200 text files; index.rebuild every 60 s (half the run when
-// shorter). After a warm-up (30 s, or 10% of a shorter run) and again at the end
-// it prints the daemon's RSS, open descriptors, WAL size and the read and write
+// requests/s on average (independent random arrivals, not a saturating loop, so
+// latency is measured under a known load); 2 event subscribers draining every
+// event; F = 200 file changes/s in a tracked tree of 200 text files;
+// index.rebuild every 60 s (half the run when shorter). Progress lines give the
+// p99s of their interval. After a warm-up (30 s, or 10% of a shorter run) and
+// again at the end it prints the daemon's RSS, open descriptors, WAL size and the read and write
 // p99 of the preceding window (up to 60 s), then row 30's pass conditions, each
 // PASS or FAIL. Then SIGTERM (exit 0 expected) and PRAGMA integrity_check.
 // Exits 1 when any condition fails. `--cairnd` runs another build's cairnd (e.g.
-// a TSan build) through CAIRN_CAIRND, which DaemonProcess::binary honours.
+// a TSan build) through CAIRN_CAIRND, which DaemonProcess::binary honours;
+// `--readers` passes cairnd's own flag.
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -36,23 +38,33 @@ struct Options {
   int clients = 20;
   double rate = 25;        // requests per second per client
   double file_rate = 200;  // file changes per second
+  int readers = 0;         // cairnd --readers; 0: its default
 };
 
 std::atomic<bool> g_stop{false};
 
 void sleep_ms(int64_t ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
-// Sleeps until the next tick of a steady pace; a thread that fell more than a
-// second behind starts a new schedule instead of bursting to catch up.
+// Sleeps until the next tick of a pace; a thread that fell more than a second
+// behind starts a new schedule instead of bursting to catch up. A steady pace
+// ticks every 1/rate s. A random one (the clients) draws each gap from an
+// exponential distribution with the same mean, so clients arrive independently
+// like separate users: 20 clients on one steady pace started together and sent
+// their requests in lockstep, 20 at a time every 40 ms.
 struct Pace {
-  explicit Pace(double per_second) : step_us(static_cast<int64_t>(1e6 / per_second)) {}
+  explicit Pace(double per_second, std::optional<uint32_t> seed = std::nullopt)
+      : step_us(1e6 / per_second) {
+    if (seed) rng.emplace(*seed);
+  }
   void wait() {
-    next += step_us;
+    next += rng ? static_cast<int64_t>(std::exponential_distribution<double>(1.0 / step_us)(*rng))
+                : static_cast<int64_t>(step_us);
     int64_t now = monotonic_us();
     if (next < now - 1000000) next = now;
     if (next > now) std::this_thread::sleep_for(std::chrono::microseconds(next - now));
   }
-  int64_t step_us;
+  double step_us;
+  std::optional<std::mt19937> rng;
   int64_t next = monotonic_us();
 };
 
@@ -263,6 +275,7 @@ Options parse(int argc, char** argv) {
     else if (k == "--clients") o.clients = std::atoi(v);
     else if (k == "--rate") o.rate = std::atof(v);
     else if (k == "--file-rate") o.file_rate = std::atof(v);
+    else if (k == "--readers") o.readers = std::atoi(v);
     else if (k == "--cairnd") ::setenv("CAIRN_CAIRND", v, 1);
     else std::fprintf(stderr, "soak: unknown flag %s\n", k.c_str()), std::exit(2);
   }
@@ -287,6 +300,7 @@ int main(int argc, char** argv) {
   FileChurn churn(tree.path());
   testing::DaemonOptions dopt;
   dopt.args = {"--log-level", "warn"};
+  if (o.readers > 0) dopt.args.insert(dopt.args.end(), {"--readers", std::to_string(o.readers)});
   testing::DaemonProcess d(dopt);
   if (Status st = d.start(); !st.is_ok()) {
     std::fprintf(stderr, "soak: cairnd did not start: %s\n", st.to_string().c_str());
@@ -310,7 +324,7 @@ int main(int argc, char** argv) {
       if (!conn) return stats.error("connect", conn.status());
       SoakClient client(std::move(*conn), c, stats);
       client.setup();
-      Pace pace(o.rate);
+      Pace pace(o.rate, 1000 + c);
       while (!g_stop) {
         pace.wait();
         client.step();
@@ -370,10 +384,15 @@ int main(int argc, char** argv) {
     fds_max = std::max<int64_t>(fds_max, count_fds_once(d.pid()));
     if (s == warmup_s) first = snapshot("start", d, stats, start, start);
     if (s % every == 0 && s != o.seconds) {
-      std::printf("  %4lld s: RSS %.1f MiB, %d fds, WAL %.2f MiB, %lld reads, %lld writes, "
+      // p99 of the interval since the last line: a slow stretch shows where it was.
+      int64_t from = start + (s - every) * 1000;
+      auto r = stats.window(from, kRead), w = stats.window(from, kWrite);
+      std::printf("  %4lld s: RSS %.1f MiB, %d fds, WAL %.2f MiB, p99 read %.1f / write %.1f "
+                  "ms, %lld reads, %lld writes, "
                   "%lld events, %lld file changes, %d rebuilds, %lld unexpected errors\n",
                   static_cast<long long>(s), rss_kib(d.pid()) / 1024.0, count_fds_once(d.pid()),
                   file_bytes(d.db_path() + "-wal") / 1048576.0,
+                  percentile_us(r, 99) / 1000, percentile_us(w, 99) / 1000,
                   static_cast<long long>(stats.reads.load()),
                   static_cast<long long>(stats.writes.load()),
                   static_cast<long long>(all.events.load()),

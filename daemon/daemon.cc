@@ -57,8 +57,11 @@ Status Daemon::start() {
   Hub* hub = hub_.get();
   writer_ = std::make_unique<store::Writer>(
       std::move(opened.db), [this, poster, hub](std::vector<store::Change> changes) {
-        poster->post([this, hub, c = std::move(changes)] {
-          hub->publish(c);
+        // Encoded here, on the writer thread, so the loop thread only writes.
+        std::vector<std::string> frames;
+        if (hub->has_subscribers()) frames = Hub::encode(changes);
+        poster->post([this, hub, c = std::move(changes), f = std::move(frames)]() mutable {
+          hub->publish(c, std::move(f));
           // services_ exists before the first write can commit.
           for (const auto& observe : services_->change_observers) observe(c);
         });

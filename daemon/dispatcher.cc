@@ -3,10 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include "base/clock.h"
+#include "ipc/codec.h"
 
 namespace cairn {
 
 namespace {
+
+const Json kNoResult;
 
 template <typename Fn>
 Result<Json> guarded(Fn&& fn) {
@@ -28,8 +31,7 @@ void Dispatcher::on_request(ipc::ConnId conn, ipc::Message&& req) {
   std::string name = req.method;
   if (!m) {
     std::string shown = name.size() > 80 ? name.substr(0, 80) + "..." : name;
-    finish(conn, msgid, name, start,
-           Status(Code::kMethodNotFound, "no method named " + shown));
+    finish(conn, msgid, name, start, Status(Code::kMethodNotFound, "no method named " + shown));
     return;
   }
   ++services_.requests.in_flight;
@@ -38,9 +40,12 @@ void Dispatcher::on_request(ipc::ConnId conn, ipc::Message&& req) {
   if (auto peer = services_.server.peer(conn)) ctx.origin = "pid:" + std::to_string(peer->pid);
   auto params = std::make_shared<Json>(std::move(req.params));
   LoopPoster& poster = services_.poster;
+  // Runs on the reader or writer thread: the reply is encoded (and the result
+  // freed) there, so the loop thread only writes bytes.
   auto reply_later = [this, conn, msgid, name, start, &poster](Result<Json> r) {
-    poster.post([this, conn, msgid, name, start, r = std::move(r)] {
-      finish(conn, msgid, name, start, r);
+    std::string bytes = ipc::encode_reply(msgid, r.status(), r ? *r : kNoResult);
+    poster.post([this, conn, name, start, st = r.status(), bytes = std::move(bytes)]() mutable {
+      finish_encoded(conn, name, start, st, std::move(bytes));
     });
   };
   if (auto* h = std::get_if<LoopHandler>(&m->handler)) {
@@ -71,11 +76,18 @@ void Dispatcher::on_request(ipc::ConnId conn, ipc::Message&& req) {
 
 void Dispatcher::finish(ipc::ConnId conn, uint32_t msgid, const std::string& method,
                         int64_t start_ns, const Result<Json>& result) {
+  // Both branches are lvalues, so the reply is encoded from the result in place:
+  // `result ? *result : Json()` deep-copied every reply on the loop thread.
+  finish_encoded(conn, method, start_ns, result.status(),
+                 ipc::encode_reply(msgid, result.status(), result ? *result : kNoResult));
+}
+
+void Dispatcher::finish_encoded(ipc::ConnId conn, const std::string& method, int64_t start_ns,
+                                const Status& st, std::string encoded) {
   const Method* m = registry_.find(method);
   if (m) --services_.requests.in_flight;
   ++services_.requests.served;
   double ms = static_cast<double>(monotonic_ns() - start_ns) / 1e6;
-  const Status& st = result.status();
   if (!st.is_ok()) ++services_.requests.errors;
   // Async methods finish later by design (approvals.wait): never "slow".
   bool waits = m && std::holds_alternative<AsyncHandler>(m->handler);
@@ -86,10 +98,7 @@ void Dispatcher::finish(ipc::ConnId conn, uint32_t msgid, const std::string& met
   } else {
     spdlog::debug("{} {:.3f} ms{}", method, ms, st.is_ok() ? "" : " " + st.to_string());
   }
-  // Both branches are lvalues, so the reply is encoded from the result in place:
-  // `result ? *result : Json()` deep-copied every reply on the loop thread.
-  static const Json kNone;
-  services_.server.reply(conn, msgid, st, result ? *result : kNone);
+  services_.server.reply(conn, std::move(encoded));
 }
 
 void Dispatcher::on_notification(ipc::ConnId, ipc::Message&& n) {

@@ -1,7 +1,7 @@
 // Dispatcher: turns each request from the Server into a run of its method where
-// the Registry says it runs, and the result back into a reply on the loop
-// thread. Logs every request at debug with its duration, slow ones at warn.
-// Loop thread only.
+// the Registry says it runs, and the result back into a reply: encoded on the
+// thread that ran the method, written on the loop thread. Logs every request at
+// debug with its duration, slow ones at warn. Loop thread only.
 #pragma once
 
 #include "daemon/registry.h"
@@ -22,6 +22,9 @@ class Dispatcher : public ipc::ServerHandler {
  private:
   void finish(ipc::ConnId conn, uint32_t msgid, const std::string& method, int64_t start_ns,
               const Result<Json>& result);
+  // Logs and counts the request, then writes its encoded reply.
+  void finish_encoded(ipc::ConnId conn, const std::string& method, int64_t start_ns,
+                      const Status& status, std::string encoded);
 
   const Registry& registry_;
   Services& services_;

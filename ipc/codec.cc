@@ -227,6 +227,15 @@ std::string encode_response(uint32_t msgid, const Status& error, const Json& res
   return to_string(sb);
 }
 
+std::string encode_reply(uint32_t msgid, const Status& error, const Json& result) {
+  try {
+    return encode_response(msgid, error, result);
+  } catch (const std::exception& e) {
+    return encode_response(msgid, internal_error(std::string("cannot encode reply: ") + e.what()),
+                           nullptr);
+  }
+}
+
 std::string encode_notification(std::string_view method, const Json& params) {
   msgpack::sbuffer sb;
   msgpack::packer<msgpack::sbuffer> pk(sb);

@@ -50,6 +50,9 @@ Result<Message> to_message(const Json& value, std::optional<uint32_t>& msgid);
 
 std::string encode_request(uint32_t msgid, std::string_view method, const Json& params);
 std::string encode_response(uint32_t msgid, const Status& error, const Json& result);
+// encode_response that never throws: a result that cannot be encoded (a value
+// msgpack cannot hold) becomes an INTERNAL error reply. Any thread.
+std::string encode_reply(uint32_t msgid, const Status& error, const Json& result);
 std::string encode_notification(std::string_view method, const Json& params);
 // Any Json value as one msgpack object (binary becomes bin, strings str).
 std::string encode_value(const Json& value);

@@ -200,18 +200,15 @@ void Server::update_reading(Connection& c) {
 }
 
 void Server::reply(ConnId conn, uint32_t msgid, const Status& error, const Json& result) {
+  reply(conn, encode_reply(msgid, error, result));
+}
+
+void Server::reply(ConnId conn, std::string encoded) {
   Connection* c = find(conn);
   if (!c) return;
   if (c->in_flight > 0) --c->in_flight;
   if (c->closing) return;
-  std::string bytes;
-  try {
-    bytes = encode_response(msgid, error, result);
-  } catch (const std::exception& e) {
-    bytes = encode_response(msgid, internal_error(std::string("cannot encode reply: ") + e.what()),
-                            nullptr);
-  }
-  write(*c, std::move(bytes));
+  write(*c, std::move(encoded));
   c = find(conn);
   if (!c || c->closing || c->processing) return;
   // Requests held back by the in-flight cap may now be decoded.
@@ -223,6 +220,12 @@ void Server::notify(ConnId conn, std::string_view method, const Json& params) {
   Connection* c = find(conn);
   if (!c || c->closing) return;
   write(*c, encode_notification(method, params));
+}
+
+void Server::send(ConnId conn, std::string encoded) {
+  Connection* c = find(conn);
+  if (!c || c->closing) return;
+  write(*c, std::move(encoded));
 }
 
 void Server::write(Connection& c, std::string bytes) {

@@ -88,7 +88,12 @@ class Server {
   void stop_listening();
 
   void reply(ConnId conn, uint32_t msgid, const Status& error, const Json& result);
+  // A reply already encoded (encode_reply), e.g. on the thread that ran the
+  // method, so the loop thread only writes it.
+  void reply(ConnId conn, std::string encoded);
   void notify(ConnId conn, std::string_view method, const Json& params);
+  // A notification already encoded (encode_notification).
+  void send(ConnId conn, std::string encoded);
   std::optional<PeerInfo> peer(ConnId conn) const;
   // Stops reading every connection (shutdown drains what is in flight).
   void stop_reading_all();

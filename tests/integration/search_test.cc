@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "tests/support/daemon_process.h"
+#include "tests/support/probes.h"
 #include "tests/support/text_files.h"
 
 namespace cairn::testing {
@@ -205,6 +206,31 @@ TEST(Search, TheCliPrintsPathLineRangeAndSnippet) {
                          "--no-spawn", "index", "status"});
   EXPECT_EQ(st.status, 0);
   EXPECT_NE(st.output.find("file"), std::string::npos);
+}
+
+// index.status caches its dirty counts (status bars poll it), but a count of 0
+// is only reused while nothing committed since: right after a write it counts
+// again, so "caught up" is never claimed for a document the worker has not seen.
+TEST(Search, IndexStatusCountsAWriteAsDirtyAtOnceAndZeroOnlyWhenCaughtUp) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  auto task_status = [&]() -> std::pair<int64_t, bool> {
+    auto st = d.call("index.status");
+    if (!st) return {-1, true};
+    for (const Json& k : (*st)["kinds"]) {
+      if (k["kind"] == "task") return {k["dirty"].get<int64_t>(), (*st)["worker"]["running"]};
+    }
+    return {-1, true};
+  };
+  for (int i = 0; i < 10; ++i) {
+    // Caught up and idle, so nothing indexes the next task before we ask.
+    ASSERT_TRUE(
+        wait_until([&] { return task_status() == std::pair<int64_t, bool>{0, false}; }, 10000))
+        << "round " << i;
+    ASSERT_TRUE(d.call("tasks.create", {{"title", "dirtyword " + std::to_string(i)}}));
+    EXPECT_GE(task_status().first, 1) << "round " << i;
+  }
+  EXPECT_TRUE(wait_until([&] { return task_status().first == 0; }, 10000));
 }
 
 TEST(Search, TasksMessagesAndKnowledgeAreSearchableAndFollowTheirEdits) {
