@@ -204,6 +204,8 @@ struct Subscriber {
 struct Snapshot {
   double at_s = 0;
   int64_t rss_kib = 0;
+  int64_t sqlite_kib = 0, heap_kib = 0;  // from daemon.status "memory"
+  Json methods;                          // daemon.status "methods": handler time so far
   int fds = 0;
   int64_t wal = 0;
   double read_p99_ms = 0, write_p99_ms = 0, ping_p99_ms = 0;
@@ -216,6 +218,11 @@ Snapshot snapshot(const char* name, testing::DaemonProcess& d, SoakStats& stats,
   Snapshot s;
   s.at_s = (monotonic_ms() - start_ms) / 1000.0;
   s.rss_kib = rss_kib(d.pid());
+  if (auto st = d.call("daemon.status")) {
+    s.sqlite_kib = (*st)["memory"].value("sqlite_bytes", int64_t{0}) / 1024;
+    s.heap_kib = (*st)["memory"].value("heap_in_use_bytes", int64_t{0}) / 1024;
+    s.methods = (*st)["methods"];
+  }
   s.fds = count_fds(d.pid());
   s.wal = file_bytes(d.db_path() + "-wal");
   auto r = stats.window(window_from_ms, kRead);
@@ -239,6 +246,8 @@ Snapshot snapshot(const char* name, testing::DaemonProcess& d, SoakStats& stats,
               static_cast<long long>(s.writes), static_cast<long long>(s.unexpected));
   std::printf("  baseline: %zu daemon.ping p50 %.2f / p99 %.2f ms (no database, the machine's "
               "scheduling)\n", p.size(), percentile_us(p, 50) / 1000, s.ping_p99_ms);
+  std::printf("  memory: C heap in use %.1f MiB, of it SQLite %.1f MiB (page caches)\n",
+              s.heap_kib / 1024.0, s.sqlite_kib / 1024.0);
   if (auto st = d.call("index.status")) {
     int64_t docs = 0, dirty = 0;
     for (const auto& k : (*st)["kinds"]) {
@@ -257,6 +266,34 @@ Snapshot snapshot(const char* name, testing::DaemonProcess& d, SoakStats& stats,
 bool check(const char* what, bool pass, const std::string& measured) {
   std::printf("  %-4s %-34s %s\n", pass ? "PASS" : "FAIL", what, measured.c_str());
   return pass;
+}
+
+// The daemon's own time per call (the handler alone, no queueing) for the
+// methods that cost it most in the last interval, beside the same figure over
+// the warm-up: a method whose calls grow slower as the data grows shows here.
+void print_handler_costs(const Json& warmup, const Json& before, const Json& end) {
+  auto avg = [](const Json& a, const Json& b, const std::string& m, int64_t* busy) {
+    auto get = [&](const Json& j, const char* k) {
+      return j.contains(m) ? j[m].value(k, int64_t{0}) : int64_t{0};
+    };
+    int64_t calls = get(b, "calls") - get(a, "calls");
+    int64_t ms = get(b, "busy_ms") - get(a, "busy_ms");
+    if (busy) *busy = ms;
+    return calls > 0 ? static_cast<double>(ms) / static_cast<double>(calls) : 0.0;
+  };
+  std::vector<std::tuple<int64_t, std::string, double, double>> rows;
+  for (auto it = end.begin(); it != end.end(); ++it) {
+    int64_t busy = 0;
+    double last = avg(before, end, it.key(), &busy);
+    rows.emplace_back(busy, it.key(), avg(Json::object(), warmup, it.key(), nullptr), last);
+  }
+  std::sort(rows.rbegin(), rows.rend());
+  std::printf("daemon time per call (handler only), warm-up vs last interval:\n");
+  for (size_t i = 0; i < rows.size() && i < 8; ++i) {
+    auto& [busy, m, first, last] = rows[i];
+    std::printf("  %-28s %7.2f ms -> %7.2f ms  (%lld ms busy in the interval)\n", m.c_str(),
+                first, last, static_cast<long long>(busy));
+  }
 }
 
 std::string fmt(const char* f, double a, double b = 0) {
@@ -378,12 +415,14 @@ int main(int argc, char** argv) {
   const int64_t every = std::clamp<int64_t>(o.seconds / 10, 10, 60);
   int64_t wal_max = 0, fds_max = 0;
   std::optional<Snapshot> first;
+  Json methods_before_end;  // daemon.status "methods" at the last progress line
   for (int64_t s = 1; s <= o.seconds; ++s) {
     while (monotonic_ms() < start + s * 1000) sleep_ms(20);
     wal_max = std::max(wal_max, file_bytes(d.db_path() + "-wal"));
     fds_max = std::max<int64_t>(fds_max, count_fds_once(d.pid()));
     if (s == warmup_s) first = snapshot("start", d, stats, start, start);
     if (s % every == 0 && s != o.seconds) {
+      if (auto st = d.call("daemon.status")) methods_before_end = (*st)["methods"];
       // p99 of the interval since the last line: a slow stretch shows where it was.
       int64_t from = start + (s - every) * 1000;
       auto r = stats.window(from, kRead), w = stats.window(from, kWrite);
@@ -433,6 +472,7 @@ int main(int argc, char** argv) {
     auto& [p99, m, n, p50] = slow[i];
     std::printf("  %-28s %8zu calls  p50 %7.2f ms  p99 %7.2f ms\n", m.c_str(), n, p50, p99);
   }
+  print_handler_costs(first->methods, methods_before_end, last.methods);
   for (const auto& [key, n] : stats.by_code()) {
     std::printf("  unexpected: %-40s %lld\n", key.c_str(), static_cast<long long>(n));
   }
@@ -445,8 +485,12 @@ int main(int argc, char** argv) {
   ok &= check("zero unexpected errors", stats.unexpected == 0 && order == 0,
               fmt("%.0f unexpected, %.0f events out of order", stats.unexpected, order));
   ok &= check("RSS growth < 10% after warm-up", growth < 10,
-              fmt("%.1f%%", growth) + fmt(" (%.1f -> %.1f MiB)", first->rss_kib / 1024.0,
-                                          last.rss_kib / 1024.0));
+              fmt("%.1f%%", growth) +
+                  fmt(" (%.1f -> %.1f MiB", first->rss_kib / 1024.0, last.rss_kib / 1024.0) +
+                  fmt("; SQLite heap %+.1f MiB,", (last.sqlite_kib - first->sqlite_kib) / 1024.0) +
+                  fmt(" rest of the C heap %+.1f MiB)",
+                      (last.heap_kib - last.sqlite_kib - first->heap_kib + first->sqlite_kib) /
+                          1024.0));
   // Stable: the end count (the least of five reads) is at most 2 above the
   // start's, room for a scan or an index batch caught with a file open.
   ok &= check("fd count stable", last.fds <= first->fds + 2,

@@ -22,6 +22,15 @@ Result<Json> guarded(Fn&& fn) {
   }
 }
 
+// guarded(), with the handler's time added to its method's cost.
+template <typename Fn>
+Result<Json> timed(MethodCost* cost, Fn&& fn) {
+  int64_t t0 = monotonic_ns();
+  Result<Json> r = guarded(std::forward<Fn>(fn));
+  cost->add((monotonic_ns() - t0) / 1000);
+  return r;
+}
+
 }  // namespace
 
 void Dispatcher::on_request(ipc::ConnId conn, ipc::Message&& req) {
@@ -48,16 +57,19 @@ void Dispatcher::on_request(ipc::ConnId conn, ipc::Message&& req) {
       finish_encoded(conn, name, start, st, std::move(bytes));
     });
   };
+  MethodCost* cost = m->cost.get();
   if (auto* h = std::get_if<LoopHandler>(&m->handler)) {
-    finish(conn, msgid, name, start, guarded([&] { return (*h)(ctx, *params); }));
+    finish(conn, msgid, name, start, timed(cost, [&] { return (*h)(ctx, *params); }));
   } else if (auto* h = std::get_if<ReadHandler>(&m->handler)) {
-    services_.readers.submit([h, params, reply_later](store::Db& db) {
-      reply_later(guarded([&] { return (*h)(db, *params); }));
+    services_.readers.submit([h, params, reply_later, cost](store::Db& db) {
+      reply_later(timed(cost, [&] { return (*h)(db, *params); }));
     });
   } else if (auto* h = std::get_if<WriteHandler>(&m->handler)) {
     services_.writer.submit(
         ctx.origin,
-        [h, params](store::WriteTxn& txn) { return (*h)(txn, *params); },
+        [h, params, cost](store::WriteTxn& txn) {
+          return timed(cost, [&] { return (*h)(txn, *params); });
+        },
         reply_later, m->durability);
   } else if (auto* h = std::get_if<AsyncHandler>(&m->handler)) {
     auto done = std::make_shared<bool>(false);

@@ -33,6 +33,15 @@ std::vector<std::string> Registry::names() const {
   return out;
 }
 
+Json Registry::costs() const {
+  Json out = Json::object();
+  for (const auto& [name, m] : methods_) {
+    int64_t calls = m.cost->calls;
+    if (calls > 0) out[name] = {{"calls", calls}, {"busy_ms", m.cost->busy_us / 1000}};
+  }
+  return out;
+}
+
 std::vector<std::string> Registry::capabilities() const {
   std::set<std::string> domains;
   for (const auto& [name, m] : methods_) domains.insert(name.substr(0, name.find('.')));

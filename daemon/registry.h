@@ -8,8 +8,10 @@
 // Built once at startup; read-only afterwards, so any thread may look up.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -35,10 +37,22 @@ using ReadHandler = std::function<Result<Json>(store::Db&, const Json& params)>;
 using WriteHandler = std::function<Result<Json>(store::WriteTxn&, const Json& params)>;
 using AsyncHandler = std::function<void(CallContext&, const Json& params, Reply reply)>;
 
+// What a method has cost so far: calls and the time its handler ran (on the
+// loop, a reader or the writer; queueing not included). Any thread.
+struct MethodCost {
+  std::atomic<int64_t> calls{0};
+  std::atomic<int64_t> busy_us{0};
+  void add(int64_t us) {
+    ++calls;
+    busy_us += us;
+  }
+};
+
 struct Method {
   std::string name;
   std::variant<LoopHandler, ReadHandler, WriteHandler, AsyncHandler> handler;
   store::Durability durability = store::Durability::kFull;  // write methods
+  std::shared_ptr<MethodCost> cost = std::make_shared<MethodCost>();
 };
 
 class Registry {
@@ -51,6 +65,8 @@ class Registry {
 
   const Method* find(const std::string& name) const;
   std::vector<std::string> names() const;
+  // {name: {calls, busy_ms}} of every method called at least once.
+  Json costs() const;
   // Capabilities announced by daemon.hello: the domains that have methods.
   std::vector<std::string> capabilities() const;
 

@@ -61,8 +61,9 @@ class Worker {
   const Sources& sources() const { return sources_; }
   // {running, passes, last_pass_ms, last_pass_at, last_error, interval_s}.
   Json status() const;
-  // Passes finished so far (any thread).
+  // Passes finished so far, and whether one is under way (any thread).
   int64_t passes() const { return passes_; }
+  bool running() const { return running_; }
 
  private:
   void run();

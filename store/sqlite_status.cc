@@ -28,4 +28,8 @@ Status sqlite_status(sqlite3* db, int rc, std::string_view what) {
   }
 }
 
+int64_t sqlite_heap_bytes() { return sqlite3_memory_used(); }
+
+int64_t sqlite_heap_peak_bytes() { return sqlite3_memory_highwater(0); }
+
 }  // namespace cairn::store

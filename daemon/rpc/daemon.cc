@@ -1,17 +1,32 @@
 // daemon.*: hello, ping, status, shutdown. All run on the loop thread and only
 // read counters, so they answer even while the writer is busy.
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/clock.h"
 #include "daemon/params.h"
 #include "daemon/rpc/register.h"
+#include "store/sqlite_status.h"
 
 namespace cairn {
 
 namespace {
 
 constexpr int kProtocolVersion = 1;  // bump on any incompatible change to ipc/README.md
+
+// Where the process's memory goes: SQLite's heap (mostly page caches, up to
+// 2 MiB per connection) and the C heap in use and free (glibc's mallinfo2).
+Json memory() {
+  Json out{{"sqlite_bytes", store::sqlite_heap_bytes()},
+           {"sqlite_peak_bytes", store::sqlite_heap_peak_bytes()}};
+#if defined(__GLIBC__)
+  struct mallinfo2 mi = ::mallinfo2();
+  out["heap_in_use_bytes"] = static_cast<int64_t>(mi.uordblks + mi.hblkhd);
+  out["heap_free_bytes"] = static_cast<int64_t>(mi.fordblks);
+#endif
+  return out;
+}
 
 int64_t file_size(const std::string& path) {
   struct stat st {};
@@ -36,7 +51,7 @@ void register_daemon(Registry& r, Services& s) {
     return Json("pong");
   });
 
-  r.add_loop("daemon.status", [&s](CallContext&, const Json& params) -> Result<Json> {
+  r.add_loop("daemon.status", [&s, &r](CallContext&, const Json& params) -> Result<Json> {
     Params p(params);
     CAIRN_RETURN_IF_ERROR(p.finish());
     const auto& w = s.writer.stats();
@@ -79,6 +94,8 @@ void register_daemon(Registry& r, Services& s) {
           {"wal_truncates", w.wal_truncates.load()},
           {"longest_background_ms", w.longest_background_ms.load()}}},
         {"readers", {{"threads", s.config.reader_threads}, {"queued", s.readers.queued()}}},
+        {"memory", memory()},
+        {"methods", r.costs()},
         {"retention", s.last_retention},
     };
     for (const auto& section : s.status_sections) section(out);

@@ -255,12 +255,16 @@ void register_files(Registry& r, Services& s) {
     }
     // A prefix is a path prefix; "after" is the last path of the previous page.
     std::string start = after.value_or("");
+    // The default (no status) is spelled as the partial index files_live_by_path
+    // is, so that deleted rows are never walked.
     std::string sql = std::string("SELECT ") + kFileCols +
                       " FROM files WHERE path > ?1 AND (?2 IS NULL OR (path >= ?2 AND "
                       "substr(path, 1, length(?2)) = ?2)) AND (?3 IS NULL OR root_id = (SELECT "
-                      "id FROM roots WHERE path = ?3)) AND (?4 IS NULL OR type = ?4) AND (CASE "
-                      "WHEN ?5 IS NULL THEN status != 'deleted' WHEN ?5 = 'any' THEN 1 ELSE "
-                      "status = ?5 END) ORDER BY path LIMIT ?6";
+                      "id FROM roots WHERE path = ?3)) AND (?4 IS NULL OR type = ?4) AND " +
+                      (!status                 ? "?5 IS NULL AND status != 'deleted'"
+                       : *status == "any" ? "?5 = 'any'"
+                                          : "status = ?5") +
+                      " ORDER BY path LIMIT ?6";
     CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
     q->bind_all(start, prefix, root_path, type, status, limit + 1);
     Json files = Json::array();

@@ -5,9 +5,9 @@
 // - dirty counts compare every document of a source with index_docs (2 ms per
 //   kind on a soak database of 2,000 documents, growing with it). A count is
 //   exact while no commit happened since it was taken; after one, a count above
-//   zero may be reused for up to a second while the worker is in the same pass.
-//   So 0 always means caught up, and a waiting count is at most a second old
-//   and is taken again as soon as a pass ends.
+//   zero may be reused for up to a second while the worker is busy or in the
+//   same pass. So 0 always means caught up, and a waiting count is at most a
+//   second old and is taken again once the worker is idle after a pass.
 // - the size from dbstat reads every page of the index's tables: recomputed when
 //   the worker finished a pass since (at most once a second), else every 10 s.
 //

@@ -23,7 +23,10 @@ class ExternalLock {
   ExternalLock(const std::string& db, int hold_ms) {
     thread_ = std::thread([this, db, hold_ms] {
       ::sqlite3* raw = nullptr;
+      // Taking the lock waits for a transaction of the daemon's own (a write
+      // that just went through may still be committing) as any other process would.
       if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK &&
+          sqlite3_busy_timeout(raw, 5000) == SQLITE_OK &&
           sqlite3_exec(raw, "BEGIN IMMEDIATE; SELECT 1;", nullptr, nullptr, nullptr) ==
               SQLITE_OK) {
         held_ = true;

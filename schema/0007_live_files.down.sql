@@ -1,0 +1,2 @@
+DROP INDEX files_indexable;
+DROP INDEX files_live_by_path;
