@@ -74,23 +74,34 @@ if has_stage tsan; then
   elapsed "tsan tests" "$start"
 fi
 
+# The two targets run side by side, one per core: each gets its full time.
+fuzz_one() {
+  local target=$1 work=$2
+  mkdir -p "$work/new" "$work/artifacts"
+  build-asan/fuzz/${target}_fuzz -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 \
+    -malloc_limit_mb=512 -timeout=30 -dict=fuzz/cairn.dict -print_final_stats=1 \
+    -artifact_prefix="$work/artifacts/" "$work/new" "fuzz/corpus/$target" >"$work/log" 2>&1 || true
+}
 if has_stage fuzz; then
+  start=$(date +%s)
+  work=$(mktemp -d)
+  # New inputs go to scratch dirs; the committed corpus is only read.
+  for target in frame dispatch; do fuzz_one "$target" "$work/$target" & done
+  wait
+  failed=0
   for target in frame dispatch; do
-    start=$(date +%s)
-    # New inputs go to a scratch dir; the committed corpus is only read.
-    work=$(mktemp -d)
-    mkdir -p "$work/new" "$work/artifacts"
-    build-asan/fuzz/${target}_fuzz -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 \
-      -malloc_limit_mb=512 -timeout=30 -dict=fuzz/cairn.dict -print_final_stats=1 \
-      -artifact_prefix="$work/artifacts/" "$work/new" "fuzz/corpus/$target" 2>&1 |
-      grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::|ERROR|SUMMARY|Test unit written' || true
-    if ls "$work/artifacts/"* >/dev/null 2>&1; then
+    echo "-- fuzz $target"
+    grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::|ERROR|SUMMARY|Test unit written' \
+      "$work/$target/log" || true
+    if ls "$work/$target/artifacts/"* >/dev/null 2>&1; then
       echo "fuzz $target found a failing input: copy it to fuzz/regressions/ with its fix"
-      ls -l "$work/artifacts/"
-      exit 1
+      ls -l "$work/$target/artifacts/"
+      failed=1
     fi
-    rm -rf "$work"
-    elapsed "fuzz $target" "$start"
   done
+  [[ $failed == 0 ]] || exit 1
+  rm -rf "$work"
+  elapsed "fuzz (frame and dispatch side by side)" "$start"
 fi
+
 elapsed total "$total"
