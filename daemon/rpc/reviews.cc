@@ -222,11 +222,14 @@ void register_reviews(Registry& r, Services& s) {
     auto task_id = p.opt_str("task_id", 128);
     int64_t limit = p.opt_int("limit", 1, 1000).value_or(100);
     CAIRN_RETURN_IF_ERROR(p.finish());
-    CAIRN_ASSIGN_OR_RETURN(
-        store::Stmt * q,
-        db.cached("SELECT r.id, r.task_id, r.run_ids, r.summary, r.score, r.created_at, (SELECT "
-                  "count(*) FROM review_feedback f WHERE f.review_id = r.id) FROM reviews r "
-                  "WHERE ?1 IS NULL OR r.task_id = ?1 ORDER BY r.created_at DESC, r.id LIMIT ?2"));
+    // One form per filter, each with its index (reviews_by_task, reviews_by_created):
+    // "?1 IS NULL OR task_id = ?1" could use neither and sorted every review.
+    static const std::string cols =
+        "SELECT r.id, r.task_id, r.run_ids, r.summary, r.score, r.created_at, (SELECT count(*) "
+        "FROM review_feedback f WHERE f.review_id = r.id) FROM reviews r WHERE ";
+    static const std::string by_task = cols + "r.task_id = ?1 ORDER BY r.created_at DESC, r.id LIMIT ?2";
+    static const std::string all = cols + "?1 IS NULL ORDER BY r.created_at DESC, r.id LIMIT ?2";
+    CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached((task_id ? by_task : all).c_str()));
     q->bind_all(task_id, limit);
     Json items = Json::array();
     for (;;) {

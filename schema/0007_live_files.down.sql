@@ -1,2 +1,0 @@
-DROP INDEX files_indexable;
-DROP INDEX files_live_by_path;
