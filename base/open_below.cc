@@ -14,17 +14,6 @@ namespace {
 
 constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
-// ThreadSanitizer follows descriptors through the calls it intercepts, and
-// openat2 (a raw syscall) is not one of them; neither is libuv's close of a
-// socket. A descriptor number a socket had, reused by openat2 and closed here,
-// looked to it like a close racing the loop's epoll_ctl on that socket (the
-// TSan soak run). Under TSan the walk below, through openat, is used instead.
-#ifdef CAIRN_WITH_TSAN
-constexpr bool kUseOpenat2 = false;
-#else
-constexpr bool kUseOpenat2 = true;
-#endif
-
 // `path` relative to `root`, or false when it is not below it.
 bool relative(const std::string& root, const std::string& path, std::string& rel) {
   if (root == "/") {
@@ -68,7 +57,7 @@ Fd open_dir_below(const std::string& root, const std::string& dir) {
   // A path longer than PATH_MAX goes in pieces of whole names, each resolved
   // below the directory the previous one opened: two calls at depth 300, not
   // one per name (which made every walk of a deep tree quadratic).
-  bool have_openat2 = kUseOpenat2;
+  bool have_openat2 = true;
   for (size_t pos = 0; pos < rel.size();) {
     size_t end = rel.size();
     if (end - pos >= PATH_MAX) {

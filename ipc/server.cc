@@ -6,6 +6,7 @@
 #include <sys/un.h>
 
 #include "base/clock.h"
+#include "base/tsan_fd.h"
 
 namespace cairn::ipc {
 
@@ -308,6 +309,8 @@ void Server::close_now(ConnId id) {
   conns_.erase(it);
   --stats_.connections;
   spdlog::debug("connection {} closed", id);
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(c->pipe.get()), &fd) == 0) note_close_for_tsan(fd);
   c->pipe.close();
   handler_->on_disconnect(id);
 }
