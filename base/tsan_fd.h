@@ -5,8 +5,9 @@
 // libuv closes its sockets with a raw close syscall. So when a client socket
 // closed by libuv had its number reused by an openat below a root and closed by
 // an Fd, TSan saw that close race with the loop's earlier epoll_ctl on the
-// socket (the TSan soak run). Server tells TSan of each socket it closes, just
-// before libuv does; TSan then forgets the number's history. No-op otherwise.
+// socket (the TSan soak run). Server tells TSan of each socket it closes, right
+// after libuv did (uv_close removes it from epoll and closes it at once); TSan
+// then forgets the number's history. No-op in other builds.
 #pragma once
 
 #ifdef CAIRN_WITH_TSAN

@@ -310,8 +310,9 @@ void Server::close_now(ConnId id) {
   --stats_.connections;
   spdlog::debug("connection {} closed", id);
   uv_os_fd_t fd = -1;
-  if (uv_fileno(reinterpret_cast<uv_handle_t*>(c->pipe.get()), &fd) == 0) note_close_for_tsan(fd);
-  c->pipe.close();
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(c->pipe.get()), &fd) != 0) fd = -1;
+  c->pipe.close();  // libuv drops the socket from epoll and closes it here
+  note_close_for_tsan(fd);
   handler_->on_disconnect(id);
 }
 
