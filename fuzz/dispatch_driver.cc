@@ -117,6 +117,23 @@ bool ping(const std::string& socket_path, int timeout_ms) {
   return false;
 }
 
+bool shutdown(const std::string& socket_path, int timeout_ms) {
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  int fd = connect_to(socket_path);
+  if (fd < 0) return false;
+  ipc::Decoder answers;
+  bool ok = write_all(fd, ipc::encode_request(1, "daemon.shutdown", Json::array()), answers,
+                      deadline);
+  while (ok) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, ms_left(deadline)) <= 0) break;
+    char buf[4096];
+    if (::recv(fd, buf, sizeof(buf), 0) <= 0) break;  // closed: the daemon is stopping
+  }
+  ::close(fd);
+  return ok;
+}
+
 DriveResult drive_dispatch(const std::string& socket_path, const uint8_t* data, size_t size,
                            int answer_timeout_ms) {
   DriveResult r;

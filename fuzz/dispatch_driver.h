@@ -41,4 +41,8 @@ DriveResult drive_dispatch(const std::string& socket_path, const uint8_t* data, 
 // Connects and pings until the daemon answers or `timeout_ms` passes.
 bool ping(const std::string& socket_path, int timeout_ms);
 
+// Asks the daemon to stop (daemon.shutdown) and waits until it closes the
+// connection or `timeout_ms` passes. False when it could not be asked.
+bool shutdown(const std::string& socket_path, int timeout_ms);
+
 }  // namespace cairn::fuzz

@@ -9,13 +9,19 @@
 // any of them stops the run. The database persists across inputs (as it does
 // across a daemon's clients), so an input may depend on earlier ones: crashes
 // are reproduced by replaying the inputs of the run, or usually the crash input
-// alone. The data directory is removed at exit.
+// alone. At exit the daemon is stopped with daemon.shutdown and its thread
+// joined before the process's statics (spdlog's registry among them) are
+// destroyed under it, and before OpenSSL's own exit cleanup, which would
+// otherwise orphan the per-thread state of threads still running; then the
+// data directory is removed.
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <atomic>
 #include <string>
 #include <thread>
 
@@ -27,10 +33,24 @@ namespace {
 
 std::string g_dir;
 std::string g_socket;
+std::thread* g_daemon = nullptr;  // never destroyed: joined by stop_daemon()
+std::atomic<bool> g_stopping{false};
 
 void remove_dir() {
   std::error_code ec;
   if (!g_dir.empty()) std::filesystem::remove_all(g_dir, ec);
+}
+
+// Registered with atexit after the daemon has started and OpenSSL was set up
+// (so after every static it uses was constructed and OpenSSL's atexit cleanup
+// was registered): it runs before those.
+void stop_daemon() {
+  g_stopping = true;
+  if (!cairn::fuzz::shutdown(g_socket, 30000)) {
+    std::fprintf(stderr, "dispatch fuzz: could not ask the daemon to stop\n");
+    std::abort();
+  }
+  g_daemon->join();
 }
 
 void start_daemon() {
@@ -55,16 +75,19 @@ void start_daemon() {
   std::filesystem::create_directories(config.state_dir);
   g_socket = config.socket_path;
   spdlog::set_level(spdlog::level::off);
-  std::thread([config] {
+  OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, nullptr);
+  g_daemon = new std::thread([config] {
     cairn::Daemon daemon(config);
     int code = daemon.run();
+    if (g_stopping && code == 0) return;
     std::fprintf(stderr, "dispatch fuzz: the daemon exited with %d\n", code);
     std::abort();
-  }).detach();
+  });
   if (!cairn::fuzz::ping(g_socket, 30000)) {
     std::fprintf(stderr, "dispatch fuzz: the daemon did not start\n");
     std::abort();
   }
+  std::atexit(stop_daemon);
 }
 
 }  // namespace

@@ -96,6 +96,8 @@ if has_stage fuzz; then
     if ls "$work/$target/artifacts/"* >/dev/null 2>&1; then
       echo "fuzz $target found a failing input: copy it to fuzz/regressions/ with its fix"
       ls -l "$work/$target/artifacts/"
+      echo "-- the report, from the first sanitizer or libFuzzer error:"
+      sed -n '/==[0-9]*==[[:space:]]*ERROR/,$p' "$work/$target/log" | head -120
       failed=1
     fi
   done
