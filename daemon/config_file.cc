@@ -17,7 +17,7 @@ namespace {
 using Member = std::variant<std::string Config::*, int Config::*, size_t Config::*,
                             int64_t Config::*>;
 const std::map<std::string, Member>& config_keys() {
-  static const std::map<std::string, Member> keys = {
+  static const std::map<std::string, Member>& keys = *new std::map<std::string, Member>{
       {"socket", &Config::socket_path},
       {"data_dir", &Config::data_dir},
       {"state_dir", &Config::state_dir},

@@ -14,7 +14,7 @@ namespace cairn {
 namespace {
 
 std::vector<RetentionStep>& steps() {
-  static std::vector<RetentionStep> all;
+  static auto& all = *new std::vector<RetentionStep>;
   return all;
 }
 

@@ -90,9 +90,10 @@ Result<Json> list(store::Db& db, const Json& params) {
   auto task_id = p.opt_int("task_id", 1, tasks::kMaxId);
   int64_t limit = p.opt_int("limit", 1, 10000).value_or(100);
   CAIRN_RETURN_IF_ERROR(p.finish());
-  static const std::string sql = std::string(timerows::kFocusSelect) +
-                                 " WHERE (?1 IS NULL OR f.task_id = ?1) "
-                                 "ORDER BY f.started_at DESC, f.id DESC LIMIT ?2";
+  static const std::string& sql =
+      *new std::string(std::string(timerows::kFocusSelect) +
+                       " WHERE (?1 IS NULL OR f.task_id = ?1) "
+                       "ORDER BY f.started_at DESC, f.id DESC LIMIT ?2");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
   q->bind_all(task_id, limit);
   int64_t now = wall_ms();

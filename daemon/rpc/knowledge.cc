@@ -86,12 +86,12 @@ void register_knowledge(Registry& r, Services& s) {
     int64_t limit = p.opt_int("limit", 1, 10000).value_or(100);
     int64_t offset = p.opt_int("offset", 0, int64_t{1} << 40).value_or(0);
     CAIRN_RETURN_IF_ERROR(p.finish());
-    static const std::string sql =
+    static const std::string& sql = *new std::string(
         std::string("SELECT ") + kKnowledgeColumns +
         " FROM knowledge_items k WHERE (?1 IS NULL OR knowledge_type = ?1) AND "
         "(?2 IS NULL OR source_type = ?2) AND "
         "(?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(k.tags) WHERE value = ?3)) "
-        "ORDER BY updated_at DESC, id LIMIT ?4 OFFSET ?5";
+        "ORDER BY updated_at DESC, id LIMIT ?4 OFFSET ?5");
     CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
     q->bind_all(type, source_type, tag, limit, offset);
     Json items = Json::array();

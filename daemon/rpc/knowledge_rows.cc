@@ -42,8 +42,8 @@ Json knowledge_row(const store::Stmt& s, int first) {
 }
 
 Result<std::optional<Json>> find_knowledge(store::Db& db, const std::string& id) {
-  static const std::string sql =
-      std::string("SELECT ") + kKnowledgeColumns + " FROM knowledge_items WHERE id = ?1";
+  static const std::string& sql = *new std::string(std::string("SELECT ") + kKnowledgeColumns +
+                                                   " FROM knowledge_items WHERE id = ?1");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * s, db.cached(sql.c_str()));
   s->bind_all(id);
   CAIRN_ASSIGN_OR_RETURN(bool row, s->step());

@@ -30,7 +30,7 @@ Json list_json(const store::Stmt& s) {
 }
 
 Result<std::optional<Json>> load_list(store::Db& db, int64_t id) {
-  static const std::string sql = std::string(kListSelect) + " WHERE l.id = ?1";
+  static const std::string& sql = *new std::string(std::string(kListSelect) + " WHERE l.id = ?1");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * s, db.cached(sql.c_str()));
   s->bind_all(id);
   CAIRN_ASSIGN_OR_RETURN(bool row, s->step());
@@ -98,8 +98,8 @@ void register_lists(Registry& r, Services& s) {
   r.add_read("lists.list", tasks::fresh_read([](store::Db& db, const Json& params) -> Result<Json> {
     Params p(params);
     CAIRN_RETURN_IF_ERROR(p.finish());
-    static const std::string sql =
-        std::string(kListSelect) + " ORDER BY l.is_default DESC, l.name LIMIT 4000";
+    static const std::string& sql = *new std::string(
+        std::string(kListSelect) + " ORDER BY l.is_default DESC, l.name LIMIT 4000");
     CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
     Json lists = Json::array();
     for (;;) {

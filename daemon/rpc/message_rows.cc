@@ -77,8 +77,8 @@ Json message_row(const store::Stmt& s) {
 }
 
 Result<std::optional<Json>> find_message(store::Db& db, const std::string& id) {
-  static const std::string sql =
-      std::string("SELECT ") + kMessageColumns + " FROM messages WHERE id = ?1";
+  static const std::string& sql =
+      *new std::string(std::string("SELECT ") + kMessageColumns + " FROM messages WHERE id = ?1");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * s, db.cached(sql.c_str()));
   s->bind_all(id);
   CAIRN_ASSIGN_OR_RETURN(bool row, s->step());

@@ -187,10 +187,10 @@ void register_messages(Registry& r, Services& s) {
     int64_t offset = (page - 1) * page_size;
     if (offset < total) {
       // The inner query walks only the index; rows are read for this page alone.
-      static const std::string sql =
+      static const std::string& sql = *new std::string(
           std::string("SELECT ") + kMessageColumns +
           " FROM messages WHERE seq IN (SELECT seq FROM messages WHERE session_id = ?1 "
-          "ORDER BY created_at, seq LIMIT ?2 OFFSET ?3) ORDER BY created_at, seq";
+          "ORDER BY created_at, seq LIMIT ?2 OFFSET ?3) ORDER BY created_at, seq");
       CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
       q->bind_all(session_id, page_size, offset);
       for (;;) {

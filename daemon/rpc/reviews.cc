@@ -113,9 +113,10 @@ Result<std::optional<Json>> find_review(store::Db& db, const std::string& id) {
               {"score", s->is_null(4) ? Json() : Json(s->real(4))},
               {"created_at", columns::time(*s, 5)}};
   s->reset();  // a statement left on a row would pin this connection's snapshot
-  static const std::string sql = std::string("SELECT ") + kFeedbackColumns +
-                                 " FROM review_feedback f WHERE f.review_id = ?1 ORDER BY "
-                                 "f.position";
+  static const std::string& sql =
+      *new std::string(std::string("SELECT ") + kFeedbackColumns +
+                       " FROM review_feedback f WHERE f.review_id = ?1 ORDER BY "
+                       "f.position");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * f, db.cached(sql.c_str()));
   f->bind_all(id);
   Json items = Json::array();
@@ -224,11 +225,13 @@ void register_reviews(Registry& r, Services& s) {
     CAIRN_RETURN_IF_ERROR(p.finish());
     // One form per filter, each with its index (reviews_by_task, reviews_by_created):
     // "?1 IS NULL OR task_id = ?1" could use neither and sorted every review.
-    static const std::string cols =
+    static const std::string& cols = *new std::string(
         "SELECT r.id, r.task_id, r.run_ids, r.summary, r.score, r.created_at, (SELECT count(*) "
-        "FROM review_feedback f WHERE f.review_id = r.id) FROM reviews r WHERE ";
-    static const std::string by_task = cols + "r.task_id = ?1 ORDER BY r.created_at DESC, r.id LIMIT ?2";
-    static const std::string all = cols + "?1 IS NULL ORDER BY r.created_at DESC, r.id LIMIT ?2";
+        "FROM review_feedback f WHERE f.review_id = r.id) FROM reviews r WHERE ");
+    static const std::string& by_task =
+        *new std::string(cols + "r.task_id = ?1 ORDER BY r.created_at DESC, r.id LIMIT ?2");
+    static const std::string& all =
+        *new std::string(cols + "?1 IS NULL ORDER BY r.created_at DESC, r.id LIMIT ?2");
     CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached((task_id ? by_task : all).c_str()));
     q->bind_all(task_id, limit);
     Json items = Json::array();
@@ -253,10 +256,10 @@ void register_reviews(Registry& r, Services& s) {
     int64_t limit = p.opt_int("limit", 1, 10000).value_or(1000);
     CAIRN_RETURN_IF_ERROR(p.finish());
     if (path.empty()) return invalid_params("path must not be empty");
-    static const std::string sql =
+    static const std::string& sql = *new std::string(
         std::string("SELECT ") + kFeedbackColumns +
         " FROM review_feedback f JOIN reviews r ON r.id = f.review_id WHERE f.file = ?1 "
-        "ORDER BY r.created_at DESC, r.id, f.position LIMIT ?2";
+        "ORDER BY r.created_at DESC, r.id, f.position LIMIT ?2");
     CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
     q->bind_all(path, limit);
     Json items = Json::array();

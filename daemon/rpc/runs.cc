@@ -50,8 +50,8 @@ Json brief_row(const store::Stmt& s) {
 
 // The brief row, plus patch and logs when `full`.
 Result<std::optional<Json>> find_run(store::Db& db, const std::string& id, bool full) {
-  static const std::string sql =
-      std::string("SELECT ") + kBriefColumns + ", patch, logs FROM runs WHERE id = ?1";
+  static const std::string& sql = *new std::string(std::string("SELECT ") + kBriefColumns +
+                                                   ", patch, logs FROM runs WHERE id = ?1");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * s, db.cached(sql.c_str()));
   s->bind_all(id);
   CAIRN_ASSIGN_OR_RETURN(bool row, s->step());
@@ -164,9 +164,10 @@ Result<Json> list(store::Db& db, const Json& params) {
   auto status = p.opt_enum("status", kRunStatuses);
   int64_t limit = p.opt_int("limit", 1, 1000).value_or(100);
   CAIRN_RETURN_IF_ERROR(p.finish());
-  static const std::string sql = std::string("SELECT ") + kBriefColumns +
-                                 " FROM runs WHERE (?1 IS NULL OR task_id = ?1) AND (?2 IS NULL "
-                                 "OR status = ?2) ORDER BY created_at DESC, id LIMIT ?3";
+  static const std::string& sql =
+      *new std::string(std::string("SELECT ") + kBriefColumns +
+                       " FROM runs WHERE (?1 IS NULL OR task_id = ?1) AND (?2 IS NULL "
+                       "OR status = ?2) ORDER BY created_at DESC, id LIMIT ?3");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
   q->bind_all(task_id, status, limit);
   Json items = Json::array();

@@ -28,8 +28,8 @@ Json session_row(const store::Stmt& s) {
 }
 
 Result<std::optional<Json>> find_session(store::Db& db, const std::string& id) {
-  static const std::string sql =
-      std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?1";
+  static const std::string& sql =
+      *new std::string(std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?1");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * s, db.cached(sql.c_str()));
   s->bind_all(id);
   CAIRN_ASSIGN_OR_RETURN(bool row, s->step());
@@ -93,10 +93,10 @@ void register_sessions(Registry& r, Services& s) {
     int64_t limit = p.opt_int("limit", 1, 10000).value_or(100);
     int64_t offset = p.opt_int("offset", 0, int64_t{1} << 40).value_or(0);
     CAIRN_RETURN_IF_ERROR(p.finish());
-    static const std::string sql =
-        std::string("SELECT ") + kSessionColumns +
-        " FROM sessions WHERE ?1 IS NULL OR workspace_path = ?1 "
-        "ORDER BY started_at DESC, id LIMIT ?2 OFFSET ?3";
+    static const std::string& sql =
+        *new std::string(std::string("SELECT ") + kSessionColumns +
+                         " FROM sessions WHERE ?1 IS NULL OR workspace_path = ?1 "
+                         "ORDER BY started_at DESC, id LIMIT ?2 OFFSET ?3");
     CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
     q->bind_all(workspace, limit, offset);
     Json items = Json::array();

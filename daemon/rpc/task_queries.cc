@@ -22,7 +22,7 @@ struct Sort {
 };
 
 const std::vector<Sort>& sorts() {
-  static const std::vector<Sort> kSorts = {
+  static const std::vector<Sort>& kSorts = *new std::vector<Sort>{
       {"priority", {"-t.priority", "coalesce(t.due, 253402300799999)"}},
       {"due", {"coalesce(t.due, 253402300799999)", "-t.priority"}},
       {"created", {"t.created_at"}},
@@ -195,11 +195,11 @@ Result<Json> ready_tasks(store::Db& db, const Json& params) {
     CAIRN_ASSIGN_OR_RETURN(list_id, tasks::resolve_list(db, *list_ref, "list_id"));
   }
   // Open, not blocked by hand, and every dependency done (completed_at set).
-  static const std::string sql =
+  static const std::string& sql = *new std::string(
       tasks::task_select() + " WHERE t.status IN (" + tasks::sql_list(tasks::ready_statuses()) +
       ") AND (?2 IS NULL OR t.list_id = ?2) AND NOT EXISTS (SELECT 1 FROM task_dependencies d "
       "JOIN tasks u ON u.id = d.depends_on WHERE d.task_id = t.id AND u.completed_at IS NULL) "
-      "ORDER BY -t.priority, coalesce(t.due, 253402300799999), t.id LIMIT ?1";
+      "ORDER BY -t.priority, coalesce(t.due, 253402300799999), t.id LIMIT ?1");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
   q->bind_all(limit, list_id);
   Json items = Json::array();

@@ -9,8 +9,8 @@
 namespace cairn::tasks {
 
 const std::vector<std::string>& statuses() {
-  static const std::vector<std::string> kAll = {"backlog", "todo",      "in_progress", "in_review",
-                                                "blocked", "done",      "cancelled",   "archived"};
+  static const std::vector<std::string>& kAll = *new std::vector<std::string>{
+      "backlog", "todo", "in_progress", "in_review", "blocked", "done", "cancelled", "archived"};
   return kAll;
 }
 
@@ -19,7 +19,8 @@ bool is_open(const std::string& status) {
 }
 
 const std::vector<std::string>& ready_statuses() {
-  static const std::vector<std::string> kReady = {"backlog", "todo", "in_progress", "in_review"};
+  static const std::vector<std::string>& kReady =
+      *new std::vector<std::string>{"backlog", "todo", "in_progress", "in_review"};
   return kReady;
 }
 
@@ -92,7 +93,7 @@ Json task_json(const store::Stmt& s) {
 }
 
 Result<std::optional<Json>> load_task(store::Db& db, int64_t id) {
-  static const std::string sql = task_select() + " WHERE t.id = ?1";
+  static const std::string& sql = *new std::string(task_select() + " WHERE t.id = ?1");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * s, db.cached(sql.c_str()));
   s->bind_all(id);
   CAIRN_ASSIGN_OR_RETURN(bool row, s->step());

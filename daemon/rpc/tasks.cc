@@ -42,7 +42,7 @@ struct Fields {
 };
 
 const Json& args_of(const Json& params) {
-  static const Json kEmpty = Json::object();
+  static const Json& kEmpty = *new Json(Json::object());
   if (params.is_array() && params.size() == 1 && params[0].is_object()) return params[0];
   return kEmpty;
 }

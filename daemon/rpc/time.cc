@@ -47,7 +47,8 @@ Result<std::optional<Running>> running(store::Db& db) {
 }
 
 Result<Json> load_session(store::Db& db, int64_t id, int64_t now) {
-  static const std::string sql = std::string(timerows::kSessionSelect) + " WHERE s.id = ?1";
+  static const std::string& sql =
+      *new std::string(std::string(timerows::kSessionSelect) + " WHERE s.id = ?1");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
   q->bind_all(id);
   CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
@@ -210,11 +211,11 @@ Result<Json> sessions(store::Db& db, const Json& params) {
   int64_t limit = p.opt_int("limit", 1, kMaxSessions).value_or(1000);
   CAIRN_RETURN_IF_ERROR(p.finish());
   if (from && to && *to < *from) return invalid_params("to must not be before from");
-  static const std::string sql =
+  static const std::string& sql = *new std::string(
       std::string(timerows::kSessionSelect) +
       " WHERE (?1 IS NULL OR s.task_id = ?1) AND (?2 IS NULL OR s.started_at < ?2) AND "
       "(?3 IS NULL OR s.ended_at IS NULL OR s.ended_at > ?3) "
-      "ORDER BY s.started_at DESC, s.id DESC LIMIT ?4";
+      "ORDER BY s.started_at DESC, s.id DESC LIMIT ?4");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
   q->bind_all(task_id, to, from, limit);
   int64_t now = wall_ms();
@@ -244,10 +245,10 @@ Result<Json> report(store::Db& db, const Json& params) {
   std::string by = p.opt_enum("by", {"day", "task", "list"}).value_or("day");
   CAIRN_RETURN_IF_ERROR(p.finish());
   if (to <= from) return invalid_params("to must be after from");
-  static const std::string sql =
-      std::string(timerows::kSessionSelect) +
-      " WHERE s.started_at < ?2 AND (s.ended_at IS NULL OR s.ended_at > ?1) "
-      "ORDER BY s.started_at, s.id";
+  static const std::string& sql =
+      *new std::string(std::string(timerows::kSessionSelect) +
+                       " WHERE s.started_at < ?2 AND (s.ended_at IS NULL OR s.ended_at > ?1) "
+                       "ORDER BY s.started_at, s.id");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
   q->bind_all(from, to);
   int64_t now = wall_ms();

@@ -47,7 +47,8 @@ Result<Json> session_json(const store::Stmt& s, int64_t now) {
 }
 
 Result<std::optional<Json>> active_session(store::Db& db, int64_t now) {
-  static const std::string sql = std::string(kSessionSelect) + " WHERE s.ended_at IS NULL";
+  static const std::string& sql =
+      *new std::string(std::string(kSessionSelect) + " WHERE s.ended_at IS NULL");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
   CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
   if (!row) return std::optional<Json>();
@@ -83,7 +84,8 @@ Json focus_json(const store::Stmt& s, int64_t now) {
 }
 
 Result<std::optional<Json>> active_focus(store::Db& db, int64_t now) {
-  static const std::string sql = std::string(kFocusSelect) + " WHERE f.completed_at IS NULL";
+  static const std::string& sql =
+      *new std::string(std::string(kFocusSelect) + " WHERE f.completed_at IS NULL");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
   CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
   if (!row) return std::optional<Json>();
@@ -93,7 +95,7 @@ Result<std::optional<Json>> active_focus(store::Db& db, int64_t now) {
 }
 
 Result<std::optional<Json>> load_focus(store::Db& db, int64_t id, int64_t now) {
-  static const std::string sql = std::string(kFocusSelect) + " WHERE f.id = ?1";
+  static const std::string& sql = *new std::string(std::string(kFocusSelect) + " WHERE f.id = ?1");
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
   q->bind_all(id);
   CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
