@@ -10,7 +10,8 @@
 // latency is measured under a known load); 2 event subscribers draining every
 // event; F = 200 file changes/s in a tracked tree of 200 text files;
 // index.rebuild every 60 s (half the run when shorter). Progress lines give the
-// p99s of their interval. After a warm-up (30 s, or 10% of a shorter run) and
+// p99s of their interval. After a warm-up (up to the first index.rebuild and
+// 15 s more, or 10% of a shorter run more: every part of the load has run once) and
 // again at the end it prints the daemon's RSS, open descriptors, WAL size and the read and write
 // p99 of the preceding window (up to 60 s), then row 30's pass conditions, each
 // PASS or FAIL. Then SIGTERM (exit 0 expected) and PRAGMA integrity_check.
@@ -70,14 +71,31 @@ struct Pace {
 
 // ---- what the daemon looks like from outside ----------------------------------
 
-int64_t rss_kib(pid_t pid) {
+// Resident memory in KiB, whole and in its kinds: anonymous (heaps, stacks:
+// where a leak shows), file-backed (the code of cairnd and its libraries as it
+// runs, mapped files) and shared memory (the WAL index, -shm).
+struct Rss {
+  int64_t total = -1, anon = 0, file = 0, shmem = 0;
+};
+
+Rss rss_of(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
   std::string line;
+  Rss r;
+  auto field = [&](const char* name, int64_t& out) {
+    size_t n = std::strlen(name);
+    if (line.compare(0, n, name) == 0) out = std::atoll(line.c_str() + n);
+  };
   while (std::getline(f, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
+    field("VmRSS:", r.total);
+    field("RssAnon:", r.anon);
+    field("RssFile:", r.file);
+    field("RssShmem:", r.shmem);
   }
-  return -1;
+  return r;
 }
+
+int64_t rss_kib(pid_t pid) { return rss_of(pid).total; }
 
 int count_fds_once(pid_t pid) {
   DIR* d = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
@@ -204,6 +222,7 @@ struct Subscriber {
 struct Snapshot {
   double at_s = 0;
   int64_t rss_kib = 0;
+  Rss rss;
   int64_t sqlite_kib = 0, heap_kib = 0;  // from daemon.status "memory"
   Json methods;                          // daemon.status "methods": handler time so far
   int fds = 0;
@@ -217,7 +236,8 @@ Snapshot snapshot(const char* name, testing::DaemonProcess& d, SoakStats& stats,
                   int64_t start_ms, int64_t window_from_ms) {
   Snapshot s;
   s.at_s = (monotonic_ms() - start_ms) / 1000.0;
-  s.rss_kib = rss_kib(d.pid());
+  s.rss = rss_of(d.pid());
+  s.rss_kib = s.rss.total;
   if (auto st = d.call("daemon.status")) {
     s.sqlite_kib = (*st)["memory"].value("sqlite_bytes", int64_t{0}) / 1024;
     s.heap_kib = (*st)["memory"].value("heap_in_use_bytes", int64_t{0}) / 1024;
@@ -246,7 +266,9 @@ Snapshot snapshot(const char* name, testing::DaemonProcess& d, SoakStats& stats,
               static_cast<long long>(s.writes), static_cast<long long>(s.unexpected));
   std::printf("  baseline: %zu daemon.ping p50 %.2f / p99 %.2f ms (no database, the machine's "
               "scheduling)\n", p.size(), percentile_us(p, 50) / 1000, s.ping_p99_ms);
-  std::printf("  memory: C heap in use %.1f MiB, of it SQLite %.1f MiB (page caches)\n",
+  std::printf("  memory: RSS anonymous %.1f MiB, file-backed %.1f MiB, shared %.1f MiB; C heap "
+              "in use %.1f MiB, of it SQLite %.1f MiB (page caches)\n",
+              s.rss.anon / 1024.0, s.rss.file / 1024.0, s.rss.shmem / 1024.0,
               s.heap_kib / 1024.0, s.sqlite_kib / 1024.0);
   if (auto st = d.call("index.status")) {
     int64_t docs = 0, dirty = 0;
@@ -330,8 +352,8 @@ int main(int argc, char** argv) {
   using namespace cairn;
   using namespace cairn::bench;
   Options o = parse(argc, argv);
-  const int64_t warmup_s = std::min<int64_t>(30, o.seconds / 10);
   const int64_t rebuild_s = std::min<int64_t>(60, o.seconds / 2);
+  const int64_t warmup_s = rebuild_s + std::min<int64_t>(15, o.seconds / 10);
 
   testing::TempDir tree;
   FileChurn churn(tree.path());
@@ -488,9 +510,12 @@ int main(int argc, char** argv) {
               fmt("%.1f%%", growth) +
                   fmt(" (%.1f -> %.1f MiB", first->rss_kib / 1024.0, last.rss_kib / 1024.0) +
                   fmt("; SQLite heap %+.1f MiB,", (last.sqlite_kib - first->sqlite_kib) / 1024.0) +
-                  fmt(" rest of the C heap %+.1f MiB)",
+                  fmt(" rest of the C heap %+.1f MiB;",
                       (last.heap_kib - last.sqlite_kib - first->heap_kib + first->sqlite_kib) /
-                          1024.0));
+                          1024.0) +
+                  fmt(" RSS anonymous %+.1f MiB,", (last.rss.anon - first->rss.anon) / 1024.0) +
+                  fmt(" file-backed %+.1f MiB,", (last.rss.file - first->rss.file) / 1024.0) +
+                  fmt(" shared %+.1f MiB)", (last.rss.shmem - first->rss.shmem) / 1024.0));
   // Stable: the end count (the least of five reads) is at most 2 above the
   // start's, room for a scan or an index batch caught with a file open.
   ok &= check("fd count stable", last.fds <= first->fds + 2,
