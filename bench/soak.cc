@@ -223,7 +223,7 @@ struct Snapshot {
   double at_s = 0;
   int64_t rss_kib = 0;
   Rss rss;
-  int64_t sqlite_kib = 0, heap_kib = 0;  // from daemon.status "memory"
+  int64_t sqlite_kib = 0, heap_kib = 0, heap_free_kib = 0;  // daemon.status "memory"
   Json methods;                          // daemon.status "methods": handler time so far
   int fds = 0;
   int64_t wal = 0;
@@ -241,6 +241,7 @@ Snapshot snapshot(const char* name, testing::DaemonProcess& d, SoakStats& stats,
   if (auto st = d.call("daemon.status")) {
     s.sqlite_kib = (*st)["memory"].value("sqlite_bytes", int64_t{0}) / 1024;
     s.heap_kib = (*st)["memory"].value("heap_in_use_bytes", int64_t{0}) / 1024;
+    s.heap_free_kib = (*st)["memory"].value("heap_free_bytes", int64_t{0}) / 1024;
     s.methods = (*st)["methods"];
   }
   s.fds = count_fds(d.pid());
@@ -267,9 +268,10 @@ Snapshot snapshot(const char* name, testing::DaemonProcess& d, SoakStats& stats,
   std::printf("  baseline: %zu daemon.ping p50 %.2f / p99 %.2f ms (no database, the machine's "
               "scheduling)\n", p.size(), percentile_us(p, 50) / 1000, s.ping_p99_ms);
   std::printf("  memory: RSS anonymous %.1f MiB, file-backed %.1f MiB, shared %.1f MiB; C heap "
-              "in use %.1f MiB, of it SQLite %.1f MiB (page caches)\n",
+              "in use %.1f MiB, of it SQLite %.1f MiB (page caches); free but kept by malloc "
+              "%.1f MiB\n",
               s.rss.anon / 1024.0, s.rss.file / 1024.0, s.rss.shmem / 1024.0,
-              s.heap_kib / 1024.0, s.sqlite_kib / 1024.0);
+              s.heap_kib / 1024.0, s.sqlite_kib / 1024.0, s.heap_free_kib / 1024.0);
   if (auto st = d.call("index.status")) {
     int64_t docs = 0, dirty = 0;
     for (const auto& k : (*st)["kinds"]) {
@@ -513,6 +515,8 @@ int main(int argc, char** argv) {
                   fmt(" rest of the C heap %+.1f MiB;",
                       (last.heap_kib - last.sqlite_kib - first->heap_kib + first->sqlite_kib) /
                           1024.0) +
+                  fmt(" free but kept by malloc %+.1f MiB;",
+                      (last.heap_free_kib - first->heap_free_kib) / 1024.0) +
                   fmt(" RSS anonymous %+.1f MiB,", (last.rss.anon - first->rss.anon) / 1024.0) +
                   fmt(" file-backed %+.1f MiB,", (last.rss.file - first->rss.file) / 1024.0) +
                   fmt(" shared %+.1f MiB)", (last.rss.shmem - first->rss.shmem) / 1024.0));
