@@ -62,12 +62,13 @@ wanted_build() {
 }
 
 # The sanitizer builds run in the background, one after the other, at idle
-# priority (SCHED_IDLE) from the end of the normal build: they take only the
+# priority (SCHED_IDLE, and the idle I/O class) from the end of the normal build: they take only the
 # CPU the tests leave while they wait on the daemon, never a test's share, and
 # all of it once nothing else runs. Each leaves its log and exit code in $logs.
 logs=$(mktemp -d)
 san_builds() {
   chrt --idle -p 0 "$BASHPID" >/dev/null 2>&1 || renice -n 19 -p "$BASHPID" >/dev/null
+  ionice -c 3 -p "$BASHPID" >/dev/null 2>&1 || true  # and the disk only when it is idle
   local name begin rc
   for name in asan tsan; do
     wanted_build "$name" || continue
