@@ -95,8 +95,6 @@ Rss rss_of(pid_t pid) {
   return r;
 }
 
-int64_t rss_kib(pid_t pid) { return rss_of(pid).total; }
-
 int count_fds_once(pid_t pid) {
   DIR* d = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
   if (!d) return -1;
@@ -221,7 +219,6 @@ struct Subscriber {
 
 struct Snapshot {
   double at_s = 0;
-  int64_t rss_kib = 0;
   Rss rss;
   int64_t sqlite_kib = 0, heap_kib = 0, heap_free_kib = 0;  // daemon.status "memory"
   Json methods;                          // daemon.status "methods": handler time so far
@@ -237,7 +234,6 @@ Snapshot snapshot(const char* name, testing::DaemonProcess& d, SoakStats& stats,
   Snapshot s;
   s.at_s = (monotonic_ms() - start_ms) / 1000.0;
   s.rss = rss_of(d.pid());
-  s.rss_kib = s.rss.total;
   if (auto st = d.call("daemon.status")) {
     s.sqlite_kib = (*st)["memory"].value("sqlite_bytes", int64_t{0}) / 1024;
     s.heap_kib = (*st)["memory"].value("heap_in_use_bytes", int64_t{0}) / 1024;
@@ -260,7 +256,7 @@ Snapshot snapshot(const char* name, testing::DaemonProcess& d, SoakStats& stats,
   std::printf("sample %-5s at %6.1f s: RSS %.1f MiB, %d fds, WAL %.2f MiB, "
               "window %.0f s: %zu reads p50 %.2f / p99 %.2f ms, %zu writes p50 %.2f / p99 %.2f ms; "
               "total %lld reads, %lld writes, %lld unexpected errors\n",
-              name, s.at_s, s.rss_kib / 1024.0, s.fds, s.wal / 1048576.0,
+              name, s.at_s, s.rss.total / 1024.0, s.fds, s.wal / 1048576.0,
               (monotonic_ms() - window_from_ms) / 1000.0, s.reads_in_window,
               percentile_us(r, 50) / 1000, s.read_p99_ms, s.writes_in_window,
               percentile_us(w, 50) / 1000, s.write_p99_ms, static_cast<long long>(s.reads),
@@ -453,7 +449,7 @@ int main(int argc, char** argv) {
       std::printf("  %4lld s: RSS %.1f MiB, %d fds, WAL %.2f MiB, p99 read %.1f / write %.1f "
                   "ms, %lld reads, %lld writes, "
                   "%lld events, %lld file changes, %d rebuilds, %lld unexpected errors\n",
-                  static_cast<long long>(s), rss_kib(d.pid()) / 1024.0, count_fds_once(d.pid()),
+                  static_cast<long long>(s), rss_of(d.pid()).total / 1024.0, count_fds_once(d.pid()),
                   file_bytes(d.db_path() + "-wal") / 1048576.0,
                   percentile_us(r, 99) / 1000, percentile_us(w, 99) / 1000,
                   static_cast<long long>(stats.reads.load()),
@@ -503,14 +499,14 @@ int main(int argc, char** argv) {
   for (const auto& m : stats.first()) std::printf("    %s\n", m.c_str());
 
   int64_t order = all.out_of_order + some.out_of_order;
-  double growth = 100.0 * (last.rss_kib - first->rss_kib) / first->rss_kib;
+  double growth = 100.0 * (last.rss.total - first->rss.total) / first->rss.total;
   bool ok = true;
   std::printf("row 30 (warm-up sample at %.0f s, end sample at %.0f s):\n", first->at_s, last.at_s);
   ok &= check("zero unexpected errors", stats.unexpected == 0 && order == 0,
               fmt("%.0f unexpected, %.0f events out of order", stats.unexpected, order));
   ok &= check("RSS growth < 10% after warm-up", growth < 10,
               fmt("%.1f%%", growth) +
-                  fmt(" (%.1f -> %.1f MiB", first->rss_kib / 1024.0, last.rss_kib / 1024.0) +
+                  fmt(" (%.1f -> %.1f MiB", first->rss.total / 1024.0, last.rss.total / 1024.0) +
                   fmt("; SQLite heap %+.1f MiB,", (last.sqlite_kib - first->sqlite_kib) / 1024.0) +
                   fmt(" rest of the C heap %+.1f MiB;",
                       (last.heap_kib - last.sqlite_kib - first->heap_kib + first->sqlite_kib) /

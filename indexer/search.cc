@@ -168,11 +168,11 @@ Result<Json> search(store::Db& db, const SearchRequest& req) {
   std::vector<Hit> hits;
   std::unordered_set<int64_t> seen;
 
-  // Word hits, best first. Only rowid and rank: chunk text is read for the page alone.
+  // Word hits, best first. Only rowid and score: chunk text is read for the page alone.
   {
     // bm25 with the weights of the table's rank (schema/0003_index.up.sql), called
-    // directly: FTS5's own ORDER BY rank path gives the same order and costs 30-50%
-    // more (4.1 against 7.3 ms for a word in 2,743 of 3,928 chunks, measured).
+    // directly: FTS5's own ORDER BY rank path gives the same order and took 1.3 to
+    // 1.8 times as long on five query forms (a word in 2,743 of 3,928 chunks).
     std::string sql =
         need_join
             ? "SELECT c.id, bm25(chunks_fts, 4.0, 1.0) AS score FROM chunks_fts JOIN chunks c ON "

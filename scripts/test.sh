@@ -61,10 +61,10 @@ wanted_build() {
   esac
 }
 
-# The sanitizer builds run in the background, one after the other, at idle
-# priority (SCHED_IDLE, and the idle I/O class) from the end of the normal build: they take only the
-# CPU the tests leave while they wait on the daemon, never a test's share, and
-# all of it once nothing else runs. Each leaves its log and exit code in $logs.
+# The sanitizer builds run in the background, one after the other, from the end
+# of the normal build, at idle CPU priority (SCHED_IDLE) and in the idle I/O
+# class: they take only the CPU the tests leave while they wait on the daemon,
+# never a test's share, and all of it once nothing else runs. Each leaves its log and exit code in $logs.
 logs=$(mktemp -d)
 san_builds() {
   chrt --idle -p 0 "$BASHPID" >/dev/null 2>&1 || renice -n 19 -p "$BASHPID" >/dev/null

@@ -146,16 +146,15 @@ void register_notifications(Registry& r, Services& s) {
     CAIRN_RETURN_IF_ERROR(p.finish());
     // "status = ?1" only when given: an "?1 IS NULL OR" form cannot use
     // notifications_by_status and sorted every row.
-    static const std::string& any_status = *new std::string(
+    constexpr const char* kAnyStatus =
         "SELECT id, title, message, type, priority, status, data, created_at, read_at FROM "
         "notifications WHERE ?1 IS NULL AND (?2 IS NULL OR type = ?2) ORDER BY created_at DESC, "
-        "id LIMIT ?3");
-    static const std::string& one_status = *new std::string(
+        "id LIMIT ?3";
+    constexpr const char* kOneStatus =
         "SELECT id, title, message, type, priority, status, data, created_at, read_at FROM "
         "notifications WHERE status = ?1 AND (?2 IS NULL OR type = ?2) ORDER BY created_at DESC, "
-        "id LIMIT ?3");
-    CAIRN_ASSIGN_OR_RETURN(store::Stmt * q,
-                           db.cached((status ? one_status : any_status).c_str()));
+        "id LIMIT ?3";
+    CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(status ? kOneStatus : kAnyStatus));
     q->bind_all(status, type, limit);
     Json items = Json::array();
     for (;;) {
