@@ -176,13 +176,14 @@ Result<Json> create_review(store::WriteTxn& txn, const Json& params) {
   CAIRN_ASSIGN_OR_RETURN(
       store::Stmt * fb,
       txn.db().cached("INSERT INTO review_feedback(id, review_id, position, file, line_start, "
-                      "line_end, severity, category, title, description, suggestion) VALUES(?1, "
-                      "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+                      "line_end, severity, category, title, description, suggestion, "
+                      "review_created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                      "?12)"));
   for (size_t i = 0; i < feedback.size(); ++i) {
     const Feedback& f = feedback[i];
     CAIRN_RETURN_IF_ERROR(fb->bind_all(id + "#" + std::to_string(i), id, static_cast<int64_t>(i),
                                        f.file, f.line_start, f.line_end, f.severity, f.category,
-                                       f.title, f.description, f.suggestion)
+                                       f.title, f.description, f.suggestion, txn.now_ms())
                               .run());
     fb->reset();
   }
@@ -256,10 +257,10 @@ void register_reviews(Registry& r, Services& s) {
     int64_t limit = p.opt_int("limit", 1, 10000).value_or(1000);
     CAIRN_RETURN_IF_ERROR(p.finish());
     if (path.empty()) return invalid_params("path must not be empty");
-    static const std::string& sql = *new std::string(
-        std::string("SELECT ") + kFeedbackColumns +
-        " FROM review_feedback f JOIN reviews r ON r.id = f.review_id WHERE f.file = ?1 "
-        "ORDER BY r.created_at DESC, r.id, f.position LIMIT ?2");
+    static const std::string& sql =
+        *new std::string(std::string("SELECT ") + kFeedbackColumns +
+                         " FROM review_feedback f WHERE f.file = ?1 "
+                         "ORDER BY f.review_created_at DESC, f.review_id, f.position LIMIT ?2");
     CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
     q->bind_all(path, limit);
     Json items = Json::array();

@@ -248,6 +248,42 @@ TEST(Reviews, ABadFeedbackItemIsNamedAndNothingIsWritten) {
   EXPECT_TRUE(must(d.call("reviews.feedback_for_file", {{"path", "/a"}}))["feedback"].empty());
 }
 
+// Feedback written before migration 0008 took its review's time from the
+// reviews table; after the upgrade it lists in the same order as new feedback.
+TEST(Reviews, FeedbackFromBeforeTheUpgradeKeepsItsOrder) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  must(d.call("reviews.create",
+              {{"id", "old-1"}, {"feedback", {{{"file", "/f"}, {"title", "a"}}}}}));
+  ::usleep(5000);
+  must(
+      d.call("reviews.create",
+             {{"id", "old-2"},
+              {"feedback", {{{"file", "/f"}, {"title", "b"}}, {{"file", "/f"}, {"title", "c"}}}}}));
+  d.terminate();
+  auto down = run_command(
+      {DaemonProcess::binary("cairnd"), "migrate", "--to", "7", "--data-dir", d.data_dir()});
+  ASSERT_EQ(down.status, 0) << down.output;
+  EXPECT_EQ(sqlite3(d.db_path(),
+                    "SELECT count(*) FROM pragma_table_info('review_feedback') "
+                    "WHERE name = 'review_created_at';"),
+            "0\n");
+
+  DaemonProcess up(d, {});  // applies 0008 again, filling in each item's time
+  ASSERT_TRUE(up.start().is_ok());
+  ::usleep(5000);
+  must(
+      up.call("reviews.create", {{"id", "new"}, {"feedback", {{{"file", "/f"}, {"title", "d"}}}}}));
+  Json fb = must(up.call("reviews.feedback_for_file", {{"path", "/f"}}));
+  std::vector<std::string> titles;
+  for (const auto& f : fb["feedback"]) titles.push_back(f["title"]);
+  EXPECT_EQ(titles, (std::vector<std::string>{"d", "b", "c", "a"}));
+  EXPECT_EQ(sqlite3(up.db_path(),
+                    "SELECT count(*) FROM review_feedback WHERE review_created_at = "
+                    "(SELECT created_at FROM reviews WHERE id = review_id);"),
+            "4\n");
+}
+
 TEST(Retention, RemovesApprovalsExpiredLongAgoAndKeepsDecidedOnes) {
   TempDir conf;
   write_file(conf / "cairnd.toml",
