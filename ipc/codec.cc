@@ -1,7 +1,6 @@
 #include "ipc/codec.h"
 
 #include <cstring>
-
 #include <msgpack.hpp>
 
 namespace cairn::ipc {
@@ -10,13 +9,25 @@ namespace {
 
 Status value_from_object(const msgpack::object& o, Json& out) {
   switch (o.type) {
-    case msgpack::type::NIL: out = nullptr; return Status::ok();
-    case msgpack::type::BOOLEAN: out = o.via.boolean; return Status::ok();
-    case msgpack::type::POSITIVE_INTEGER: out = o.via.u64; return Status::ok();
-    case msgpack::type::NEGATIVE_INTEGER: out = o.via.i64; return Status::ok();
+    case msgpack::type::NIL:
+      out = nullptr;
+      return Status::ok();
+    case msgpack::type::BOOLEAN:
+      out = o.via.boolean;
+      return Status::ok();
+    case msgpack::type::POSITIVE_INTEGER:
+      out = o.via.u64;
+      return Status::ok();
+    case msgpack::type::NEGATIVE_INTEGER:
+      out = o.via.i64;
+      return Status::ok();
     case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64: out = o.via.f64; return Status::ok();
-    case msgpack::type::STR: out = std::string(o.via.str.ptr, o.via.str.size); return Status::ok();
+    case msgpack::type::FLOAT64:
+      out = o.via.f64;
+      return Status::ok();
+    case msgpack::type::STR:
+      out = std::string(o.via.str.ptr, o.via.str.size);
+      return Status::ok();
     case msgpack::type::BIN:
       out = Json::binary(std::vector<uint8_t>(o.via.bin.ptr, o.via.bin.ptr + o.via.bin.size));
       return Status::ok();
@@ -50,6 +61,28 @@ Status value_from_object(const msgpack::object& o, Json& out) {
   return Status(Code::kInvalidRequest, "unknown msgpack type");
 }
 
+// What value_from_object accepts, without building it: no ext types, string
+// map keys. The depth is bounded by the FrameScanner that ran first.
+bool decodable(const msgpack::object& o) {
+  switch (o.type) {
+    case msgpack::type::EXT:
+      return false;
+    case msgpack::type::ARRAY:
+      for (uint32_t i = 0; i < o.via.array.size; ++i) {
+        if (!decodable(o.via.array.ptr[i])) return false;
+      }
+      return true;
+    case msgpack::type::MAP:
+      for (uint32_t i = 0; i < o.via.map.size; ++i) {
+        const auto& kv = o.via.map.ptr[i];
+        if (kv.key.type != msgpack::type::STR || !decodable(kv.val)) return false;
+      }
+      return true;
+    default:
+      return true;
+  }
+}
+
 // A float is always sent as float64: msgpack-cxx's pack_double sends a double
 // with no fraction as an integer (1.0 arrives as 1, -0.0 as 0) and casts
 // doubles at 2^64 to uint64_t, which is undefined behaviour.
@@ -62,14 +95,28 @@ void pack_float64(msgpack::sbuffer& sb, double d) {
   sb.write(buf, sizeof buf);
 }
 
+// The binary subtype that marks a preencoded() value. Subtypes that decoding
+// can give (msgpack ext types, by nlohmann's decoder) are at most 255.
+constexpr uint64_t kPreencoded = 0x636169726e;  // "cairn"
+
 void pack(msgpack::sbuffer& sb, msgpack::packer<msgpack::sbuffer>& pk, const Json& v) {
   switch (v.type()) {
     case Json::value_t::null:
-    case Json::value_t::discarded: pk.pack_nil(); break;
-    case Json::value_t::boolean: v.get<bool>() ? pk.pack_true() : pk.pack_false(); break;
-    case Json::value_t::number_integer: pk.pack_int64(v.get<int64_t>()); break;
-    case Json::value_t::number_unsigned: pk.pack_uint64(v.get<uint64_t>()); break;
-    case Json::value_t::number_float: pack_float64(sb, v.get<double>()); break;
+    case Json::value_t::discarded:
+      pk.pack_nil();
+      break;
+    case Json::value_t::boolean:
+      v.get<bool>() ? pk.pack_true() : pk.pack_false();
+      break;
+    case Json::value_t::number_integer:
+      pk.pack_int64(v.get<int64_t>());
+      break;
+    case Json::value_t::number_unsigned:
+      pk.pack_uint64(v.get<uint64_t>());
+      break;
+    case Json::value_t::number_float:
+      pack_float64(sb, v.get<double>());
+      break;
     case Json::value_t::string: {
       const auto& s = v.get_ref<const std::string&>();
       pk.pack_str(static_cast<uint32_t>(s.size()));
@@ -78,6 +125,10 @@ void pack(msgpack::sbuffer& sb, msgpack::packer<msgpack::sbuffer>& pk, const Jso
     }
     case Json::value_t::binary: {
       const auto& b = v.get_binary();
+      if (b.has_subtype() && b.subtype() == kPreencoded) {
+        sb.write(reinterpret_cast<const char*>(b.data()), b.size());
+        break;
+      }
       pk.pack_bin(static_cast<uint32_t>(b.size()));
       pk.pack_bin_body(reinterpret_cast<const char*>(b.data()), static_cast<uint32_t>(b.size()));
       break;
@@ -159,9 +210,9 @@ std::optional<Message> Decoder::next(DecodeError& err, bool& failed) {
   Json value;
   Status st;
   try {
-    msgpack::unpack_limit lim(limits_.max_elements, limits_.max_elements,
+    msgpack::unpack_limit lim(limits_.max_elements, limits_.max_elements, limits_.max_string_bytes,
                               limits_.max_string_bytes, limits_.max_string_bytes,
-                              limits_.max_string_bytes, limits_.max_depth);
+                              limits_.max_depth);
     msgpack::object_handle oh = msgpack::unpack(frame, len, nullptr, nullptr, lim);
     st = value_from_object(oh.get(), value);
   } catch (const std::exception& e) {
@@ -193,6 +244,22 @@ std::string encode_value(const Json& value) {
   msgpack::packer<msgpack::sbuffer> pk(sb);
   pack(sb, pk, value);
   return to_string(sb);
+}
+
+Json preencoded(std::vector<uint8_t> msgpack) {
+  return Json::binary(std::move(msgpack), kPreencoded);
+}
+
+bool is_one_value(std::string_view bytes) {
+  FrameScanner scanner{Limits{}};
+  auto n = scanner.scan(bytes);
+  if (!n.has_value() || *n != bytes.size() || bytes.empty()) return false;
+  try {
+    msgpack::object_handle h = msgpack::unpack(bytes.data(), bytes.size());
+    return decodable(h.get());
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 Json error_value(const Status& status) {
@@ -256,9 +323,9 @@ Status status_from_error_value(const Json& error) {
   } else {
     return Status(Code::kInternal, "malformed error from peer");
   }
-  static const Code kCodes[] = {Code::kParseError,   Code::kInvalidRequest, Code::kMethodNotFound,
-                                Code::kInvalidParams, Code::kNotFound,      Code::kConflict,
-                                Code::kTooLarge,      Code::kBusy,          Code::kUnauthorized,
+  static const Code kCodes[] = {Code::kParseError,    Code::kInvalidRequest, Code::kMethodNotFound,
+                                Code::kInvalidParams, Code::kNotFound,       Code::kConflict,
+                                Code::kTooLarge,      Code::kBusy,           Code::kUnauthorized,
                                 Code::kIoError,       Code::kInternal};
   for (Code c : kCodes) {
     std::string prefix(code_name(c));

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/json.h"
 #include "base/status.h"
@@ -56,6 +57,15 @@ std::string encode_reply(uint32_t msgid, const Status& error, const Json& result
 std::string encode_notification(std::string_view method, const Json& params);
 // Any Json value as one msgpack object (binary becomes bin, strings str).
 std::string encode_value(const Json& value);
+// A value that is already one msgpack object, such as a changelog value read
+// from the database: the encoders above copy its bytes as they are instead of
+// decoding and encoding it again (most of changes.since's time). `msgpack` must
+// be exactly one object the Decoder accepts (is_one_value); a decoded message
+// never holds such a value.
+Json preencoded(std::vector<uint8_t> msgpack);
+// True when `bytes` is one msgpack object within Limits and nothing more, with
+// string map keys and no ext types: what the Decoder accepts as a value.
+bool is_one_value(std::string_view bytes);
 // The [kind, "CODE: message"] pair for a failed request.
 Json error_value(const Status& status);
 // Parses an error value received from a peer back into a Status.

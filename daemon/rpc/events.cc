@@ -3,6 +3,7 @@
 #include "base/clock.h"
 #include "daemon/params.h"
 #include "daemon/rpc/register.h"
+#include "ipc/codec.h"
 
 namespace cairn {
 
@@ -17,11 +18,22 @@ Result<std::string> meta_value(store::Db& db, const char* key) {
   return row ? s->text(0) : std::string();
 }
 
-// Changelog values are msgpack blobs (store/write_txn.h).
+// Changelog values are msgpack blobs (store/write_txn.h); one that is not a
+// whole msgpack value reads as null.
 Json packed_column(const store::Stmt& s, int col) {
   if (s.is_null(col)) return nullptr;
   Json v = Json::from_msgpack(s.blob(col), true, false);
   return v.is_discarded() ? Json() : v;
+}
+
+// The same value, passed to the reply as the bytes it was stored as: old and
+// new values are whole rows, and decoding them to Json and encoding them again
+// took most of changes.since's time.
+Json stored_value(const store::Stmt& s, int col) {
+  if (s.is_null(col)) return nullptr;
+  std::vector<uint8_t> bytes = s.blob(col);
+  std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  return ipc::is_one_value(view) ? ipc::preencoded(std::move(bytes)) : Json();
 }
 
 }  // namespace
@@ -31,7 +43,8 @@ void register_events(Registry& r, Services& s) {
     Params p(params);
     auto topics = p.opt_str_list("topics", 64, 64);
     CAIRN_RETURN_IF_ERROR(p.finish());
-    if (!topics || topics->empty()) return invalid_params("topics is required (a list, or [\"*\"])");
+    if (!topics || topics->empty())
+      return invalid_params("topics is required (a list, or [\"*\"])");
     CAIRN_RETURN_IF_ERROR(s.hub.subscribe(ctx.conn, *topics));
     return Json{{"topics", s.hub.subscriptions(ctx.conn)}};
   });
@@ -95,8 +108,8 @@ void register_events(Registry& r, Services& s) {
       e["kind"] = q.text(3);
       e["id"] = q.text(4);
       e["origin"] = q.text(5);
-      e["old"] = packed_column(q, 6);
-      e["new"] = packed_column(q, 7);
+      e["old"] = stored_value(q, 6);
+      e["new"] = stored_value(q, 7);
       last = q.int64(0);
       changes.push_back(std::move(e));
     }

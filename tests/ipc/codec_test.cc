@@ -26,7 +26,8 @@ Status decode_status(const std::string& input, const Limits& limits = {}) {
 }
 
 TEST(Codec, RoundTripsARequest) {
-  Json params = Json::array({{{"name", "x"}, {"n", -5}, {"ok", true}, {"list", {1, 2.5, nullptr}}}});
+  Json params =
+      Json::array({{{"name", "x"}, {"n", -5}, {"ok", true}, {"list", {1, 2.5, nullptr}}}});
   std::string wire = encode_request(7, "tasks.create", params);
   Decoder d;
   d.feed(wire);
@@ -127,9 +128,9 @@ TEST(Codec, RejectsWrongTopLevelShapes) {
   EXPECT_EQ(decode_status(bytes({0x2a})).code(), Code::kInvalidRequest);  // 42
   EXPECT_EQ(decode_status(bytes({0x94, 0x05, 0x01, 0xa1, 'm', 0x90})).code(),
             Code::kInvalidRequest);  // type 5
-  EXPECT_EQ(decode_status(bytes({0x94, 0x00, 0xcf, 1, 0, 0, 0, 0, 0, 0, 0, 0xa1, 'm', 0x90}))
-                .code(),
-            Code::kInvalidRequest);  // msgid >= 2^32
+  EXPECT_EQ(
+      decode_status(bytes({0x94, 0x00, 0xcf, 1, 0, 0, 0, 0, 0, 0, 0, 0xa1, 'm', 0x90})).code(),
+      Code::kInvalidRequest);  // msgid >= 2^32
   EXPECT_EQ(decode_status(bytes({0x94, 0x00, 0xff, 0xa1, 'm', 0x90})).code(),
             Code::kInvalidRequest);  // negative msgid
   EXPECT_EQ(decode_status(bytes({0x94, 0x00, 0x01, 0xa1, 'm', 0x2a})).code(),
@@ -162,6 +163,32 @@ TEST(Codec, FloatsStayFloatsWithTheirSign) {
     EXPECT_EQ(m->params[i].get<double>(), params[i].get<double>()) << i;
   }
   EXPECT_TRUE(std::signbit(m->params[1].get<double>()));
+}
+
+TEST(Codec, APreencodedValueIsSentAsItsBytes) {
+  Json stored = {{"title", "x"}, {"tags", {"a", "b"}}, {"n", -3}};
+  std::string packed = encode_value(stored);
+  ASSERT_TRUE(is_one_value(packed));
+  Json result = {{"old", preencoded(std::vector<uint8_t>(packed.begin(), packed.end()))},
+                 {"new", nullptr}};
+  Decoder d;
+  d.feed(encode_response(4, Status::ok(), result));
+  DecodeError err;
+  bool failed = false;
+  auto m = d.next(err, failed);
+  ASSERT_TRUE(m) << err.status.to_string();
+  EXPECT_EQ(m->result, (Json{{"old", stored}, {"new", nullptr}}));
+}
+
+TEST(Codec, OnlyWholeValuesTheDecoderAcceptsCanBePreencoded) {
+  EXPECT_TRUE(is_one_value(bytes({0x81, 0xa1, 'k', 0x01})));  // {"k": 1}
+  EXPECT_FALSE(is_one_value(""));
+  EXPECT_FALSE(is_one_value(bytes({0x81, 0xa1, 'k'})));               // cut short
+  EXPECT_FALSE(is_one_value(bytes({0x01, 0x02})));                    // two values
+  EXPECT_FALSE(is_one_value(bytes({0x81, 0x01, 0x02})));              // {1: 2}
+  EXPECT_FALSE(is_one_value(bytes({0x91, 0xd4, 0x05, 0x00})));        // [ext 5]
+  EXPECT_FALSE(is_one_value(bytes({0xc1})));                          // reserved byte
+  EXPECT_FALSE(is_one_value(bytes({0xdd, 0x7f, 0xff, 0xff, 0xff})));  // huge array
 }
 
 }  // namespace
