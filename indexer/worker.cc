@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "base/thread_name.h"
+#include "base/thread_priority.h"
 #include "indexer/chunker.h"
 #include "indexer/index_store.h"
 
@@ -71,6 +72,7 @@ void Worker::set_error(const std::string& e) {
 
 void Worker::run() {
   set_thread_name("cairn-index");
+  set_background_priority();
   auto opened = store::Db::open(options_.db_path, store::OpenMode::kReadOnly);
   if (!opened.has_value()) {
     spdlog::error("index worker cannot open the database: {}", opened.status().message());

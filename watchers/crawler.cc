@@ -15,6 +15,7 @@
 #include "base/fd.h"
 #include "base/open_below.h"
 #include "base/thread_name.h"
+#include "base/thread_priority.h"
 #include "watchers/path_util.h"
 
 namespace cairn::watchers {
@@ -102,6 +103,7 @@ void Crawler::check(std::shared_ptr<RootState> root, std::vector<std::string> pa
 
 void Crawler::run() {
   set_thread_name("cairn-crawl");
+  set_background_priority();
   auto db = store::Db::open(options_.db_path, store::OpenMode::kReadOnly);
   if (!db) {
     spdlog::error("watcher cannot open the database: {}", db.status().message());

@@ -1,6 +1,7 @@
 #include "watchers/hash_pool.h"
 
 #include "base/thread_name.h"
+#include "base/thread_priority.h"
 
 namespace cairn::watchers {
 
@@ -49,6 +50,7 @@ std::vector<HashDone> HashPool::collect(bool wait) {
 
 void HashPool::run() {
   set_thread_name("cairn-hash");
+  set_background_priority();
   for (;;) {
     HashJob job;
     {

@@ -1,14 +1,22 @@
 // The daemon's life: start, answer, refuse a second instance, survive kill -9,
-// recover a stale socket, stop cleanly.
+// recover a stale socket, stop cleanly, run background threads at a lower
+// priority.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
 
 #include "base/clock.h"
+#include "base/thread_priority.h"
 #include "tests/support/daemon_process.h"
 
 namespace cairn::testing {
@@ -141,6 +149,35 @@ TEST(Lifecycle, ShutdownMethodRepliesThenStops) {
   int64_t deadline = monotonic_ms() + 5000;
   while (d.running() && monotonic_ms() < deadline) ::usleep(10000);
   EXPECT_FALSE(d.running());
+}
+
+// Background work (index, crawl, hash) yields the CPU to the threads that
+// answer clients: its threads run kBackgroundNice nice levels below the others.
+TEST(Lifecycle, BackgroundThreadsRunAtALowerPriorityThanTheOnesThatAnswer) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  std::map<std::string, std::set<int>> nice_by_name;
+  std::string task_dir = "/proc/" + std::to_string(d.pid()) + "/task";
+  for (const auto& t : std::filesystem::directory_iterator(task_dir)) {
+    std::ifstream comm(t.path() / "comm"), stat(t.path() / "stat");
+    std::string name, line;
+    std::getline(comm, name);
+    std::getline(stat, line);
+    // Field 19 is the nice value; fields count from after the ")" that ends the name.
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && rest >> field; ++i) {
+    }
+    nice_by_name[name].insert(std::stoi(field));
+  }
+  ASSERT_EQ(nice_by_name["cairnd"].size(), 1u);
+  int normal = *nice_by_name["cairnd"].begin();  // the test's own, inherited
+  for (const char* name : {"cairn-writer", "cairn-read-0", "cairn-read-1"}) {
+    EXPECT_EQ(nice_by_name[name], std::set<int>{normal}) << name;
+  }
+  for (const char* name : {"cairn-index", "cairn-crawl", "cairn-hash"}) {
+    EXPECT_EQ(nice_by_name[name], std::set<int>{std::min(normal + kBackgroundNice, 19)}) << name;
+  }
 }
 
 }  // namespace
