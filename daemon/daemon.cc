@@ -1,5 +1,6 @@
 #include "daemon/daemon.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,6 +19,8 @@
 namespace cairn {
 
 namespace {
+
+constexpr uint64_t kTrimEveryMs = 60000;  // malloc_trim, see start_timers
 
 // A listening socket passed by systemd (LISTEN_PID/LISTEN_FDS), else -1.
 int inherited_socket() {
@@ -119,6 +122,20 @@ void Daemon::start_timers() {
       retention_.get(),
       [](uv_timer_t* t) { run_retention(*static_cast<Daemon*>(t->data)->services_); },
       10000, every_ms);
+
+  // glibc keeps freed memory in each thread's arena for reuse. Under a steady
+  // load that part grew by 1-3 MiB in 10 minutes (the soak run, with the heap in
+  // use flat) and stayed in RSS; malloc_trim hands whole free pages back.
+  trim_.init([&](uv_timer_t* t) { return uv_timer_init(&loop_, t); });
+  uv_timer_start(
+      trim_.get(),
+      [](uv_timer_t*) {
+        int64_t start = monotonic_ns();
+        int released = ::malloc_trim(0);
+        spdlog::debug("malloc_trim: {} in {:.2f} ms", released ? "released memory" : "nothing",
+                      static_cast<double>(monotonic_ns() - start) / 1e6);
+      },
+      kTrimEveryMs, kTrimEveryMs);
 }
 
 int Daemon::run() {
@@ -170,6 +187,7 @@ void Daemon::finish_shutdown() {
   sigint_.close();
   watchdog_.close();
   retention_.close();
+  trim_.close();
   // The writer finishes what is queued; its replies are dropped with the
   // connections, but every acknowledged write was acknowledged after commit.
   writer_->stop();

@@ -59,6 +59,7 @@ class Daemon {
   UvHandle<uv_timer_t> watchdog_;
   UvHandle<uv_timer_t> drain_;
   UvHandle<uv_timer_t> retention_;
+  UvHandle<uv_timer_t> trim_;
   bool shutting_down_ = false;
   int64_t shutdown_deadline_ms_ = 0;
 };
