@@ -71,8 +71,8 @@ void Worker::set_error(const std::string& e) {
 }
 
 void Worker::run() {
+  set_background_priority();  // before the name: a named thread is reniced
   set_thread_name("cairn-index");
-  set_background_priority();
   auto opened = store::Db::open(options_.db_path, store::OpenMode::kReadOnly);
   if (!opened.has_value()) {
     spdlog::error("index worker cannot open the database: {}", opened.status().message());

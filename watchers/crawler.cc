@@ -102,8 +102,8 @@ void Crawler::check(std::shared_ptr<RootState> root, std::vector<std::string> pa
 }
 
 void Crawler::run() {
+  set_background_priority();  // before the name: a named thread is reniced
   set_thread_name("cairn-crawl");
-  set_background_priority();
   auto db = store::Db::open(options_.db_path, store::OpenMode::kReadOnly);
   if (!db) {
     spdlog::error("watcher cannot open the database: {}", db.status().message());

@@ -49,8 +49,8 @@ std::vector<HashDone> HashPool::collect(bool wait) {
 }
 
 void HashPool::run() {
+  set_background_priority();  // before the name: a named thread is reniced
   set_thread_name("cairn-hash");
-  set_background_priority();
   for (;;) {
     HashJob job;
     {

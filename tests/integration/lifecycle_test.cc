@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/thread_priority.h"
@@ -153,30 +154,47 @@ TEST(Lifecycle, ShutdownMethodRepliesThenStops) {
 
 // Background work (index, crawl, hash) yields the CPU to the threads that
 // answer clients: its threads run kBackgroundNice nice levels below the others.
-TEST(Lifecycle, BackgroundThreadsRunAtALowerPriorityThanTheOnesThatAnswer) {
-  DaemonProcess d;
-  ASSERT_TRUE(d.start().is_ok());
-  std::map<std::string, std::set<int>> nice_by_name;
-  std::string task_dir = "/proc/" + std::to_string(d.pid()) + "/task";
-  for (const auto& t : std::filesystem::directory_iterator(task_dir)) {
+// Each thread's nice value, by thread name.
+std::map<std::string, std::set<int>> nice_by_thread_name(pid_t pid) {
+  std::map<std::string, std::set<int>> out;
+  std::error_code ec;
+  for (const auto& t :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
     std::ifstream comm(t.path() / "comm"), stat(t.path() / "stat");
     std::string name, line;
-    std::getline(comm, name);
-    std::getline(stat, line);
-    // Field 19 is the nice value; fields count from after the ")" that ends the name.
+    if (!std::getline(comm, name) || !std::getline(stat, line)) continue;  // it ended
+    // Field 19 is the nice value; fields count on after the ")" that ends the name.
     std::istringstream rest(line.substr(line.rfind(')') + 2));
     std::string field;
     for (int i = 3; i <= 19 && rest >> field; ++i) {
     }
-    nice_by_name[name].insert(std::stoi(field));
+    out[name].insert(std::stoi(field));
   }
-  ASSERT_EQ(nice_by_name["cairnd"].size(), 1u);
-  int normal = *nice_by_name["cairnd"].begin();  // the test's own, inherited
-  for (const char* name : {"cairn-writer", "cairn-read-0", "cairn-read-1"}) {
-    EXPECT_EQ(nice_by_name[name], std::set<int>{normal}) << name;
+  return out;
+}
+
+TEST(Lifecycle, BackgroundThreadsRunAtALowerPriorityThanTheOnesThatAnswer) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  const std::vector<std::string> answering = {"cairn-writer", "cairn-read-0", "cairn-read-1"};
+  const std::vector<std::string> background = {"cairn-index", "cairn-crawl", "cairn-hash"};
+  // Threads start and name themselves after the daemon answers: wait until every
+  // one is named (an unnamed one still shows as "cairnd").
+  std::map<std::string, std::set<int>> nice;
+  int64_t deadline = monotonic_ms() + 10000;
+  for (;;) {
+    nice = nice_by_thread_name(d.pid());
+    bool all = nice["cairnd"].size() == 1;
+    for (const auto& n : answering) all &= nice.count(n) > 0;
+    for (const auto& n : background) all &= nice.count(n) > 0;
+    if (all || monotonic_ms() > deadline) break;
+    ::usleep(20000);
   }
-  for (const char* name : {"cairn-index", "cairn-crawl", "cairn-hash"}) {
-    EXPECT_EQ(nice_by_name[name], std::set<int>{std::min(normal + kBackgroundNice, 19)}) << name;
+  ASSERT_EQ(nice["cairnd"].size(), 1u);
+  int normal = *nice["cairnd"].begin();  // the test's own, inherited
+  for (const auto& n : answering) EXPECT_EQ(nice[n], std::set<int>{normal}) << n;
+  for (const auto& n : background) {
+    EXPECT_EQ(nice[n], std::set<int>{std::min(normal + kBackgroundNice, 19)}) << n;
   }
 }
 
