@@ -284,6 +284,36 @@ TEST(Reviews, FeedbackFromBeforeTheUpgradeKeepsItsOrder) {
             "4\n");
 }
 
+// A document exported before migration 0008 has no review_created_at: the
+// import fills it in from the reviews, so the order is the same.
+TEST(Reviews, FeedbackImportedFromAnOlderExportKeepsItsOrder) {
+  DaemonProcess a;
+  ASSERT_TRUE(a.start().is_ok());
+  must(a.call("reviews.create", {{"id", "r-1"}, {"feedback", {{{"file", "/f"}, {"title", "a"}}}}}));
+  ::usleep(5000);
+  must(a.call("reviews.create", {{"id", "r-2"}, {"feedback", {{{"file", "/f"}, {"title", "b"}}}}}));
+  Json doc = must(a.call("db.export", {{"tables", {"reviews", "review_feedback"}}}));
+  Json& fb = doc["tables"]["review_feedback"];
+  auto at = std::find(fb["columns"].begin(), fb["columns"].end(), "review_created_at");
+  ASSERT_NE(at, fb["columns"].end());
+  size_t col = static_cast<size_t>(at - fb["columns"].begin());
+  fb["columns"].erase(col);
+  for (auto& row : fb["rows"]) row.erase(col);
+  doc["schema_version"] = 7;
+
+  DaemonProcess b;
+  ASSERT_TRUE(b.start().is_ok());
+  must(b.call("db.import", {{"document", doc}, {"mode", "replace"}}));
+  Json got = must(b.call("reviews.feedback_for_file", {{"path", "/f"}}));
+  ASSERT_EQ(got["feedback"].size(), 2u);
+  EXPECT_EQ(got["feedback"][0]["title"], "b");
+  EXPECT_EQ(got["feedback"][1]["title"], "a");
+  EXPECT_EQ(sqlite3(b.db_path(),
+                    "SELECT count(*) FROM review_feedback WHERE review_created_at = "
+                    "(SELECT created_at FROM reviews WHERE id = review_id);"),
+            "2\n");
+}
+
 TEST(Retention, RemovesApprovalsExpiredLongAgoAndKeepsDecidedOnes) {
   TempDir conf;
   write_file(conf / "cairnd.toml",
