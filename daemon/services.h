@@ -53,6 +53,9 @@ struct Services {
   // Called when a client connection closes (loop thread): for domains that
   // hold per-connection state, such as the waiters of approvals.wait.
   std::vector<std::function<void(ipc::ConnId)>> disconnect_observers;
+  // SQL run after an import wrote its rows, in its transaction: a domain fills in
+  // columns that copy a value kept in another table. Added at registration.
+  std::vector<std::string> after_import;
   // Runs when the daemon stops, before the writer drains (loop thread).
   std::vector<std::function<void()>> on_shutdown;
 };

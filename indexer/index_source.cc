@@ -2,16 +2,16 @@
 
 namespace cairn::indexer {
 
-Result<std::vector<DocRef>> IndexSource::list_dirty(store::Db& db, int chunker_version, int limit) {
+Result<std::vector<DocRef>> IndexSource::list_dirty(store::Db& db, int chunker_version,
+                                                    int limit) {
   // The subquery is flattened by SQLite; each listed document costs one lookup
   // in index_docs' primary key.
   CAIRN_ASSIGN_OR_RETURN(
       store::Stmt s,
-      db.prepare(
-          "WITH s(doc_id, gen) AS (" + docs_sql() +
-          ") SELECT s.doc_id, s.gen FROM s LEFT JOIN index_docs d ON d.kind = ?1 AND d.doc_id = "
-          "CAST(s.doc_id AS TEXT) WHERE d.doc_id IS NULL OR d.indexed_gen != s.gen OR "
-          "d.chunker_version != ?2 LIMIT ?3"));
+      db.prepare("WITH s(doc_id, gen) AS (" + docs_sql() +
+                 ") SELECT s.doc_id, s.gen FROM s LEFT JOIN index_docs d ON d.kind = ?1 AND d.doc_id = "
+                 "CAST(s.doc_id AS TEXT) WHERE d.doc_id IS NULL OR d.indexed_gen != s.gen OR "
+                 "d.chunker_version != ?2 LIMIT ?3"));
   s.bind_all(kind(), chunker_version, limit);
   std::vector<DocRef> out;
   for (;;) {

@@ -1,6 +1,7 @@
 #include "ipc/codec.h"
 
 #include <cstring>
+
 #include <msgpack.hpp>
 
 namespace cairn::ipc {
@@ -9,25 +10,13 @@ namespace {
 
 Status value_from_object(const msgpack::object& o, Json& out) {
   switch (o.type) {
-    case msgpack::type::NIL:
-      out = nullptr;
-      return Status::ok();
-    case msgpack::type::BOOLEAN:
-      out = o.via.boolean;
-      return Status::ok();
-    case msgpack::type::POSITIVE_INTEGER:
-      out = o.via.u64;
-      return Status::ok();
-    case msgpack::type::NEGATIVE_INTEGER:
-      out = o.via.i64;
-      return Status::ok();
+    case msgpack::type::NIL: out = nullptr; return Status::ok();
+    case msgpack::type::BOOLEAN: out = o.via.boolean; return Status::ok();
+    case msgpack::type::POSITIVE_INTEGER: out = o.via.u64; return Status::ok();
+    case msgpack::type::NEGATIVE_INTEGER: out = o.via.i64; return Status::ok();
     case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64:
-      out = o.via.f64;
-      return Status::ok();
-    case msgpack::type::STR:
-      out = std::string(o.via.str.ptr, o.via.str.size);
-      return Status::ok();
+    case msgpack::type::FLOAT64: out = o.via.f64; return Status::ok();
+    case msgpack::type::STR: out = std::string(o.via.str.ptr, o.via.str.size); return Status::ok();
     case msgpack::type::BIN:
       out = Json::binary(std::vector<uint8_t>(o.via.bin.ptr, o.via.bin.ptr + o.via.bin.size));
       return Status::ok();
@@ -65,8 +54,7 @@ Status value_from_object(const msgpack::object& o, Json& out) {
 // map keys. The depth is bounded by the FrameScanner that ran first.
 bool decodable(const msgpack::object& o) {
   switch (o.type) {
-    case msgpack::type::EXT:
-      return false;
+    case msgpack::type::EXT: return false;
     case msgpack::type::ARRAY:
       for (uint32_t i = 0; i < o.via.array.size; ++i) {
         if (!decodable(o.via.array.ptr[i])) return false;
@@ -78,8 +66,7 @@ bool decodable(const msgpack::object& o) {
         if (kv.key.type != msgpack::type::STR || !decodable(kv.val)) return false;
       }
       return true;
-    default:
-      return true;
+    default: return true;
   }
 }
 
@@ -102,21 +89,11 @@ constexpr uint64_t kPreencoded = 0x636169726e;  // "cairn"
 void pack(msgpack::sbuffer& sb, msgpack::packer<msgpack::sbuffer>& pk, const Json& v) {
   switch (v.type()) {
     case Json::value_t::null:
-    case Json::value_t::discarded:
-      pk.pack_nil();
-      break;
-    case Json::value_t::boolean:
-      v.get<bool>() ? pk.pack_true() : pk.pack_false();
-      break;
-    case Json::value_t::number_integer:
-      pk.pack_int64(v.get<int64_t>());
-      break;
-    case Json::value_t::number_unsigned:
-      pk.pack_uint64(v.get<uint64_t>());
-      break;
-    case Json::value_t::number_float:
-      pack_float64(sb, v.get<double>());
-      break;
+    case Json::value_t::discarded: pk.pack_nil(); break;
+    case Json::value_t::boolean: v.get<bool>() ? pk.pack_true() : pk.pack_false(); break;
+    case Json::value_t::number_integer: pk.pack_int64(v.get<int64_t>()); break;
+    case Json::value_t::number_unsigned: pk.pack_uint64(v.get<uint64_t>()); break;
+    case Json::value_t::number_float: pack_float64(sb, v.get<double>()); break;
     case Json::value_t::string: {
       const auto& s = v.get_ref<const std::string&>();
       pk.pack_str(static_cast<uint32_t>(s.size()));
@@ -210,9 +187,9 @@ std::optional<Message> Decoder::next(DecodeError& err, bool& failed) {
   Json value;
   Status st;
   try {
-    msgpack::unpack_limit lim(limits_.max_elements, limits_.max_elements, limits_.max_string_bytes,
+    msgpack::unpack_limit lim(limits_.max_elements, limits_.max_elements,
                               limits_.max_string_bytes, limits_.max_string_bytes,
-                              limits_.max_depth);
+                              limits_.max_string_bytes, limits_.max_depth);
     msgpack::object_handle oh = msgpack::unpack(frame, len, nullptr, nullptr, lim);
     st = value_from_object(oh.get(), value);
   } catch (const std::exception& e) {
@@ -323,9 +300,9 @@ Status status_from_error_value(const Json& error) {
   } else {
     return Status(Code::kInternal, "malformed error from peer");
   }
-  static const Code kCodes[] = {Code::kParseError,    Code::kInvalidRequest, Code::kMethodNotFound,
-                                Code::kInvalidParams, Code::kNotFound,       Code::kConflict,
-                                Code::kTooLarge,      Code::kBusy,           Code::kUnauthorized,
+  static const Code kCodes[] = {Code::kParseError,   Code::kInvalidRequest, Code::kMethodNotFound,
+                                Code::kInvalidParams, Code::kNotFound,      Code::kConflict,
+                                Code::kTooLarge,      Code::kBusy,          Code::kUnauthorized,
                                 Code::kIoError,       Code::kInternal};
   for (Code c : kCodes) {
     std::string prefix(code_name(c));

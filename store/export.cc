@@ -27,9 +27,9 @@ struct Column {
 struct Table {
   std::string name;
   std::vector<Column> columns;
-  std::vector<std::string> pk;    // primary key columns in key order
-  bool rowid_alias = false;       // a single INTEGER PRIMARY KEY column
-  std::set<std::string> parents;  // tables this one references
+  std::vector<std::string> pk;       // primary key columns in key order
+  bool rowid_alias = false;          // a single INTEGER PRIMARY KEY column
+  std::set<std::string> parents;     // tables this one references
 };
 
 // SQLite's affinity rules (datatype3.html, 3.1).
@@ -228,9 +228,9 @@ void bind_value(Stmt& s, int idx, const Json& v) {
   if (v.is_null()) {
     sqlite3_bind_null(st, idx);
   } else if (v.is_number_integer()) {
-    sqlite3_bind_int64(
-        st, idx,
-        v.is_number_unsigned() ? static_cast<int64_t>(v.get<uint64_t>()) : v.get<int64_t>());
+    sqlite3_bind_int64(st, idx, v.is_number_unsigned()
+                                    ? static_cast<int64_t>(v.get<uint64_t>())
+                                    : v.get<int64_t>());
   } else if (v.is_number()) {
     sqlite3_bind_double(st, idx, v.get<double>());
   } else if (v.is_string()) {
@@ -276,10 +276,10 @@ Result<Json> skipped_tables(Db& db) {
     CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
     if (!row) break;
     std::string type = s.text(1);
-    out.push_back(
-        Json{{"table", s.text(0)},
-             {"why", type == "virtual" ? "virtual table (full-text index): rebuilt from its content"
-                                       : "shadow table of a full-text index: rebuilt with it"}});
+    out.push_back(Json{{"table", s.text(0)},
+                       {"why", type == "virtual"
+                                   ? "virtual table (full-text index): rebuilt from its content"
+                                   : "shadow table of a full-text index: rebuilt with it"}});
   }
   return out;
 }
@@ -343,14 +343,6 @@ Result<Json> export_database(Db& db, const std::optional<std::vector<std::string
 
 namespace {
 
-// One UPDATE per column that copies a value kept in another table.
-constexpr const char* kCopiedColumns[] = {
-    // review_feedback.review_created_at: its review's time (schema/0008).
-    "UPDATE review_feedback SET review_created_at = (SELECT created_at FROM reviews WHERE "
-    "reviews.id = review_feedback.review_id) WHERE review_created_at IS NOT (SELECT created_at "
-    "FROM reviews WHERE reviews.id = review_feedback.review_id)",
-};
-
 Status validate_against(const std::map<std::string, Table>& all, const Json& doc) {
   if (!doc.is_object()) return invalid_params("document must be an object");
   if (!doc.contains("format") || doc["format"] != "cairn-export") {
@@ -384,8 +376,7 @@ Status validate_against(const std::map<std::string, Table>& all, const Json& doc
       auto col = std::find_if(t.columns.begin(), t.columns.end(),
                               [&](const Column& k) { return k.name == cn; });
       if (col == t.columns.end()) return invalid_params("table " + name + ": no column " + cn);
-      if (!seen.insert(cn).second)
-        return invalid_params("table " + name + ": column " + cn + " twice");
+      if (!seen.insert(cn).second) return invalid_params("table " + name + ": column " + cn + " twice");
       cols.push_back(&*col);
     }
     for (const auto& c : t.columns) {
@@ -404,8 +395,8 @@ Status validate_against(const std::map<std::string, Table>& all, const Json& doc
       }
       for (size_t k = 0; k < cols.size(); ++k) {
         bool alias = t.rowid_alias && cols[k]->pk == 1;
-        CAIRN_RETURN_IF_ERROR(
-            check_value(row[k], *cols[k], alias, where + " column " + cols[k]->name));
+        CAIRN_RETURN_IF_ERROR(check_value(row[k], *cols[k], alias, where + " column " +
+                                                                       cols[k]->name));
       }
       ++i;
     }
@@ -420,7 +411,8 @@ Status validate_import(Db& db, const Json& document) {
   return validate_against(all, document);
 }
 
-Result<Json> import_database(WriteTxn& txn, const Json& doc, ImportMode mode) {
+Result<Json> import_database(WriteTxn& txn, const Json& doc, ImportMode mode,
+                             const std::vector<std::string>& after_rows) {
   Db& db = txn.db();
   CAIRN_ASSIGN_OR_RETURN(auto all, load_tables(db));
   CAIRN_RETURN_IF_ERROR(validate_against(all, doc));
@@ -481,8 +473,8 @@ Result<Json> import_database(WriteTxn& txn, const Json& doc, ImportMode mode) {
       for (size_t k = 0; k < cols.size(); ++k) bind_value(ins, static_cast<int>(k + 1), row[k]);
       Status st = ins.run();
       if (!st.is_ok()) {
-        return Status(st.code(),
-                      "table " + name + " row " + std::to_string(i) + ": " + st.message());
+        return Status(st.code(), "table " + name + " row " + std::to_string(i) + ": " +
+                                     st.message());
       }
       ++n;
       ++i;
@@ -505,12 +497,10 @@ Result<Json> import_database(WriteTxn& txn, const Json& doc, ImportMode mode) {
     if (external) rebuild.push_back(fts.text(0));
   }
   for (const auto& f : rebuild) {
-    CAIRN_RETURN_IF_ERROR(
-        db.exec("INSERT INTO " + quote(f) + "(" + quote(f) + ") VALUES('rebuild')"));
+    CAIRN_RETURN_IF_ERROR(db.exec("INSERT INTO " + quote(f) + "(" + quote(f) +
+                                  ") VALUES('rebuild')"));
   }
-  // Columns that copy another table's value follow it again: a document from an
-  // older schema has no such column, and a merge may bring one side alone.
-  for (const char* sql : kCopiedColumns) CAIRN_RETURN_IF_ERROR(db.exec(sql));
+  for (const auto& sql : after_rows) CAIRN_RETURN_IF_ERROR(db.exec(sql));
   // Foreign keys are checked here rather than at COMMIT so the error says where.
   CAIRN_ASSIGN_OR_RETURN(Stmt fk, db.prepare("SELECT \"table\", rowid, parent FROM "
                                              "pragma_foreign_key_check LIMIT 1"));

@@ -52,8 +52,12 @@ Result<Json> export_database(Db& db, const std::optional<std::vector<std::string
 // Checks everything without writing; the error names the table, row and column.
 Status validate_import(Db& db, const Json& document);
 
-// Validates, then writes. Records one changelog entry per table (topic "db",
-// kind "import") so clients resync. Returns {tables: {name: rows}, mode}.
-Result<Json> import_database(WriteTxn& txn, const Json& document, ImportMode mode);
+// Validates, then writes. `after_rows` run once the rows are in, in the same
+// transaction: domains fill in columns that copy a value kept in another table,
+// which a document from an older schema lacks. Records one changelog entry per
+// table (topic "db", kind "import") so clients resync. Returns {tables: {name:
+// rows}, mode}.
+Result<Json> import_database(WriteTxn& txn, const Json& document, ImportMode mode,
+                             const std::vector<std::string>& after_rows = {});
 
 }  // namespace cairn::store

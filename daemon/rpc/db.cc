@@ -402,7 +402,9 @@ void register_db(Registry& r, Services& s) {
           op->progress(0, 1, "transactions");
           sp->writer.submit(
               origin.empty() ? "import" : origin,
-              [doc, m](store::WriteTxn& txn) { return store::import_database(txn, *doc, m); },
+              [doc, m, sp](store::WriteTxn& txn) {
+                return store::import_database(txn, *doc, m, sp->after_import);
+              },
               [op](Result<Json> r) { op->finish(std::move(r)); });
         },
         std::move(reply));

@@ -43,8 +43,7 @@ void register_events(Registry& r, Services& s) {
     Params p(params);
     auto topics = p.opt_str_list("topics", 64, 64);
     CAIRN_RETURN_IF_ERROR(p.finish());
-    if (!topics || topics->empty())
-      return invalid_params("topics is required (a list, or [\"*\"])");
+    if (!topics || topics->empty()) return invalid_params("topics is required (a list, or [\"*\"])");
     CAIRN_RETURN_IF_ERROR(s.hub.subscribe(ctx.conn, *topics));
     return Json{{"topics", s.hub.subscriptions(ctx.conn)}};
   });

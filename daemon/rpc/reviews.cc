@@ -208,6 +208,12 @@ Result<Json> create_review(store::WriteTxn& txn, const Json& params) {
 void register_reviews(Registry& r, Services& s) {
   s.hub.add_topic("reviews");
   r.add_write("reviews.create", create_review);
+  // Each feedback item carries its review's time for feedback_for_file's index
+  // (schema/0008); an imported document from before 0008 has no such column.
+  s.after_import.push_back(
+      "UPDATE review_feedback SET review_created_at = (SELECT created_at FROM reviews WHERE "
+      "reviews.id = review_feedback.review_id) WHERE review_created_at IS NOT (SELECT created_at "
+      "FROM reviews WHERE reviews.id = review_feedback.review_id)");
 
   r.add_read("reviews.get", [](store::Db& db, const Json& params) -> Result<Json> {
     Params p(params);

@@ -188,10 +188,10 @@ TEST(Storage, EveryAcknowledgedWriteSurvivesKill9While20ClientsWrite) {
         auto client = ipc::Client::connect(live.socket_path());
         if (!client) return;
         for (int i = 0; !stop; ++i) {
-          std::string key =
-              "r" + std::to_string(round) + "c" + std::to_string(c) + "i" + std::to_string(i);
-          auto r =
-              client->call("prefs.set", {{"category", "kill"}, {"key", key}, {"value", i}}, 5000);
+          std::string key = "r" + std::to_string(round) + "c" + std::to_string(c) + "i" +
+                            std::to_string(i);
+          auto r = client->call("prefs.set", {{"category", "kill"}, {"key", key}, {"value", i}},
+                                5000);
           if (!r) return;  // the daemon died under us: this write is not acknowledged
           std::lock_guard<std::mutex> lock(mu);
           acked.insert(key);
@@ -262,13 +262,13 @@ TEST(Storage, ADatabaseFromANewerCairndIsRefusedUntouched) {
 
 TEST(Storage, MigrateStatusOnANewDataDirCreatesNothing) {
   TempDir dir;
-  auto status = run_command(
-      {DaemonProcess::binary("cairnd"), "migrate", "--status", "--data-dir", dir / "data"});
+  auto status = run_command({DaemonProcess::binary("cairnd"), "migrate", "--status",
+                             "--data-dir", dir / "data"});
   EXPECT_EQ(status.status, 0) << status.output;
   EXPECT_NE(status.output.find("not created yet"), std::string::npos) << status.output;
   EXPECT_NE(::access((dir / "data/cairn.db").c_str(), F_OK), 0);
-  auto up = run_command(
-      {DaemonProcess::binary("cairnd"), "migrate", "--to", "2", "--data-dir", dir / "data"});
+  auto up = run_command({DaemonProcess::binary("cairnd"), "migrate", "--to", "2", "--data-dir",
+                         dir / "data"});
   EXPECT_EQ(up.status, 0) << up.output;
 }
 
@@ -276,19 +276,20 @@ TEST(Storage, MigrateGoesDownAndBackUpKeepingCoreData) {
   DaemonProcess d;
   ASSERT_TRUE(d.start().is_ok());
   ASSERT_TRUE(d.call("prefs.set", {{"category", "m"}, {"key", "k"}, {"value", "kept"}}));
-  auto running = run_command(
-      {DaemonProcess::binary("cairnd"), "migrate", "--status", "--data-dir", d.data_dir()});
+  auto running = run_command({DaemonProcess::binary("cairnd"), "migrate", "--status",
+                              "--data-dir", d.data_dir()});
   EXPECT_EQ(running.status, 3) << running.output;  // the daemon holds the data dir
   d.terminate();
 
-  auto status = run_command(
-      {DaemonProcess::binary("cairnd"), "migrate", "--status", "--data-dir", d.data_dir()});
+  auto status = run_command({DaemonProcess::binary("cairnd"), "migrate", "--status",
+                             "--data-dir", d.data_dir()});
   ASSERT_EQ(status.status, 0) << status.output;
-  auto down = run_command(
-      {DaemonProcess::binary("cairnd"), "migrate", "--to", "1", "--data-dir", d.data_dir()});
+  auto down = run_command({DaemonProcess::binary("cairnd"), "migrate", "--to", "1",
+                           "--data-dir", d.data_dir()});
   ASSERT_EQ(down.status, 0) << down.output;
   EXPECT_EQ(sqlite3(d.db_path(), "SELECT max(version) FROM schema_version;"), "1\n");
-  EXPECT_EQ(sqlite3(d.db_path(), "SELECT count(*) FROM sqlite_master WHERE name='files';"), "0\n");
+  EXPECT_EQ(sqlite3(d.db_path(), "SELECT count(*) FROM sqlite_master WHERE name='files';"),
+            "0\n");
 
   DaemonProcess up(d, {});  // startup applies every pending migration
   ASSERT_TRUE(up.start().is_ok());
@@ -329,8 +330,8 @@ TEST(Storage, AFullDiskFailsWritesClearlyAndRecoversWithoutARestart) {
   Status failure;
   std::string big(200 * 1024, 'v');
   for (int i = 0; i < 200 && failure.is_ok(); ++i) {
-    auto r = d.call("prefs.set",
-                    {{"category", "disk"}, {"key", "k" + std::to_string(i)}, {"value", big}});
+    auto r = d.call("prefs.set", {{"category", "disk"}, {"key", "k" + std::to_string(i)},
+                                  {"value", big}});
     if (!r) failure = r.status();
   }
   ASSERT_FALSE(failure.is_ok()) << "the disk never filled";
@@ -365,8 +366,8 @@ TEST(Storage, ASubscriberThatNeverReadsIsCutOffAndOthersCarryOn) {
   std::string value(256 * 1024, 'e');
   int events = 0;
   for (int i = 0; i < 60; ++i) {  // ~15 MiB of events queued for the lazy one
-    ASSERT_TRUE(d.call("prefs.set",
-                       {{"category", "big"}, {"key", "k" + std::to_string(i)}, {"value", value}}));
+    ASSERT_TRUE(d.call("prefs.set", {{"category", "big"}, {"key", "k" + std::to_string(i)},
+                                     {"value", value}}));
     while (good.next_notification(i == 59 ? 2000 : 0)) ++events;
   }
   while (events < 60 && good.next_notification(2000)) ++events;
@@ -407,11 +408,10 @@ TEST(Storage, TheWalStaysBoundedWhileReadersNeverPause) {
   auto writer = d.client();
   for (int i = 0; i < 500; ++i) {
     value[i % value.size()] = static_cast<char>('a' + i % 26);
-    ASSERT_TRUE(writer.call("prefs.set",
-                            {{"category", "wal"}, {"key", std::to_string(i)}, {"value", value}}));
+    ASSERT_TRUE(writer.call("prefs.set", {{"category", "wal"}, {"key", std::to_string(i)},
+                                          {"value", value}}));
     struct stat st {};
-    if (::stat((d.db_path() + "-wal").c_str(), &st) == 0)
-      largest = std::max<int64_t>(largest, st.st_size);
+    if (::stat((d.db_path() + "-wal").c_str(), &st) == 0) largest = std::max<int64_t>(largest, st.st_size);
   }
   stop = true;
   for (auto& t : readers) t.join();

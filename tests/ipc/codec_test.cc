@@ -26,8 +26,7 @@ Status decode_status(const std::string& input, const Limits& limits = {}) {
 }
 
 TEST(Codec, RoundTripsARequest) {
-  Json params =
-      Json::array({{{"name", "x"}, {"n", -5}, {"ok", true}, {"list", {1, 2.5, nullptr}}}});
+  Json params = Json::array({{{"name", "x"}, {"n", -5}, {"ok", true}, {"list", {1, 2.5, nullptr}}}});
   std::string wire = encode_request(7, "tasks.create", params);
   Decoder d;
   d.feed(wire);
@@ -128,9 +127,9 @@ TEST(Codec, RejectsWrongTopLevelShapes) {
   EXPECT_EQ(decode_status(bytes({0x2a})).code(), Code::kInvalidRequest);  // 42
   EXPECT_EQ(decode_status(bytes({0x94, 0x05, 0x01, 0xa1, 'm', 0x90})).code(),
             Code::kInvalidRequest);  // type 5
-  EXPECT_EQ(
-      decode_status(bytes({0x94, 0x00, 0xcf, 1, 0, 0, 0, 0, 0, 0, 0, 0xa1, 'm', 0x90})).code(),
-      Code::kInvalidRequest);  // msgid >= 2^32
+  EXPECT_EQ(decode_status(bytes({0x94, 0x00, 0xcf, 1, 0, 0, 0, 0, 0, 0, 0, 0xa1, 'm', 0x90}))
+                .code(),
+            Code::kInvalidRequest);  // msgid >= 2^32
   EXPECT_EQ(decode_status(bytes({0x94, 0x00, 0xff, 0xa1, 'm', 0x90})).code(),
             Code::kInvalidRequest);  // negative msgid
   EXPECT_EQ(decode_status(bytes({0x94, 0x00, 0x01, 0xa1, 'm', 0x2a})).code(),
