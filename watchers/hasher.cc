@@ -18,6 +18,14 @@ namespace {
 
 constexpr size_t kBufferBytes = 256 * 1024;
 constexpr size_t kSniffBytes = 8 * 1024;
+// Files at least this large leave the page cache as they are hashed, a step of
+// kDropStep at a time: hashing a tree must not push out what the user has cached
+// with gigabytes nobody asked for. In a virtual machine a cache that grows into
+// memory the guest has never touched also stalls every CPU while the host maps
+// it (row 27: ping p99 228 ms and 80 MB/s before this, 2 ms and 1.3 GB/s after).
+// Smaller files, source code mostly, are likely to be opened next and stay.
+constexpr int64_t kDropAbove = 16 * 1024 * 1024;
+constexpr int64_t kDropStep = 4 * 1024 * 1024;
 
 std::string hex(const unsigned char* d, unsigned n) {
   static const char* kDigits = "0123456789abcdef";
@@ -84,6 +92,8 @@ HashResult hash_file(const std::string& dir, const std::string& name, int64_t te
   thread_local std::vector<unsigned char> buf(kBufferBytes);
   bool binary = false;
   int64_t total = 0;
+  const bool drop = before.st_size >= kDropAbove;
+  int64_t dropped = 0;
   for (;;) {
     ssize_t n = ::read(fd.get(), buf.data(), buf.size());
     if (n < 0) {
@@ -104,7 +114,12 @@ HashResult hash_file(const std::string& dir, const std::string& name, int64_t te
     }
     EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
     total += n;
+    if (drop && total - dropped >= kDropStep) {
+      ::posix_fadvise(fd.get(), dropped, total - dropped, POSIX_FADV_DONTNEED);
+      dropped = total;
+    }
   }
+  if (drop && total > dropped) ::posix_fadvise(fd.get(), dropped, 0, POSIX_FADV_DONTNEED);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_DigestFinal_ex(ctx.get(), md, &len);

@@ -198,12 +198,13 @@ TEST(Row27, AHundredGibSparseFileIsRecordedUnreadAndRpcsStayFastWhileFilesHash) 
       list.max, list.n, sampler.errors(), idle_ping.p99, idle_list.p99, idle_ping.n);
   EXPECT_EQ(sampler.errors(), 0);
   EXPECT_GE(ping.n, 20u);
-  // The matrix's bound is 50 ms. On 2 cores shared with other work the
-  // default 2 hash threads take the daemon's whole CPU share: p99 130-180 ms
-  // (1-8 ms idle; 50-100 ms with hash_threads = 1), and 306 ms in one run.
-  // The CI bound, 1 s, catches a loop that waits for hashing, not a busy
-  // host; CAIRN_RPC_P99_MS=50 CAIRN_HASH_THREADS=1 is the matrix's run.
-  const double bound = env_int("CAIRN_RPC_P99_MS", 1000);
+  // The matrix's bound, 50 ms. Under ASan the daemon is several times slower
+  // and shares 2 cores with another test in CI: files.list p99 41 ms alone.
+#if defined(CAIRN_WITH_ASAN) || defined(CAIRN_WITH_TSAN)
+  const double bound = env_int("CAIRN_RPC_P99_MS", 250);
+#else
+  const double bound = env_int("CAIRN_RPC_P99_MS", 50);
+#endif
   EXPECT_LT(ping.p99, bound);
   EXPECT_LT(list.p99, bound);
   expect_ping_within_100ms(d);

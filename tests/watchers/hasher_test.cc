@@ -1,11 +1,16 @@
 // hash_file: SHA-256 of real files, and what it refuses to open.
 #include "watchers/hasher.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <vector>
+
+#include "base/fd.h"
 
 #include "tests/support/daemon_process.h"
 
@@ -44,6 +49,54 @@ TEST(Hasher, AFifoIsNeverReadAndASymlinkNeverFollowed) {
 TEST(Hasher, AMissingFileHasVanished) {
   cairn::testing::TempDir t;
   EXPECT_EQ(hash_file(t.path(), "nope", 1 << 20).outcome, HashOutcome::kVanished);
+}
+
+// Writes `bytes` of non-zero data, flushed to disk, then reads it once so that
+// all of it is in the page cache.
+void write_and_cache(const std::string& path, size_t bytes) {
+  {
+    Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    ASSERT_TRUE(fd.valid());
+    std::string block(1 << 20, 'q');
+    for (size_t done = 0; done < bytes; done += block.size()) {
+      ASSERT_EQ(::write(fd.get(), block.data(), block.size()), static_cast<ssize_t>(block.size()));
+    }
+    ASSERT_EQ(::fdatasync(fd.get()), 0);  // dirty pages are never dropped
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> buf(1 << 20);
+  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size()))) {
+  }
+}
+
+// The share of the file's pages in the page cache (mincore of a mapping).
+double cached_fraction(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || st.st_size == 0) return -1;
+  const size_t len = static_cast<size_t>(st.st_size);
+  void* map = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, fd.get(), 0);
+  if (map == MAP_FAILED) return -1;
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> in_core((len + page - 1) / page);
+  const int rc = ::mincore(map, len, in_core.data());
+  ::munmap(map, len);
+  if (rc != 0) return -1;
+  size_t resident = 0;
+  for (unsigned char c : in_core) resident += c & 1;
+  return static_cast<double>(resident) / static_cast<double>(in_core.size());
+}
+
+TEST(Hasher, ALargeFileLeavesThePageCacheAsItIsHashedAndASmallOneStays) {
+  cairn::testing::TempDir t;
+  write_and_cache(t / "large", 40u << 20);
+  write_and_cache(t / "small", 1u << 20);
+  ASSERT_GT(cached_fraction(t / "large"), 0.9) << "the setup did not cache the file";
+  ASSERT_GT(cached_fraction(t / "small"), 0.9) << "the setup did not cache the file";
+  ASSERT_EQ(hash_file(t.path(), "large", 1 << 20).outcome, HashOutcome::kHashed);
+  ASSERT_EQ(hash_file(t.path(), "small", 1 << 20).outcome, HashOutcome::kHashed);
+  EXPECT_LT(cached_fraction(t / "large"), 0.05);
+  EXPECT_GT(cached_fraction(t / "small"), 0.9);
 }
 
 }  // namespace
