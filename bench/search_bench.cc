@@ -114,8 +114,8 @@ int main(int argc, char** argv) {
       {"broad prefix", "str*", {"\\bstr\\w*"}},
   };
   auto client = d.client();
-  std::printf("\n%-18s %9s %9s %9s %9s %8s %7s\n", "query", "cairn p50", "cairn p99", "rg p50",
-              "rg p99", "ratio", "hits");
+  std::printf("\n%-18s %9s %9s %9s %9s %8s %7s %9s\n", "query", "cairn p50", "cairn p99",
+              "rg p50", "rg p99", "ratio", "hits", "rg files");
   for (const auto& q : queries) {
     std::vector<int64_t> ours, theirs;
     size_t hits = 0;
@@ -133,11 +133,18 @@ int main(int argc, char** argv) {
       run_command(argv);
       theirs.push_back(now_us() - s);
     }
-    std::printf("%-18s %7.2fms %7.2fms %7.1fms %7.1fms %7.0fx %7zu\n", q.name,
+    // The files rg matches, untimed: cairn's hits (at most 20) should be
+    // among them, and 0 only where rg finds none.
+    std::vector<std::string> list = {"rg", "-l", "--no-config"};
+    list.insert(list.end(), q.rg.begin(), q.rg.end());
+    list.push_back(corpus.path());
+    std::string listed = run_command(list).output;
+    size_t rg_files = static_cast<size_t>(std::count(listed.begin(), listed.end(), '\n'));
+    std::printf("%-18s %7.2fms %7.2fms %7.1fms %7.1fms %7.0fx %7zu %9zu\n", q.name,
                 us_to_ms(pct(ours, 0.5)), us_to_ms(pct(ours, 0.99)), us_to_ms(pct(theirs, 0.5)),
                 us_to_ms(pct(theirs, 0.99)),
                 static_cast<double>(pct(theirs, 0.5)) / static_cast<double>(pct(ours, 0.5)),
-                hits);
+                hits, rg_files);
   }
 
   // One edited file: from the save to the first query that finds the new word.
