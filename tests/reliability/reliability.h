@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -138,12 +139,20 @@ inline std::string sha256_of(const std::string& data) {
 
 // A kernel setting under /proc/sys (e.g. fs/inotify/max_queued_events) changed
 // for one test: the old value goes back on restore() or when the guard goes
-// out of scope, so a failing test leaves the machine as it found it.
+// out of scope, so a failing test leaves the machine as it found it. Before the
+// first change the old value is also written to a record under kRecordDir, and
+// removed once restored: a run killed while it held the setting leaves the
+// record, and the next guard of that setting puts the value back first. (/run
+// is emptied at boot, when the kernel's settings are reset too.)
 class ProcSysGuard {
  public:
-  explicit ProcSysGuard(std::string name) : path_("/proc/sys/" + std::move(name)) {
-    old_ = read_text(path_);
-    while (!old_.empty() && (old_.back() == '\n' || old_.back() == ' ')) old_.pop_back();
+  static constexpr const char* kRecordDir = "/run/cairn-tests-sysctl";
+
+  explicit ProcSysGuard(const std::string& name)
+      : path_("/proc/sys/" + name), record_(std::string(kRecordDir) + "/" + dotted(name)) {
+    std::string left = trimmed(read_text(record_));
+    if (!left.empty() && write_value(left)) ::unlink(record_.c_str());
+    old_ = trimmed(read_text(path_));
   }
   ~ProcSysGuard() { restore(); }
   ProcSysGuard(const ProcSysGuard&) = delete;
@@ -152,25 +161,56 @@ class ProcSysGuard {
   // False (errno set) when the file cannot be written, e.g. not root.
   bool set(const std::string& value) {
     if (old_.empty()) return false;
-    if (!write_value(value)) return false;
+    if (!changed_ && !write_record()) return false;
+    if (!write_value(value)) {
+      if (!changed_) ::unlink(record_.c_str());
+      return false;
+    }
     changed_ = true;
     return true;
   }
   void restore() {
-    if (changed_ && write_value(old_)) changed_ = false;
+    if (changed_ && write_value(old_)) {
+      changed_ = false;
+      ::unlink(record_.c_str());
+    }
   }
   const std::string& old_value() const { return old_; }
   const std::string& path() const { return path_; }
+  const std::string& record() const { return record_; }
 
  private:
+  static std::string dotted(std::string name) {
+    std::replace(name.begin(), name.end(), '/', '.');
+    return name;
+  }
+  static std::string trimmed(std::string v) {
+    while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+    return v;
+  }
   bool write_value(const std::string& v) {
     Fd fd(::open(path_.c_str(), O_WRONLY | O_CLOEXEC));
     if (!fd.valid()) return false;
     std::string line = v + "\n";
     return ::write(fd.get(), line.data(), line.size()) == static_cast<ssize_t>(line.size());
   }
+  // The old value, whole or not at all (a new file renamed over the name).
+  bool write_record() {
+    if (::mkdir(kRecordDir, 0700) != 0 && errno != EEXIST) return false;
+    std::string tmp = record_ + ".new";
+    {
+      Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+      if (!fd.valid()) return false;
+      std::string line = old_ + "\n";
+      if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+        return false;
+      }
+    }
+    return ::rename(tmp.c_str(), record_.c_str()) == 0;
+  }
 
   std::string path_;
+  std::string record_;
   std::string old_;
   bool changed_ = false;
 };
