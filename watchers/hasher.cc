@@ -58,7 +58,8 @@ class CacheDropper {
     return w < keep_.size() && keep_[w];
   }
   // For each window, whether more than half of its pages are in the page cache
-  // (mincore of a mapping, which reads nothing). None when it cannot tell.
+  // (mincore of a mapping, which reads nothing). Empty, so nothing is kept,
+  // when it cannot tell.
   std::vector<bool> windows_cached(int64_t size) const {
     const size_t len = static_cast<size_t>(size);
     void* map = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, fd_, 0);
