@@ -58,6 +58,6 @@ Status validate_import(Db& db, const Json& document);
 // table (topic "db", kind "import") so clients resync. Returns {tables: {name:
 // rows}, mode}.
 Result<Json> import_database(WriteTxn& txn, const Json& document, ImportMode mode,
-                             const std::vector<std::string>& after_rows = {});
+                             const std::vector<std::string>& after_rows);
 
 }  // namespace cairn::store

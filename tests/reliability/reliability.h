@@ -177,7 +177,6 @@ class ProcSysGuard {
   }
   const std::string& old_value() const { return old_; }
   const std::string& path() const { return path_; }
-  const std::string& record() const { return record_; }
 
  private:
   static std::string dotted(std::string name) {
