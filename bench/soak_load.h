@@ -63,6 +63,20 @@ class SoakStats {
     }
     return out;
   }
+  // Per method, requests of one kind that ended in [from_ms, now]: how many, and
+  // how many of them took longer than `over_us` (what a p99 limit is made of).
+  std::map<std::string, std::pair<int64_t, int64_t>> over(int64_t from_ms, int kind,
+                                                          int64_t over_us) {
+    std::lock_guard lock(mu_);
+    std::map<std::string, std::pair<int64_t, int64_t>> out;
+    for (auto it = samples_.rbegin(); it != samples_.rend() && it->at_ms >= from_ms; ++it) {
+      if (it->kind != kind) continue;
+      auto& [all, slow] = out[it->method];
+      ++all;
+      slow += it->us > over_us;
+    }
+    return out;
+  }
   // Latencies (us) per method over the whole run, to say which ones are slow.
   std::map<std::string, std::vector<int64_t>> by_method() {
     std::lock_guard lock(mu_);

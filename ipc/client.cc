@@ -92,15 +92,17 @@ Result<Json> Client::wait(uint32_t msgid, int timeout_ms) {
     int64_t left = deadline - monotonic_ms();
     CAIRN_ASSIGN_OR_RETURN(Message m, read_message(static_cast<int>(left > 0 ? left : 0)));
     if (m.type == MessageType::kNotification) {
-      notifications_.push_back({m.method, m.params});
       if (m.method == "error" && m.params.is_array() && !m.params.empty()) {
-        return status_from_error_value(m.params[0]);
+        Status st = status_from_error_value(m.params[0]);
+        notifications_.push_back({std::move(m.method), std::move(m.params)});
+        return st;
       }
+      notifications_.push_back({std::move(m.method), std::move(m.params)});
       continue;
     }
     if (m.type != MessageType::kResponse || m.msgid != msgid) continue;
     if (!m.error.is_null()) return status_from_error_value(m.error);
-    return m.result;
+    return std::move(m.result);
   }
 }
 
@@ -115,7 +117,9 @@ Result<Notification> Client::next_notification(int timeout_ms) {
     int64_t left = deadline - monotonic_ms();
     if (left <= 0) return Status(Code::kIoError, "no notification arrived");
     CAIRN_ASSIGN_OR_RETURN(Message m, read_message(static_cast<int>(left)));
-    if (m.type == MessageType::kNotification) notifications_.push_back({m.method, m.params});
+    if (m.type == MessageType::kNotification) {
+      notifications_.push_back({std::move(m.method), std::move(m.params)});
+    }
   }
   Notification n = std::move(notifications_.front());
   notifications_.pop_front();

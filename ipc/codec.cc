@@ -129,7 +129,7 @@ std::string to_string(const msgpack::sbuffer& sb) { return std::string(sb.data()
 
 }  // namespace
 
-Result<Message> to_message(const Json& v, std::optional<uint32_t>& msgid) {
+Result<Message> to_message(Json v, std::optional<uint32_t>& msgid) {
   if (!v.is_array() || v.empty()) {
     return Status(Code::kInvalidRequest, "a message must be a msgpack array");
   }
@@ -150,17 +150,18 @@ Result<Message> to_message(const Json& v, std::optional<uint32_t>& msgid) {
     return Status(Code::kInvalidRequest, "message has " + std::to_string(v.size()) +
                                              " elements, expected " + std::to_string(want));
   }
+  // The parts are moved out, not copied: a reply can hold thousands of values.
   if (m.type == MessageType::kResponse) {
-    m.error = v[2];
-    m.result = v[3];
+    m.error = std::move(v[2]);
+    m.result = std::move(v[3]);
     return m;
   }
-  const Json& method = v[want - 2];
-  const Json& params = v[want - 1];
+  Json& method = v[want - 2];
+  Json& params = v[want - 1];
   if (!method.is_string()) return Status(Code::kInvalidRequest, "method must be a string");
   if (!params.is_array()) return Status(Code::kInvalidRequest, "params must be an array");
-  m.method = method.get<std::string>();
-  m.params = params;
+  m.method = std::move(method.get_ref<std::string&>());
+  m.params = std::move(params);
   return m;
 }
 
@@ -201,7 +202,7 @@ std::optional<Message> Decoder::next(DecodeError& err, bool& failed) {
     return std::nullopt;
   }
   std::optional<uint32_t> msgid;
-  auto msg = to_message(value, msgid);
+  auto msg = to_message(std::move(value), msgid);
   if (!msg) {
     // The frame boundary is intact, so a request with a readable id gets its
     // error as a response and the connection may go on.

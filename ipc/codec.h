@@ -1,7 +1,7 @@
 // The msgpack-RPC codec: Decoder turns a byte stream into Messages under Limits;
 // the encode_* functions turn replies into bytes. msgpack-cxx is confined to
-// codec.cc. Decoder is owned by one connection and not thread-safe; the encode
-// functions are pure.
+// codec.cc and packer.cc. Decoder is owned by one connection and not
+// thread-safe; the encode functions are pure.
 #pragma once
 
 #include <cstdint>
@@ -47,7 +47,7 @@ class Decoder {
 
 // Turns a decoded msgpack value into a Message, checking the msgpack-RPC shape.
 // Exposed for tests; Decoder::next uses it.
-Result<Message> to_message(const Json& value, std::optional<uint32_t>& msgid);
+Result<Message> to_message(Json value, std::optional<uint32_t>& msgid);
 
 std::string encode_request(uint32_t msgid, std::string_view method, const Json& params);
 std::string encode_response(uint32_t msgid, const Status& error, const Json& result);

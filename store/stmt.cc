@@ -46,6 +46,12 @@ std::vector<uint8_t> Stmt::blob(int col) const {
   return p ? std::vector<uint8_t>(p, p + sqlite3_column_bytes(s_, col)) : std::vector<uint8_t>();
 }
 
+std::string_view Stmt::blob_view(int col) const {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, col));
+  return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s_, col)))
+           : std::string_view();
+}
+
 Result<bool> Stmt::step() {
   int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;

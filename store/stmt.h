@@ -65,6 +65,9 @@ class Stmt {
   std::optional<std::string> opt_text(int col) const;
   std::optional<int64_t> opt_int64(int col) const;
   std::vector<uint8_t> blob(int col) const;
+  // The column's bytes without a copy, valid until the next step or reset; empty
+  // for NULL.
+  std::string_view blob_view(int col) const;
   // The column as a Json scalar: integer, real, text or null.
   Json value(int col) const;
   const char* column_name(int col) const { return sqlite3_column_name(s_, col); }

@@ -3,7 +3,7 @@
 #include "base/clock.h"
 #include "daemon/params.h"
 #include "daemon/rpc/register.h"
-#include "ipc/codec.h"
+#include "ipc/packer.h"
 
 namespace cairn {
 
@@ -16,24 +16,6 @@ Result<std::string> meta_value(store::Db& db, const char* key) {
   s->bind_all(key);
   CAIRN_ASSIGN_OR_RETURN(bool row, s->step());
   return row ? s->text(0) : std::string();
-}
-
-// Changelog values are msgpack blobs (store/write_txn.h); one that is not a
-// whole msgpack value reads as null.
-Json packed_column(const store::Stmt& s, int col) {
-  if (s.is_null(col)) return nullptr;
-  Json v = Json::from_msgpack(s.blob(col), true, false);
-  return v.is_discarded() ? Json() : v;
-}
-
-// The same value, passed to the reply as the bytes it was stored as: old and
-// new values are whole rows, and decoding them to Json and encoding them again
-// took most of changes.since's time.
-Json stored_value(const store::Stmt& s, int col) {
-  if (s.is_null(col)) return nullptr;
-  std::vector<uint8_t> bytes = s.blob(col);
-  std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  return ipc::is_one_value(view) ? ipc::preencoded(std::move(bytes)) : Json();
 }
 
 }  // namespace
@@ -89,31 +71,37 @@ void register_events(Registry& r, Services& s) {
     CAIRN_ASSIGN_OR_RETURN(store::Stmt q, db.prepare(sql));
     q.bind(1, cursor).bind(2, limit + 1);
     if (!topic_list.empty()) q.bind(3, topic_list.dump());
-    Json changes = Json::array();
+    // The rows are written as msgpack directly: old and new values are whole
+    // rows stored as msgpack, and building each change as Json (decoding them,
+    // then encoding the whole reply again) took most of the call's time.
+    ipc::Packer rows;
+    int64_t n = 0;
     int64_t last = cursor;
     bool more = false;
     for (;;) {
       CAIRN_ASSIGN_OR_RETURN(bool row, q.step());
       if (!row) break;
-      if (static_cast<int64_t>(changes.size()) == limit) {
+      if (n == limit) {
         more = true;
         break;
       }
-      Json e = packed_column(q, 8);
-      if (!e.is_object()) e = Json::object();
-      e["cursor"] = q.int64(0);
-      e["at"] = format_iso8601(q.int64(1));
-      e["topic"] = q.text(2);
-      e["kind"] = q.text(3);
-      e["id"] = q.text(4);
-      e["origin"] = q.text(5);
-      e["old"] = stored_value(q, 6);
-      e["new"] = stored_value(q, 7);
       last = q.int64(0);
-      changes.push_back(std::move(e));
+      rows.map_over(q.blob_view(8),
+                    {"cursor", "at", "topic", "kind", "id", "origin", "old", "new"});
+      rows.str("cursor").integer(last);
+      rows.str("at").str(format_iso8601(q.int64(1)));
+      rows.str("topic").str(q.text(2));
+      rows.str("kind").str(q.text(3));
+      rows.str("id").str(q.text(4));
+      rows.str("origin").str(q.text(5));
+      rows.str("old").stored(q.blob_view(6));
+      rows.str("new").stored(q.blob_view(7));
+      ++n;
     }
+    ipc::Packer changes;
+    changes.array(static_cast<uint32_t>(n)).append(rows);
     // With a topic filter the caller has still seen everything up to `latest`.
-    out["changes"] = std::move(changes);
+    out["changes"] = changes.take();
     out["cursor"] = more ? last : std::max(last, topic_list.empty() ? last : latest);
     out["has_more"] = more;
     return out;

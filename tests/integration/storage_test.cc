@@ -151,6 +151,34 @@ TEST(Storage, ChangesSinceReturnsStoredValuesAndNullForADamagedOne) {
   EXPECT_EQ(changes[3]["old"], 1);
 }
 
+// A change's stored event fields come with it; its own fields (cursor, topic,
+// ...) win over stored ones of the same name, and a damaged event drops only the
+// stored fields.
+TEST(Storage, ChangesSinceMergesTheStoredEventUnderTheChangesOwnFields) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(d.call("prefs.set", {{"category", "e"}, {"key", "k"}, {"value", i}}));
+  }
+  // {"note": "x", "topic": "forged"} on the first change, a cut-short map on the second.
+  sqlite3(d.db_path(),
+          "UPDATE changelog SET event = x'82a46e6f7465a178a5746f706963a6666f72676564' WHERE "
+          "cursor = (SELECT max(cursor) - 1 FROM changelog); UPDATE changelog SET event = "
+          "x'82a46e6f7465' WHERE cursor = (SELECT max(cursor) FROM changelog);");
+  auto since = d.call("changes.since", {{"cursor", 0}, {"topics", {"prefs"}}});
+  ASSERT_TRUE(since) << since.status().to_string();
+  const Json& changes = (*since)["changes"];
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0]["note"], "x");
+  for (const Json& c : changes) {
+    EXPECT_EQ(c["topic"], "prefs") << c.dump();
+    EXPECT_TRUE(c["cursor"].is_number_integer()) << c.dump();
+    EXPECT_EQ(c["new"].is_null(), false) << c.dump();
+  }
+  EXPECT_FALSE(changes[1].contains("note"));
+  EXPECT_EQ(changes[1]["new"], 1);
+}
+
 TEST(Storage, ACursorFromAnotherDatabaseIsAFreshInstance) {
   DaemonProcess d;
   ASSERT_TRUE(d.start().is_ok());
