@@ -14,6 +14,7 @@
 #include "daemon/instance_lock.h"
 #include "daemon/retention.h"
 #include "daemon/rpc/register.h"
+#include "indexer/ranking.h"
 #include "store/store.h"
 
 namespace cairn {
@@ -45,6 +46,8 @@ Daemon::~Daemon() {
 
 Status Daemon::start() {
   ::signal(SIGPIPE, SIG_IGN);
+  // search.query's ranking function, on every connection opened from here on.
+  CAIRN_RETURN_IF_ERROR(indexer::install_ranking());
   CAIRN_ASSIGN_OR_RETURN(data_lock_, lock_data_dir(config_.data_dir));
   CAIRN_ASSIGN_OR_RETURN(store::OpenedStore opened, store::open_store(config_.db_path()));
   poster_ = std::make_unique<LoopPoster>(&loop_);

@@ -170,17 +170,18 @@ Result<Json> search(store::Db& db, const SearchRequest& req) {
 
   // Word hits, best first. Only rowid and score: chunk text is read for the page alone.
   {
-    // bm25 with the weights of the table's rank (schema/0003_index.up.sql), called
-    // directly: FTS5's own ORDER BY rank path gives the same order and took 1.3 to
-    // 1.8 times as long on five query forms (a word in 2,743 of 3,928 chunks).
+    // bm25 with the weights of the table's rank (schema/0003_index.up.sql), as
+    // bm25_top (indexer/ranking.h): the same order and scores for the `want`
+    // best rows without reading every hit's length. FTS5's own ORDER BY rank
+    // path took 1.3 to 1.8 times as long as bm25() itself.
     std::string sql =
         need_join
-            ? "SELECT c.id, bm25(chunks_fts, 4.0, 1.0) AS score FROM chunks_fts JOIN chunks c ON "
-              "c.id = chunks_fts.rowid LEFT JOIN files f ON f.id = c.file_id WHERE chunks_fts "
-              "MATCH ?1" +
+            ? "SELECT c.id, bm25_top(chunks_fts, ?2, 4.0, 1.0) AS score FROM chunks_fts JOIN "
+              "chunks c ON c.id = chunks_fts.rowid LEFT JOIN files f ON f.id = c.file_id WHERE "
+              "chunks_fts MATCH ?1" +
                   filters.sql + " ORDER BY score LIMIT ?2"
-            : "SELECT rowid, bm25(chunks_fts, 4.0, 1.0) AS score FROM chunks_fts WHERE chunks_fts "
-              "MATCH ?1 ORDER BY score LIMIT ?2";
+            : "SELECT rowid, bm25_top(chunks_fts, ?2, 4.0, 1.0) AS score FROM chunks_fts WHERE "
+              "chunks_fts MATCH ?1 ORDER BY score LIMIT ?2";
     // Filter values take ?3 onwards (placeholders after ?2 number on from it).
     CAIRN_ASSIGN_OR_RETURN(store::Stmt s, db.prepare(sql));
     s.bind(1, pq.match).bind(2, int64_t{want});

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "indexer/index_store.h"
+#include "indexer/ranking.h"
 #include "store/store.h"
 #include "tests/support/daemon_process.h"
 
@@ -14,6 +15,7 @@ namespace {
 class SearchTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    ASSERT_TRUE(install_ranking().is_ok());
     auto opened = store::open_store(dir_ / "cairn.db");
     ASSERT_TRUE(opened.has_value()) << opened.status().message();
     db_ = std::move(opened->db);
