@@ -86,5 +86,30 @@ TEST_F(RankingTest, WithoutKEveryRowIsScoredAsBm25ScoresIt) {
   ASSERT_EQ(got, want);
 }
 
+// The lengths of rows that cannot be among the k best are not read: with those
+// rows' sizes deleted from the docsize table, bm25 fails and bm25_top answers.
+TEST_F(RankingTest, RowsThatCannotBeAmongTheBestAreNotRead) {
+  ASSERT_TRUE(db_->exec("CREATE VIRTUAL TABLE u USING fts5(text)").is_ok());
+  std::string tail;
+  for (int i = 0; i < 60; ++i) tail += "pad ";
+  // Rows 1-5: short, the word three times. Rows 6-50: the word once, after 60 words.
+  for (int row = 1; row <= 50; ++row) {
+    std::string text = row <= 5 ? "zulu zulu zulu" : tail + "zulu";
+    auto s = db_->prepare("INSERT INTO u(rowid, text) VALUES(?1, ?2)");
+    ASSERT_TRUE(s.has_value());
+    ASSERT_TRUE(s->bind_all(row, text).run().is_ok());
+  }
+  ASSERT_TRUE(db_->exec("DELETE FROM u_docsize WHERE id > 5").is_ok());
+  auto bm25 = db_->prepare("SELECT rowid FROM u WHERE u MATCH 'zulu' ORDER BY bm25(u) LIMIT 5");
+  ASSERT_TRUE(bm25.has_value());
+  EXPECT_FALSE(bm25->step().has_value());
+  auto top = db_->prepare(
+      "SELECT rowid FROM u WHERE u MATCH 'zulu' ORDER BY bm25_top(u, 5), rowid LIMIT 5");
+  ASSERT_TRUE(top.has_value());
+  auto ids = top->column_texts(0);
+  ASSERT_TRUE(ids.has_value()) << ids.status().message();
+  EXPECT_EQ(*ids, (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+}
+
 }  // namespace
 }  // namespace cairn::indexer

@@ -173,7 +173,7 @@ TEST(Storage, ChangesSinceMergesTheStoredEventUnderTheChangesOwnFields) {
   for (const Json& c : changes) {
     EXPECT_EQ(c["topic"], "prefs") << c.dump();
     EXPECT_TRUE(c["cursor"].is_number_integer()) << c.dump();
-    EXPECT_EQ(c["new"].is_null(), false) << c.dump();
+    EXPECT_FALSE(c["new"].is_null()) << c.dump();
   }
   EXPECT_FALSE(changes[1].contains("note"));
   EXPECT_EQ(changes[1]["new"], 1);
