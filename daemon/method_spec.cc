@@ -209,6 +209,7 @@ Json MethodSpec::params_schema() const {
          {"properties", props},
          {"additionalProperties", false}};
   if (!required.empty()) s["required"] = required;
+  for (const auto& [k, v] : constraints.items()) s[k] = v;
   return s;
 }
 

@@ -79,6 +79,10 @@ struct MethodSpec {
   std::string description;          // one line
   std::vector<std::string> topics;  // event topics its changes go out on
   std::vector<ParamSpec> params;
+  // Keywords added to the params schema for rules across keys, e.g.
+  // {"oneOf": [{"required": ["document"]}, {"required": ["path"]}]}; the
+  // handler checks them.
+  Json constraints = Json::object();
 
   // INVALID_PARAMS naming the key, for the first problem in declaration order,
   // then for the first key not declared; else ok. `params` is the call's

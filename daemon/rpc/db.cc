@@ -358,7 +358,9 @@ void register_db(Registry& r, Services& s) {
   r.add_async("db.restore",
               {"Replaces the database with a backup.",
                {"db"},
-               {param::str("path", 4096, "the backup file").required()}},
+               {param::str("path", 4096, "the backup file")
+                    .with_schema({{"examples", {"/nonexistent/cairn.db"}}})
+                    .required()}},
               [fam, sp](CallContext&, const Json& params, Reply reply) {
                 Params p(params);
                 auto path = p.str("path", 4096);
@@ -395,9 +397,11 @@ void register_db(Registry& r, Services& s) {
       {"Imports an exported document, merging or replacing.",
        {"db"},
        {param::any("document", {{"type", "object"}}, "the exported document (or path)"),
-        param::str("path", 4096, "a file holding the document"),
+        param::str("path", 4096, "a file holding the document")
+            .with_schema({{"examples", {"/nonexistent/cairn-export.json"}}}),
         param::enumeration("mode", {"merge", "replace"}, "merge into or replace what is stored")
-            .required()}},
+            .required()},
+       {{"oneOf", {{{"required", {"path"}}}, {{"required", {"document"}}}}}}},
       [fam, sp](CallContext& ctx, const Json& params, Reply reply) {
         Params p(params);
         auto document = p.opt_any("document");

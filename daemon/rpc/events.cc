@@ -24,7 +24,9 @@ void register_events(Registry& r, Services& s) {
   r.add_loop("events.subscribe",
              {"Subscribes this connection to event topics (or [\"*\"]).",
               {},
-              {param::str_list("topics", 64, 64, "topic names, or [\"*\"] for all").required()}},
+              {param::str_list("topics", 64, 64, "topic names, or [\"*\"] for all")
+                   .with_schema({{"minItems", 1}, {"examples", {{"*"}}}})
+                   .required()}},
              [&s](CallContext& ctx, const Json& params) -> Result<Json> {
                Params p(params);
                auto topics = p.opt_str_list("topics", 64, 64);

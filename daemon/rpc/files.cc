@@ -28,6 +28,9 @@ using watchers::Watcher;
 constexpr int64_t kMaxList = 10000;
 constexpr size_t kMaxGlobs = 256;
 
+// Paths are absolute.
+const Json& kPathSchema = *new Json{{"pattern", "^/"}};
+
 // Absolute and lexically normal, without a trailing "/" (except "/").
 Result<std::string> normal_path(const std::string& path) {
   if (path.empty() || path[0] != '/') return invalid_params("path must be absolute: " + path);
@@ -101,7 +104,7 @@ void register_files(Registry& r, Services& s) {
       "files.track",
       {"Tracks a directory tree (or file) and indexes it.",
        {"files"},
-       {param::str("path", 4096, "an absolute path").bytes().required(),
+       {param::str("path", 4096, "an absolute path").bytes().with_schema(kPathSchema).required(),
         param::str_list("include", kMaxGlobs, 1024, "globs to include"),
         param::str_list("exclude", kMaxGlobs, 1024, "globs to exclude"),
         param::boolean("gitignore", "honour .gitignore files (default true)")}},
@@ -189,7 +192,7 @@ void register_files(Registry& r, Services& s) {
       "files.untrack",
       {"Stops tracking a root and forgets its files.",
        {"files"},
-       {param::str("path", 4096, "the tracked root").bytes().required()}},
+       {param::str("path", 4096, "the tracked root").bytes().with_schema(kPathSchema).required()}},
       [&s, w](CallContext& ctx, const Json& params, Reply reply) {
         Params p(paths_as_str(params));
         auto raw = p.str("path", 4096);
@@ -228,7 +231,10 @@ void register_files(Registry& r, Services& s) {
   r.add_loop("files.rescan",
              {"Rescans a tracked root now.",
               {},
-              {param::str("path", 4096, "the tracked root or a path below it").bytes().required()}},
+              {param::str("path", 4096, "the tracked root or a path below it")
+                   .bytes()
+                   .with_schema(kPathSchema)
+                   .required()}},
              [w](CallContext&, const Json& params) -> Result<Json> {
                Params p(paths_as_str(params));
                auto raw = p.str("path", 4096);
@@ -240,34 +246,35 @@ void register_files(Registry& r, Services& s) {
                return w->root_json(root);
              });
 
-  r.add_read("files.get",
-             {"Reads one file row.",
-              {},
-              {param::str("path", 4096, "an absolute path").bytes().required()}},
-             [](store::Db& db, const Json& params) -> Result<Json> {
-               Params p(paths_as_str(params));
-               auto raw = p.str("path", 4096);
-               CAIRN_RETURN_IF_ERROR(p.finish());
-               CAIRN_ASSIGN_OR_RETURN(std::string path, normal_path(raw));
-               CAIRN_ASSIGN_OR_RETURN(
-                   store::Stmt * q,
-                   db.cached("SELECT path, name, type, size, mtime_ns, inode, sha256, "
-                             "is_text, status, error, gen, root_id, updated_at FROM files "
-                             "WHERE path = ?1"));
-               q->bind_all(path);
-               CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
-               if (!row) return not_found("no tracked file " + path);
-               Json out = file_row(*q);
-               // A statement left on a row keeps its read transaction (and so an old
-               // snapshot) open for every later query on this connection.
-               q->reset();
-               return out;
-             });
+  r.add_read(
+      "files.get",
+      {"Reads one file row.",
+       {},
+       {param::str("path", 4096, "an absolute path").bytes().with_schema(kPathSchema).required()}},
+      [](store::Db& db, const Json& params) -> Result<Json> {
+        Params p(paths_as_str(params));
+        auto raw = p.str("path", 4096);
+        CAIRN_RETURN_IF_ERROR(p.finish());
+        CAIRN_ASSIGN_OR_RETURN(std::string path, normal_path(raw));
+        CAIRN_ASSIGN_OR_RETURN(
+            store::Stmt * q,
+            db.cached("SELECT path, name, type, size, mtime_ns, inode, sha256, "
+                      "is_text, status, error, gen, root_id, updated_at FROM files "
+                      "WHERE path = ?1"));
+        q->bind_all(path);
+        CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
+        if (!row) return not_found("no tracked file " + path);
+        Json out = file_row(*q);
+        // A statement left on a row keeps its read transaction (and so an old
+        // snapshot) open for every later query on this connection.
+        q->reset();
+        return out;
+      });
 
   r.add_read("files.list",
              {"Lists file rows by path, a page at a time.",
               {},
-              {param::str("root", 4096, "only below this root").bytes(),
+              {param::str("root", 4096, "only below this root").bytes().with_schema(kPathSchema),
                param::str("prefix", 4096, "only paths starting so").bytes(),
                param::enumeration("type", {"file", "symlink", "other"}, "only this type"),
                param::enumeration("status", {"ok", "error", "deleted", "any"},

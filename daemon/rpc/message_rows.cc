@@ -44,11 +44,16 @@ std::vector<ParamSpec> message_input_params(bool id_required) {
   ParamSpec id =
       id_param("id", id_required ? "the message (created when new)"
                                  : "client-chosen id (a retry returns the existing message)");
-  if (id_required) id.required();
+  ParamSpec role = param::enumeration(
+      "role", kRoles, id_required ? "who speaks (required to create)" : "who speaks");
+  if (id_required) {
+    id.required();
+  } else {
+    role.required();
+  }
   return {id,
           id_param("session_id", "the session").required(),
-          param::enumeration("role", kRoles,
-                             id_required ? "who speaks (required to create)" : "who speaks"),
+          role,
           text_param("content", kMaxContentBytes, "the text, up to 4 MiB"),
           json_param("tool_calls", JsonShape::kObjectOrArray, kMaxJsonFieldBytes, "tool calls"),
           text_param("tool_call_id", 256, "the tool call this answers"),

@@ -103,6 +103,15 @@ std::vector<ParamSpec> upsert_params() {
   return params;
 }
 
+// One row of messages.bulk: the keys of messages.append; session_id may come
+// from the call instead.
+Json bulk_row_schema() {
+  Json row = MethodSpec{"", {}, message_input_params(/*id_required=*/false)}.params_schema();
+  row.erase("$schema");
+  row["required"] = Json::array({"role"});
+  return row;
+}
+
 }  // namespace
 
 void register_messages(Registry& r, Services& s) {
@@ -148,7 +157,7 @@ void register_messages(Registry& r, Services& s) {
                {"messages"},
                {param::any("messages",
                            {{"type", "array"},
-                            {"items", {{"type", "object"}}},
+                            {"items", bulk_row_schema()},
                             {"minItems", 1},
                             {"maxItems", kMaxBulk}},
                            "messages as for messages.append")
