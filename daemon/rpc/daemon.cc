@@ -38,9 +38,7 @@ int64_t file_size(const std::string& path) {
 void register_daemon(Registry& r, Services& s) {
   r.add_loop("daemon.hello",
              {"Greets the daemon: its protocol number, version, domains and method names.", {}, {}},
-             [&r](CallContext&, const Json& params) -> Result<Json> {
-               Params p(params);
-               CAIRN_RETURN_IF_ERROR(p.finish());
+             [&r](CallContext&, const Json& /*params*/) -> Result<Json> {
                return Json{{"protocol", kProtocolVersion},
                            {"version", CAIRN_VERSION},
                            {"capabilities", r.capabilities()},
@@ -70,11 +68,7 @@ void register_daemon(Registry& r, Services& s) {
              });
 
   r.add_loop("daemon.ping", {"Answers \"pong\": a liveness check.", {}, {}},
-             [](CallContext&, const Json& params) -> Result<Json> {
-               Params p(params);
-               CAIRN_RETURN_IF_ERROR(p.finish());
-               return Json("pong");
-             });
+             [](CallContext&, const Json& /*params*/) -> Result<Json> { return Json("pong"); });
 
   r.add_loop(
       "daemon.status",
@@ -82,9 +76,7 @@ void register_daemon(Registry& r, Services& s) {
        "sections.",
        {},
        {}},
-      [&s, &r](CallContext&, const Json& params) -> Result<Json> {
-        Params p(params);
-        CAIRN_RETURN_IF_ERROR(p.finish());
+      [&s, &r](CallContext&, const Json& /*params*/) -> Result<Json> {
         const auto& w = s.writer.stats();
         const auto& srv = s.server.stats();
         std::string degraded = s.writer.degraded();
@@ -134,9 +126,7 @@ void register_daemon(Registry& r, Services& s) {
       });
 
   r.add_loop("daemon.shutdown", {"Stops the daemon after in-flight work drains (exits 0).", {}, {}},
-             [&s](CallContext&, const Json& params) -> Result<Json> {
-               Params p(params);
-               CAIRN_RETURN_IF_ERROR(p.finish());
+             [&s](CallContext&, const Json& /*params*/) -> Result<Json> {
                // Posted, so this reply is queued before the connections stop.
                s.poster.post([&s] { s.request_shutdown(); });
                return Json{{"stopping", true}};

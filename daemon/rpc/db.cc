@@ -340,12 +340,11 @@ void register_db(Registry& r, Services& s) {
                 param::integer("keep", 1, 100000, "backups to keep in the backup directory"),
                 param::boolean("verify", "check the copy after writing it")}},
               [fam, sp](CallContext&, const Json& params, Reply reply) {
-                Params p(params);
-                auto path = p.opt_str("path", 4096);
-                auto keep = p.opt_int("keep", 1, 100000);
-                bool verify = p.opt_bool("verify").value_or(false);
-                Status st = p.finish();
-                if (st.is_ok()) st = check_absolute(path);
+                Args a(params);
+                auto path = a.opt_str("path");
+                auto keep = a.opt_int("keep");
+                bool verify = a.opt_bool("verify").value_or(false);
+                Status st = check_absolute(path);
                 if (!st.is_ok()) return reply(st);
                 fam->ops.start(
                     "backup",
@@ -362,10 +361,9 @@ void register_db(Registry& r, Services& s) {
                     .with_schema({{"examples", {"/nonexistent/cairn.db"}}})
                     .required()}},
               [fam, sp](CallContext&, const Json& params, Reply reply) {
-                Params p(params);
-                auto path = p.str("path", 4096);
-                Status st = p.finish();
-                if (st.is_ok()) st = check_absolute(path);
+                Args a(params);
+                auto path = a.str("path");
+                Status st = check_absolute(path);
                 if (!st.is_ok()) return reply(st);
                 fam->ops.start(
                     "restore", [sp, path](std::shared_ptr<Op> op) { start_restore(*sp, op, path); },
@@ -378,11 +376,10 @@ void register_db(Registry& r, Services& s) {
                {param::str_list("tables", 1000, 256, "only these tables"),
                 param::str("path", 4096, "write the document here")}},
               [fam, sp](CallContext&, const Json& params, Reply reply) {
-                Params p(params);
-                auto tables = p.opt_str_list("tables", 1000, 256);
-                auto path = p.opt_str("path", 4096);
-                Status st = p.finish();
-                if (st.is_ok()) st = check_absolute(path);
+                Args a(params);
+                auto tables = a.opt_str_list("tables");
+                auto path = a.opt_str("path");
+                Status st = check_absolute(path);
                 if (!st.is_ok()) return reply(st);
                 fam->ops.start(
                     "export",
@@ -403,12 +400,11 @@ void register_db(Registry& r, Services& s) {
             .required()},
        {{"oneOf", {{{"required", {"path"}}}, {{"required", {"document"}}}}}}},
       [fam, sp](CallContext& ctx, const Json& params, Reply reply) {
-        Params p(params);
-        auto document = p.opt_any("document");
-        auto path = p.opt_str("path", 4096);
-        auto mode = p.enumeration("mode", {"merge", "replace"});
-        Status st = p.finish();
-        if (st.is_ok()) st = check_absolute(path);
+        Args a(params);
+        auto document = a.opt_any("document");
+        auto path = a.opt_str("path");
+        auto mode = a.str("mode");
+        Status st = check_absolute(path);
         if (st.is_ok() && !document == !path)
           st = invalid_params("give document or path (one of them)");
         if (!st.is_ok()) return reply(st);
@@ -439,10 +435,7 @@ void register_db(Registry& r, Services& s) {
       });
 
   r.add_async("db.check", {"Checks the database's integrity and foreign keys.", {}, {}},
-              [fam, sp](CallContext&, const Json& params, Reply reply) {
-                Params p(params);
-                Status st = p.finish();
-                if (!st.is_ok()) return reply(st);
+              [fam, sp](CallContext&, const Json& /*params*/, Reply reply) {
                 fam->ops.start(
                     "check", [sp](std::shared_ptr<Op> op) { op->finish(run_check(*sp, *op)); },
                     std::move(reply));
@@ -454,11 +447,9 @@ void register_db(Registry& r, Services& s) {
                {param::boolean("full", "VACUUM the whole file"),
                 param::boolean("rebuild_fts", "rebuild the full-text indexes")}},
               [fam, sp](CallContext&, const Json& params, Reply reply) {
-                Params p(params);
-                bool full = p.opt_bool("full").value_or(false);
-                bool rebuild = p.opt_bool("rebuild_fts").value_or(false);
-                Status st = p.finish();
-                if (!st.is_ok()) return reply(st);
+                Args a(params);
+                bool full = a.opt_bool("full").value_or(false);
+                bool rebuild = a.opt_bool("rebuild_fts").value_or(false);
                 fam->ops.start(
                     "compact",
                     [sp, full, rebuild](std::shared_ptr<Op> op) {

@@ -36,18 +36,15 @@ void register_debug(Registry& r, Services& s) {
               {},
               {param::integer("ms", 0, 60000, "how long").required()}},
              [](CallContext&, const Json& params) -> Result<Json> {
-               Params p(params);
-               int64_t ms = p.integer("ms", 0, 60000);
-               CAIRN_RETURN_IF_ERROR(p.finish());
+               Args a(params);
+               int64_t ms = a.integer("ms");
                std::this_thread::sleep_for(std::chrono::milliseconds(ms));
                return Json{{"blocked_ms", ms}};
              });
   // Runs the retention pass now (normally on a timer); its outcome shows in
   // daemon.status under "retention" once it has committed.
   r.add_loop("debug.run_retention", {"Runs the retention pass now (debug).", {}, {}},
-             [&s](CallContext&, const Json& params) -> Result<Json> {
-               Params p(params);
-               CAIRN_RETURN_IF_ERROR(p.finish());
+             [&s](CallContext&, const Json& /*params*/) -> Result<Json> {
                run_retention(s);
                return Json{{"started", true}};
              });
@@ -57,9 +54,8 @@ void register_debug(Registry& r, Services& s) {
                {},
                {param::integer("ms", 0, 60000, "how long").required()}},
               [](store::WriteTxn&, const Json& params) -> Result<Json> {
-                Params p(params);
-                int64_t ms = p.integer("ms", 0, 60000);
-                CAIRN_RETURN_IF_ERROR(p.finish());
+                Args a(params);
+                int64_t ms = a.integer("ms");
                 std::this_thread::sleep_for(std::chrono::milliseconds(ms));
                 return Json{{"held_ms", ms}};
               });
@@ -70,17 +66,14 @@ void register_debug(Registry& r, Services& s) {
               {},
               {param::integer("ms", 0, 10000, "sleep first")}},
              [](store::Db& db, const Json& params) -> Result<Json> {
-               Params p(params);
-               int64_t ms = p.opt_int("ms", 0, 10000).value_or(0);
-               CAIRN_RETURN_IF_ERROR(p.finish());
+               Args a(params);
+               int64_t ms = a.opt_int("ms").value_or(0);
                std::this_thread::sleep_for(std::chrono::milliseconds(ms));
                return connection_pragmas(db);
              });
   // The pragmas of the writer connection, inside a client (FULL) write.
   r.add_write("debug.writer_pragmas", {"Reports the writer connection's settings (debug).", {}, {}},
-              [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-                Params p(params);
-                CAIRN_RETURN_IF_ERROR(p.finish());
+              [](store::WriteTxn& txn, const Json& /*params*/) -> Result<Json> {
                 return connection_pragmas(txn.db());
               });
 }

@@ -28,9 +28,8 @@ void register_events(Registry& r, Services& s) {
                    .with_schema({{"minItems", 1}, {"examples", {{"*"}}}})
                    .required()}},
              [&s](CallContext& ctx, const Json& params) -> Result<Json> {
-               Params p(params);
-               auto topics = p.opt_str_list("topics", 64, 64);
-               CAIRN_RETURN_IF_ERROR(p.finish());
+               Args a(params);
+               auto topics = a.opt_str_list("topics");
                if (!topics || topics->empty())
                  return invalid_params("topics is required (a list, or [\"*\"])");
                CAIRN_RETURN_IF_ERROR(s.hub.subscribe(ctx.conn, *topics));
@@ -42,9 +41,8 @@ void register_events(Registry& r, Services& s) {
               {},
               {param::str_list("topics", 64, 64, "topic names")}},
              [&s](CallContext& ctx, const Json& params) -> Result<Json> {
-               Params p(params);
-               auto topics = p.opt_str_list("topics", 64, 64);
-               CAIRN_RETURN_IF_ERROR(p.finish());
+               Args a(params);
+               auto topics = a.opt_str_list("topics");
                s.hub.unsubscribe(ctx.conn, topics.value_or(std::vector<std::string>{}));
                return Json{{"topics", s.hub.subscriptions(ctx.conn)}};
              });
@@ -59,12 +57,11 @@ void register_events(Registry& r, Services& s) {
         param::str("db_id", 64,
                    "the db_id seen before: a different database sets fresh_instance")}},
       [&s](store::Db& db, const Json& params) -> Result<Json> {
-        Params p(params);
-        int64_t cursor = p.integer("cursor", 0, INT64_MAX);
-        auto topics = p.opt_str_list("topics", 64, 64);
-        int64_t limit = p.opt_int("limit", 1, kMaxChanges).value_or(1000);
-        auto db_id = p.opt_str("db_id", 64);
-        CAIRN_RETURN_IF_ERROR(p.finish());
+        Args a(params);
+        int64_t cursor = a.integer("cursor");
+        auto topics = a.opt_str_list("topics");
+        int64_t limit = a.opt_int("limit").value_or(1000);
+        auto db_id = a.opt_str("db_id");
         CAIRN_ASSIGN_OR_RETURN(std::string trimmed, meta_value(db, "changelog_trimmed_through"));
         CAIRN_ASSIGN_OR_RETURN(int64_t latest, db.query_int("SELECT coalesce(max(cursor), 0) FROM "
                                                             "changelog"));

@@ -61,18 +61,6 @@ constexpr const char* kFileCols =
     "path, name, type, size, mtime_ns, inode, sha256, is_text, status, error, gen, root_id, "
     "updated_at";
 
-// `params` with the path-valued keys given as bin (a path that is not UTF-8,
-// as files.list returns it) turned into their bytes as str.
-Json paths_as_str(const Json& params) {
-  Json out = params;
-  Json& args = out.is_array() && out.size() == 1 ? out[0] : out;
-  if (!args.is_object()) return out;
-  for (const char* key : {"path", "root", "prefix", "after"}) {
-    if (args.contains(key)) args[key] = bin_as_str(args[key]);
-  }
-  return out;
-}
-
 Json root_row_json(const RootSpec& spec) {
   return Json{{"path", spec.path},
               {"include", spec.include},
@@ -109,12 +97,11 @@ void register_files(Registry& r, Services& s) {
         param::str_list("exclude", kMaxGlobs, 1024, "globs to exclude"),
         param::boolean("gitignore", "honour .gitignore files (default true)")}},
       [&s, w](CallContext& ctx, const Json& params, Reply reply) {
-        Params p(paths_as_str(params));
-        auto raw = p.str("path", 4096);
-        auto include = p.opt_str_list("include", kMaxGlobs);
-        auto exclude = p.opt_str_list("exclude", kMaxGlobs);
-        auto gitignore = p.opt_bool("gitignore");
-        if (Status st = p.finish(); !st.is_ok()) return reply(st);
+        Args a(params);
+        auto raw = a.str("path");
+        auto include = a.opt_str_list("include");
+        auto exclude = a.opt_str_list("exclude");
+        auto gitignore = a.opt_bool("gitignore");
         auto path = normal_path(raw);
         if (!path) return reply(path.status());
         struct stat st {};
@@ -194,9 +181,8 @@ void register_files(Registry& r, Services& s) {
        {"files"},
        {param::str("path", 4096, "the tracked root").bytes().with_schema(kPathSchema).required()}},
       [&s, w](CallContext& ctx, const Json& params, Reply reply) {
-        Params p(paths_as_str(params));
-        auto raw = p.str("path", 4096);
-        if (Status st = p.finish(); !st.is_ok()) return reply(st);
+        Args a(params);
+        auto raw = a.str("path");
         auto path = normal_path(raw);
         if (!path) return reply(path.status());
         auto root = w->root_at(*path);
@@ -222,9 +208,7 @@ void register_files(Registry& r, Services& s) {
       });
 
   r.add_loop("files.roots", {"Lists the tracked roots with their scan state.", {}, {}},
-             [w](CallContext&, const Json& params) -> Result<Json> {
-               Params p(paths_as_str(params));
-               CAIRN_RETURN_IF_ERROR(p.finish());
+             [w](CallContext&, const Json& /*params*/) -> Result<Json> {
                return Json{{"roots", w->roots_json()}};
              });
 
@@ -236,9 +220,8 @@ void register_files(Registry& r, Services& s) {
                    .with_schema(kPathSchema)
                    .required()}},
              [w](CallContext&, const Json& params) -> Result<Json> {
-               Params p(paths_as_str(params));
-               auto raw = p.str("path", 4096);
-               CAIRN_RETURN_IF_ERROR(p.finish());
+               Args a(params);
+               auto raw = a.str("path");
                CAIRN_ASSIGN_OR_RETURN(std::string path, normal_path(raw));
                auto root = w->root_for(path);
                if (!root) return not_found("no tracked root contains " + path);
@@ -252,9 +235,8 @@ void register_files(Registry& r, Services& s) {
        {},
        {param::str("path", 4096, "an absolute path").bytes().with_schema(kPathSchema).required()}},
       [](store::Db& db, const Json& params) -> Result<Json> {
-        Params p(paths_as_str(params));
-        auto raw = p.str("path", 4096);
-        CAIRN_RETURN_IF_ERROR(p.finish());
+        Args a(params);
+        auto raw = a.str("path");
         CAIRN_ASSIGN_OR_RETURN(std::string path, normal_path(raw));
         CAIRN_ASSIGN_OR_RETURN(
             store::Stmt * q,
@@ -282,14 +264,13 @@ void register_files(Registry& r, Services& s) {
                param::integer("limit", 1, kMaxList, "most rows (default 1000)"),
                param::str("after", 4096, "the last path of the previous page").bytes()}},
              [](store::Db& db, const Json& params) -> Result<Json> {
-               Params p(paths_as_str(params));
-               auto root = p.opt_str("root", 4096);
-               auto prefix = p.opt_str("prefix", 4096);
-               auto type = p.opt_enum("type", {"file", "symlink", "other"});
-               auto status = p.opt_enum("status", {"ok", "error", "deleted", "any"});
-               int64_t limit = p.opt_int("limit", 1, kMaxList).value_or(1000);
-               auto after = p.opt_str("after", 4096);
-               CAIRN_RETURN_IF_ERROR(p.finish());
+               Args a(params);
+               auto root = a.opt_str("root");
+               auto prefix = a.opt_str("prefix");
+               auto type = a.opt_str("type");
+               auto status = a.opt_str("status");
+               int64_t limit = a.opt_int("limit").value_or(1000);
+               auto after = a.opt_str("after");
                std::optional<std::string> root_path;
                if (root) {
                  CAIRN_ASSIGN_OR_RETURN(std::string rp, normal_path(*root));

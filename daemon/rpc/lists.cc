@@ -77,10 +77,9 @@ void register_lists(Registry& r, Services& s) {
        {tasks::task_id_param("id", "client-chosen id"),
         param::str("name", kMaxName, "the name, unique").required()}},
       [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-        Params p(params);
-        auto id = p.opt_int("id", 1, tasks::kMaxId);
-        auto name = p.str("name", kMaxName);
-        CAIRN_RETURN_IF_ERROR(p.finish());
+        Args a(params);
+        auto id = a.opt_int("id");
+        auto name = a.str("name");
         CAIRN_RETURN_IF_ERROR(check_name(name));
         if (id) {
           CAIRN_ASSIGN_OR_RETURN(auto existing, load_list(txn.db(), *id));
@@ -104,9 +103,7 @@ void register_lists(Registry& r, Services& s) {
       });
 
   r.add_read("lists.list", {"Lists task lists, the default first, then by name.", {}, {}},
-             tasks::fresh_read([](store::Db& db, const Json& params) -> Result<Json> {
-               Params p(params);
-               CAIRN_RETURN_IF_ERROR(p.finish());
+             tasks::fresh_read([](store::Db& db, const Json& /*params*/) -> Result<Json> {
                static const std::string& sql = *new std::string(
                    std::string(kListSelect) + " ORDER BY l.is_default DESC, l.name LIMIT 4000");
                CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
@@ -126,11 +123,9 @@ void register_lists(Registry& r, Services& s) {
        {tasks::list_ref_param("id", "the list").required(),
         param::str("name", kMaxName, "the new name").required()}},
       [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-        Params p(params);
-        auto ref = tasks::opt_list_ref(p, "id");
-        auto name = p.str("name", kMaxName);
-        if (p.ok() && !ref) p.fail(invalid_params("id is required"));
-        CAIRN_RETURN_IF_ERROR(p.finish());
+        Args a(params);
+        auto ref = a.opt_any("id");
+        auto name = a.str("name");
         CAIRN_RETURN_IF_ERROR(check_name(name));
         CAIRN_ASSIGN_OR_RETURN(int64_t id, tasks::resolve_list(txn.db(), *ref, "id"));
         CAIRN_ASSIGN_OR_RETURN(auto old, load_list(txn.db(), id));
@@ -154,11 +149,9 @@ void register_lists(Registry& r, Services& s) {
        {tasks::list_ref_param("id", "the list").required(),
         tasks::list_ref_param("move_to", "where its tasks go")}},
       [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-        Params p(params);
-        auto ref = tasks::opt_list_ref(p, "id");
-        auto move_ref = tasks::opt_list_ref(p, "move_to");
-        if (p.ok() && !ref) p.fail(invalid_params("id is required"));
-        CAIRN_RETURN_IF_ERROR(p.finish());
+        Args a(params);
+        auto ref = a.opt_any("id");
+        auto move_ref = a.opt_any("move_to");
         store::Db& db = txn.db();
         CAIRN_ASSIGN_OR_RETURN(int64_t id, tasks::resolve_list(db, *ref, "id"));
         CAIRN_ASSIGN_OR_RETURN(auto old, load_list(db, id));

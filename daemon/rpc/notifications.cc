@@ -134,15 +134,14 @@ void register_notifications(Registry& r, Services& s) {
         param::enumeration("priority", kPriorities, "low, normal (default), high or urgent"),
         param::any("data", Json::object(), "any JSON, up to 1 MiB")}},
       [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-        Params p(params);
+        Args a(params);
         NewNotification n;
-        n.id = p.opt_str("id", 128);
-        n.title = p.str("title", 1024);
-        n.message = p.opt_str("message", 64 * 1024).value_or("");
-        n.type = p.opt_str("type", 64).value_or("info");
-        n.priority = p.opt_enum("priority", kPriorities).value_or("normal");
-        n.data = p.any("data");
-        CAIRN_RETURN_IF_ERROR(p.finish());
+        n.id = a.opt_str("id");
+        n.title = a.str("title");
+        n.message = a.opt_str("message").value_or("");
+        n.type = a.opt_str("type").value_or("info");
+        n.priority = a.opt_str("priority").value_or("normal");
+        n.data = a.any("data");
         if (n.type.empty()) return invalid_params("type must not be empty");
         return insert_notification(txn, n);
       });
@@ -155,11 +154,10 @@ void register_notifications(Registry& r, Services& s) {
         param::str("type", 64, "only this type"),
         param::integer("limit", 1, 1000, "most rows (default 100)")}},
       [](store::Db& db, const Json& params) -> Result<Json> {
-        Params p(params);
-        auto status = p.opt_enum("status", kNotificationStatuses);
-        auto type = p.opt_str("type", 64);
-        int64_t limit = p.opt_int("limit", 1, 1000).value_or(100);
-        CAIRN_RETURN_IF_ERROR(p.finish());
+        Args a(params);
+        auto status = a.opt_str("status");
+        auto type = a.opt_str("type");
+        int64_t limit = a.opt_int("limit").value_or(100);
         // "status = ?1" only when given: an "?1 IS NULL OR" form cannot use
         // notifications_by_status and sorted every row.
         constexpr const char* kAnyStatus =
@@ -191,10 +189,9 @@ void register_notifications(Registry& r, Services& s) {
                {param::str("id", 128, "the notification").required(),
                 param::enumeration("status", kNotificationStatuses, "the new status").required()}},
               [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-                Params p(params);
-                auto id = p.str("id", 128);
-                auto status = p.enumeration("status", kNotificationStatuses);
-                CAIRN_RETURN_IF_ERROR(p.finish());
+                Args a(params);
+                auto id = a.str("id");
+                auto status = a.str("status");
                 CAIRN_ASSIGN_OR_RETURN(auto row, mark_notification(txn, id, status));
                 if (!row) return not_found("no notification " + id);
                 return *row;

@@ -46,12 +46,10 @@ void register_prefs(Registry& r, Services& s) {
         param::str("key", 256, "the key within the category, 1 to 256 bytes").required(),
         param::any("value", Json::object(), "any value, up to 1 MiB as msgpack").required()}},
       [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-        Params p(params);
-        auto category = p.str("category", 256);
-        auto key = p.str("key", 256);
-        auto value = p.opt_any("value");
-        if (p.ok() && !value) p.fail(invalid_params("value is required"));
-        CAIRN_RETURN_IF_ERROR(p.finish());
+        Args a(params);
+        auto category = a.str("category");
+        auto key = a.str("key");
+        auto value = a.opt_any("value");
         if (category.empty() || key.empty())
           return invalid_params("category and key must not be empty");
         CAIRN_ASSIGN_OR_RETURN(std::string text, to_json_text(*value, "value"));
@@ -83,10 +81,9 @@ void register_prefs(Registry& r, Services& s) {
               {param::str("category", 256, "the category").required(),
                param::str("key", 256, "the key").required()}},
              [](store::Db& db, const Json& params) -> Result<Json> {
-               Params p(params);
-               auto category = p.str("category", 256);
-               auto key = p.str("key", 256);
-               CAIRN_RETURN_IF_ERROR(p.finish());
+               Args a(params);
+               auto category = a.str("category");
+               auto key = a.str("key");
                CAIRN_ASSIGN_OR_RETURN(auto found, find_pref(db, category, key));
                if (!found) return not_found("no preference " + entity(category, key));
                return *found;
@@ -97,9 +94,8 @@ void register_prefs(Registry& r, Services& s) {
               {},
               {param::str("category", 256, "only this category")}},
              [](store::Db& db, const Json& params) -> Result<Json> {
-               Params p(params);
-               auto category = p.opt_str("category", 256);
-               CAIRN_RETURN_IF_ERROR(p.finish());
+               Args a(params);
+               auto category = a.opt_str("category");
                CAIRN_ASSIGN_OR_RETURN(
                    store::Stmt * s,
                    db.cached("SELECT category, key, value, updated_at FROM prefs WHERE "
@@ -121,10 +117,9 @@ void register_prefs(Registry& r, Services& s) {
        {param::str("category", 256, "the category").required(),
         param::str("key", 256, "the key").required()}},
       [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-        Params p(params);
-        auto category = p.str("category", 256);
-        auto key = p.str("key", 256);
-        CAIRN_RETURN_IF_ERROR(p.finish());
+        Args a(params);
+        auto category = a.str("category");
+        auto key = a.str("key");
         CAIRN_ASSIGN_OR_RETURN(auto old, find_pref(txn.db(), category, key));
         if (!old) return not_found("no preference " + entity(category, key));
         CAIRN_ASSIGN_OR_RETURN(

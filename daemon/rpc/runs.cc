@@ -86,12 +86,11 @@ Result<std::optional<std::string>> files_changed_text(const std::optional<Json>&
 }
 
 Result<Json> create_run(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  auto id_arg = p.opt_str("id", 128);
-  auto task_id = p.opt_str("task_id", 128);
-  auto instruction = p.str("instruction", 1 << 20);
-  auto executor = p.opt_str("executor", 256).value_or("");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto id_arg = a.opt_str("id");
+  auto task_id = a.opt_str("task_id");
+  auto instruction = a.str("instruction");
+  auto executor = a.opt_str("executor").value_or("");
   if (instruction.empty()) return invalid_params("instruction must not be empty");
   CAIRN_ASSIGN_OR_RETURN(std::string id, columns::id_or_new(id_arg));
   Json wanted{{"task_id", task_id ? Json(*task_id) : Json()},
@@ -115,16 +114,15 @@ Result<Json> create_run(store::WriteTxn& txn, const Json& params) {
 }
 
 Result<Json> update(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  auto id = p.str("id", 128);
-  auto status = p.opt_enum("status", kRunStatuses);
-  auto summary = p.opt_str("summary", 1 << 20);
-  auto patch = p.opt_str("patch", kMaxTextBytes);
-  auto files = p.opt_any("files_changed");
-  auto logs = p.opt_str("logs", kMaxTextBytes);
-  auto append_logs = p.opt_str("append_logs", kMaxTextBytes);
-  auto error = p.opt_str("error", 1 << 20);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto id = a.str("id");
+  auto status = a.opt_str("status");
+  auto summary = a.opt_str("summary");
+  auto patch = a.opt_str("patch");
+  auto files = a.opt_any("files_changed");
+  auto logs = a.opt_str("logs");
+  auto append_logs = a.opt_str("append_logs");
+  auto error = a.opt_str("error");
   if (logs && append_logs) return invalid_params("logs and append_logs cannot be given together");
   CAIRN_ASSIGN_OR_RETURN(auto files_text, files_changed_text(files));
   CAIRN_ASSIGN_OR_RETURN(auto old, find_run(txn.db(), id, false));
@@ -159,11 +157,10 @@ Result<Json> update(store::WriteTxn& txn, const Json& params) {
 }
 
 Result<Json> list(store::Db& db, const Json& params) {
-  Params p(params);
-  auto task_id = p.opt_str("task_id", 128);
-  auto status = p.opt_enum("status", kRunStatuses);
-  int64_t limit = p.opt_int("limit", 1, 1000).value_or(100);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto task_id = a.opt_str("task_id");
+  auto status = a.opt_str("status");
+  int64_t limit = a.opt_int("limit").value_or(100);
   static const std::string& sql =
       *new std::string(std::string("SELECT ") + kBriefColumns +
                        " FROM runs WHERE (?1 IS NULL OR task_id = ?1) AND (?2 IS NULL "
@@ -242,9 +239,8 @@ void register_runs(Registry& r, Services& s) {
       "runs.get",
       {"Reads a run with its patch and logs.", {}, {param::str("id", 128, "the run").required()}},
       [](store::Db& db, const Json& params) -> Result<Json> {
-        Params p(params);
-        auto id = p.str("id", 128);
-        CAIRN_RETURN_IF_ERROR(p.finish());
+        Args a(params);
+        auto id = a.str("id");
         CAIRN_ASSIGN_OR_RETURN(auto row, find_run(db, id, true));
         if (!row) return not_found("no run " + id);
         return *row;

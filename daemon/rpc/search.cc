@@ -38,15 +38,14 @@ void register_search(Registry& r, Services& s) {
         param::integer("limit", 1, 1000, "most hits (default 20)"),
         param::integer("offset", 0, 100000, "hits to skip")}},
       [kinds](store::Db& db, const Json& params) -> Result<Json> {
-        Params p(params);
+        Args a(params);
         indexer::SearchRequest req;
-        req.q = p.str("q", 4096);
-        auto k = p.opt_str_list("kinds", 16, 64);
-        req.root = p.opt_str("root", 4096);
-        req.path_glob = p.opt_str("path_glob", 4096);
-        req.limit = static_cast<int>(p.opt_int("limit", 1, 1000).value_or(20));
-        req.offset = static_cast<int>(p.opt_int("offset", 0, 100000).value_or(0));
-        CAIRN_RETURN_IF_ERROR(p.finish());
+        req.q = a.str("q");
+        auto k = a.opt_str_list("kinds");
+        req.root = a.opt_str("root");
+        req.path_glob = a.opt_str("path_glob");
+        req.limit = static_cast<int>(a.opt_int("limit").value_or(20));
+        req.offset = static_cast<int>(a.opt_int("offset").value_or(0));
         if (k) {
           for (const auto& kind : *k) {
             if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
@@ -68,9 +67,7 @@ void register_search(Registry& r, Services& s) {
 
   auto status = std::make_shared<IndexStatus>(*worker, s.writer);
   r.add_read("index.status", {"Reports the search index: per kind, how many rows wait.", {}, {}},
-             [worker, status](store::Db& db, const Json& params) -> Result<Json> {
-               Params p(params);
-               CAIRN_RETURN_IF_ERROR(p.finish());
+             [worker, status](store::Db& db, const Json& /*params*/) -> Result<Json> {
                return status->get(db);
              });
 
@@ -80,9 +77,8 @@ void register_search(Registry& r, Services& s) {
        {"index"},
        {param::enumeration("kind", kinds, "only this kind")}},
       [kinds](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-        Params p(params);
-        auto kind = p.opt_enum("kind", kinds);
-        CAIRN_RETURN_IF_ERROR(p.finish());
+        Args a(params);
+        auto kind = a.opt_str("kind");
         std::string k = kind.value_or("");
         CAIRN_ASSIGN_OR_RETURN(int64_t n, indexer::mark_all_dirty(txn.db(), k));
         for (const auto& each : kinds) {

@@ -101,18 +101,17 @@ Json status_filter_schema() {
 }
 
 Result<Json> list_tasks(store::Db& db, const Json& params) {
-  Params p(params);
-  Json status = p.any("status");
-  auto list_ref = tasks::opt_list_ref(p, "list_id");
-  auto tag = p.opt_str("tag", 100);
-  auto due_before = p.opt_time("due_before");
-  auto due_after = p.opt_time("due_after");
-  auto parent_id = p.opt_int("parent_id", 1, tasks::kMaxId);
-  auto text = p.opt_str("text", 1000);
-  std::string sort_name = p.opt_enum("sort", sort_names()).value_or("created");
-  int64_t limit = p.opt_int("limit", 1, kMaxPage).value_or(100);
-  auto after = p.opt_str("after", 4096);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  Json status = a.any("status");
+  auto list_ref = a.opt_any("list_id");
+  auto tag = a.opt_str("tag");
+  auto due_before = a.opt_time("due_before");
+  auto due_after = a.opt_time("due_after");
+  auto parent_id = a.opt_int("parent_id");
+  auto text = a.opt_str("text");
+  std::string sort_name = a.opt_str("sort").value_or("created");
+  int64_t limit = a.opt_int("limit").value_or(100);
+  auto after = a.opt_str("after");
   const Sort* sort = nullptr;
   for (const auto& s : sorts()) {
     if (sort_name == s.name) sort = &s;
@@ -196,10 +195,9 @@ Result<Json> list_tasks(store::Db& db, const Json& params) {
 }
 
 Result<Json> ready_tasks(store::Db& db, const Json& params) {
-  Params p(params);
-  int64_t limit = p.opt_int("limit", 1, kMaxPage).value_or(100);
-  auto list_ref = tasks::opt_list_ref(p, "list_id");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  int64_t limit = a.opt_int("limit").value_or(100);
+  auto list_ref = a.opt_any("list_id");
   std::optional<int64_t> list_id;
   if (list_ref) {
     CAIRN_ASSIGN_OR_RETURN(list_id, tasks::resolve_list(db, *list_ref, "list_id"));

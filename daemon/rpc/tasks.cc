@@ -41,20 +41,6 @@ struct Fields {
   }
 };
 
-const Json& args_of(const Json& params) {
-  static const Json& kEmpty = *new Json(Json::object());
-  if (params.is_array() && params.size() == 1 && params[0].is_object()) return params[0];
-  return kEmpty;
-}
-
-// True when the caller sent `key: null` (clear the field), which Params treats
-// as absent.
-bool null_given(const Json& params, const char* key) {
-  const Json& a = args_of(params);
-  auto it = a.find(key);
-  return it != a.end() && it->is_null();
-}
-
 Result<std::optional<Fields>> read_fields(store::Db& db, int64_t id) {
   CAIRN_ASSIGN_OR_RETURN(
       store::Stmt * s,
@@ -146,29 +132,22 @@ Json depends_schema() {
           {"maxItems", kMaxDepends}};
 }
 
-// Task ids on the wire: integers within ±2^53.
-std::optional<int64_t> opt_id(Params& p, const char* key) {
-  return p.opt_int(key, 1, tasks::kMaxId);
-}
-
-
 Result<Json> create_task(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  auto id = opt_id(p, "id");
+  Args a(params);
+  auto id = a.opt_int("id");
   Fields f;
-  f.title = p.str("title", kMaxTitle);
-  f.description = p.opt_str("description", kMaxDescription).value_or("");
-  f.priority = p.opt_int("priority", 1, 5).value_or(3);
-  f.status = p.opt_enum("status", tasks::statuses()).value_or("todo");
-  f.due = p.opt_time("due");
-  f.scheduled = p.opt_time("scheduled");
-  f.estimate = p.opt_int("estimate_minutes", 0, kMaxEstimate);
-  auto tags = p.opt_any("tags");
-  auto list_ref = tasks::opt_list_ref(p, "list_id");
-  auto parent = opt_id(p, "parent_id");
-  auto depends = p.opt_any("depends_on");
-  auto at = p.opt_time("at");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  f.title = a.str("title");
+  f.description = a.opt_str("description").value_or("");
+  f.priority = a.opt_int("priority").value_or(3);
+  f.status = a.opt_str("status").value_or("todo");
+  f.due = a.opt_time("due");
+  f.scheduled = a.opt_time("scheduled");
+  f.estimate = a.opt_int("estimate_minutes");
+  auto tags = a.opt_any("tags");
+  auto list_ref = a.opt_any("list_id");
+  auto parent = a.opt_int("parent_id");
+  auto depends = a.opt_any("depends_on");
+  auto at = a.opt_time("at");
   CAIRN_RETURN_IF_ERROR(check_title(f.title));
   store::Db& db = txn.db();
   if (tags) {
@@ -242,21 +221,20 @@ Status stale(int64_t id, int64_t have, int64_t given) {
 }
 
 Result<Json> update_task(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  int64_t id = p.integer("id", 1, tasks::kMaxId);
-  auto version = p.opt_int("version", 1, INT64_MAX);
-  auto title = p.opt_str("title", kMaxTitle);
-  auto description = p.opt_str("description", kMaxDescription);
-  auto priority = p.opt_int("priority", 1, 5);
-  auto status = p.opt_enum("status", tasks::statuses());
-  auto due = p.opt_time("due");
-  auto scheduled = p.opt_time("scheduled");
-  auto estimate = p.opt_int("estimate_minutes", 0, kMaxEstimate);
-  auto tags = p.opt_any("tags");
-  auto list_ref = tasks::opt_list_ref(p, "list_id");
-  auto parent = opt_id(p, "parent_id");
-  auto at = p.opt_time("at");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  int64_t id = a.integer("id");
+  auto version = a.opt_int("version");
+  auto title = a.opt_str("title");
+  auto description = a.opt_str("description");
+  auto priority = a.opt_int("priority");
+  auto status = a.opt_str("status");
+  auto due = a.opt_time("due");
+  auto scheduled = a.opt_time("scheduled");
+  auto estimate = a.opt_int("estimate_minutes");
+  auto tags = a.opt_any("tags");
+  auto list_ref = a.opt_any("list_id");
+  auto parent = a.opt_int("parent_id");
+  auto at = a.opt_time("at");
   store::Db& db = txn.db();
   CAIRN_ASSIGN_OR_RETURN(auto old, read_fields(db, id));
   if (!old) return not_found("no task #" + std::to_string(id) + " (id)");
@@ -267,16 +245,16 @@ Result<Json> update_task(store::WriteTxn& txn, const Json& params) {
     f.title = *title;
   }
   if (description) f.description = *description;
-  if (null_given(params, "description")) f.description.clear();
+  if (a.null_given("description")) f.description.clear();
   if (priority) f.priority = *priority;
   if (status) f.status = *status;
-  if (due || null_given(params, "due")) f.due = due;
-  if (scheduled || null_given(params, "scheduled")) f.scheduled = scheduled;
-  if (estimate || null_given(params, "estimate_minutes")) f.estimate = estimate;
+  if (due || a.null_given("due")) f.due = due;
+  if (scheduled || a.null_given("scheduled")) f.scheduled = scheduled;
+  if (estimate || a.null_given("estimate_minutes")) f.estimate = estimate;
   if (tags) {
     CAIRN_ASSIGN_OR_RETURN(f.tags, tasks::tags_text(*tags, "tags"));
   }
-  if (null_given(params, "tags")) f.tags = "[]";
+  if (a.null_given("tags")) f.tags = "[]";
   if (list_ref) {
     CAIRN_ASSIGN_OR_RETURN(f.list_id, tasks::resolve_list(db, *list_ref, "list_id"));
   }
@@ -285,7 +263,7 @@ Result<Json> update_task(store::WriteTxn& txn, const Json& params) {
     CAIRN_RETURN_IF_ERROR(tasks::check_parent(db, id, *parent));
     f.parent_id = parent;
   }
-  if (null_given(params, "parent_id")) f.parent_id.reset();
+  if (a.null_given("parent_id")) f.parent_id.reset();
   f.completed_at = completed_for(*old, f.status, at.value_or(txn.now_ms()), true);
   if (f.same_content(*old) && f.completed_at == old->completed_at) {
     return tasks::task_detail(db, id, txn.now_ms());  // nothing to change: no new version
@@ -319,10 +297,9 @@ Result<std::vector<int64_t>> ids_of(store::Db& db, const char* sql, int64_t id) 
 }
 
 Result<Json> delete_task(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  int64_t id = p.integer("id", 1, tasks::kMaxId);
-  auto version = p.opt_int("version", 1, INT64_MAX);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  int64_t id = a.integer("id");
+  auto version = a.opt_int("version");
   store::Db& db = txn.db();
   CAIRN_ASSIGN_OR_RETURN(auto old, tasks::load_task(db, id));
   if (!old) return not_found("no task #" + std::to_string(id) + " (id)");
@@ -374,10 +351,9 @@ Result<Json> delete_task(store::WriteTxn& txn, const Json& params) {
 }
 
 Result<Json> change_edge(store::WriteTxn& txn, const Json& params, bool add) {
-  Params p(params);
-  int64_t id = p.integer("id", 1, tasks::kMaxId);
-  int64_t dep = p.integer("depends_on", 1, tasks::kMaxId);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  int64_t id = a.integer("id");
+  int64_t dep = a.integer("depends_on");
   store::Db& db = txn.db();
   CAIRN_RETURN_IF_ERROR(tasks::require_task(db, id, "id"));
   CAIRN_RETURN_IF_ERROR(tasks::require_task(db, dep, "depends_on"));
@@ -474,9 +450,8 @@ void register_tasks(Registry& r, Services& s) {
       "tasks.get",
       {"Reads a task with its details.", {}, {tasks::task_id_param("id", "the task").required()}},
       tasks::fresh_read([](store::Db& db, const Json& params) -> Result<Json> {
-        Params p(params);
-        int64_t id = p.integer("id", 1, tasks::kMaxId);
-        CAIRN_RETURN_IF_ERROR(p.finish());
+        Args a(params);
+        int64_t id = a.integer("id");
         return tasks::task_detail(db, id, wall_ms());
       }));
   register_task_queries(r, s);

@@ -107,11 +107,10 @@ Result<Running> require_running(store::Db& db) {
 }
 
 Result<Json> start(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  int64_t task_id = p.integer("task_id", 1, tasks::kMaxId);
-  auto at_opt = p.opt_time("at");
-  auto note = p.opt_str("note", kMaxNote);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  int64_t task_id = a.integer("task_id");
+  auto at_opt = a.opt_time("at");
+  auto note = a.opt_str("note");
   store::Db& db = txn.db();
   int64_t at = at_opt.value_or(txn.now_ms());
   CAIRN_RETURN_IF_ERROR(tasks::require_task(db, task_id, "task_id"));
@@ -140,9 +139,8 @@ Result<Json> start(store::WriteTxn& txn, const Json& params) {
 }
 
 Result<Json> pause_or_resume(store::WriteTxn& txn, const Json& params, bool pause) {
-  Params p(params);
-  auto at_opt = p.opt_time("at");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto at_opt = a.opt_time("at");
   store::Db& db = txn.db();
   int64_t at = at_opt.value_or(txn.now_ms());
   CAIRN_ASSIGN_OR_RETURN(Running r, require_running(db));
@@ -177,10 +175,9 @@ Result<Json> pause_or_resume(store::WriteTxn& txn, const Json& params, bool paus
 }
 
 Result<Json> stop(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  auto note = p.opt_str("note", kMaxNote);
-  auto at_opt = p.opt_time("at");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto note = a.opt_str("note");
+  auto at_opt = a.opt_time("at");
   int64_t at = at_opt.value_or(txn.now_ms());
   CAIRN_ASSIGN_OR_RETURN(Running r, require_running(txn.db()));
   CAIRN_RETURN_IF_ERROR(not_before(r, at));
@@ -188,9 +185,7 @@ Result<Json> stop(store::WriteTxn& txn, const Json& params) {
   return Json{{"session", session}};
 }
 
-Result<Json> active(store::Db& db, const Json& params) {
-  Params p(params);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+Result<Json> active(store::Db& db, const Json& /*params*/) {
   int64_t now = wall_ms();
   CAIRN_ASSIGN_OR_RETURN(auto session, timerows::active_session(db, now));
   CAIRN_ASSIGN_OR_RETURN(auto focus, timerows::active_focus(db, now));
@@ -204,12 +199,11 @@ Result<Json> active(store::Db& db, const Json& params) {
 
 // Sessions that overlap [from, to), newest first.
 Result<Json> sessions(store::Db& db, const Json& params) {
-  Params p(params);
-  auto task_id = p.opt_int("task_id", 1, tasks::kMaxId);
-  auto from = p.opt_time("from");
-  auto to = p.opt_time("to");
-  int64_t limit = p.opt_int("limit", 1, kMaxSessions).value_or(1000);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto task_id = a.opt_int("task_id");
+  auto from = a.opt_time("from");
+  auto to = a.opt_time("to");
+  int64_t limit = a.opt_int("limit").value_or(1000);
   if (from && to && *to < *from) return invalid_params("to must not be before from");
   static const std::string& sql = *new std::string(
       std::string(timerows::kSessionSelect) +
@@ -239,11 +233,10 @@ struct Bucket {
 };
 
 Result<Json> report(store::Db& db, const Json& params) {
-  Params p(params);
-  int64_t from = p.time("from");
-  int64_t to = p.time("to");
-  std::string by = p.opt_enum("by", {"day", "task", "list"}).value_or("day");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  int64_t from = a.time("from");
+  int64_t to = a.time("to");
+  std::string by = a.opt_str("by").value_or("day");
   if (to <= from) return invalid_params("to must be after from");
   static const std::string& sql =
       *new std::string(std::string(timerows::kSessionSelect) +
