@@ -9,6 +9,7 @@
 
 #include "base/byte_text.h"
 #include "clients/cli/cli.h"
+#include "clients/cli/terminal_text.h"
 
 namespace cairn::cli {
 
@@ -94,7 +95,7 @@ void add_files_commands(CLI::App& app, Cli& cli) {
     auto r = cli.call("files.track", args);
     if (!r) return;
     std::optional<Json> final = *r;
-    if (!no_wait) final = wait_for_scan(cli, cell((*r)["path"]));
+    if (!no_wait) final = wait_for_scan(cli, raw_text((*r)["path"]));
     if (!final) return;
     cli.print(*final, [](const Json& v) {
       std::cout << "tracking ";
@@ -179,7 +180,7 @@ void add_files_commands(CLI::App& app, Cli& cli) {
     auto r = cli.call("files.rescan", {{"path", absolute(path)}});
     if (!r) return;
     std::optional<Json> final = *r;
-    if (!no_wait) final = wait_for_scan(cli, cell((*r)["path"]));
+    if (!no_wait) final = wait_for_scan(cli, raw_text((*r)["path"]));
     if (!final) return;
     cli.print(*final, [](const Json& v) {
       std::cout << "rescanned ";
@@ -213,7 +214,7 @@ void add_files_commands(CLI::App& app, Cli& cli) {
       }
       if (n->method != "event" || !n->params.is_array()) continue;
       for (const auto& e : n->params) {
-        std::string p = cell(e.value("path", Json()));  // str, or bin when not UTF-8
+        std::string p = raw_text(e.value("path", Json()));  // str, or bin when not UTF-8
         if (!only.empty() && p != only && p.compare(0, only.size() + 1, only + "/") != 0) continue;
         if (cli.json) {
           std::cout << bins_as_str(e).dump(-1, ' ', false, Json::error_handler_t::replace)
@@ -221,7 +222,8 @@ void add_files_commands(CLI::App& app, Cli& cli) {
           continue;
         }
         std::string kind = e.value("kind", "");
-        std::cout << kind << std::string(kind.size() < 9 ? 9 - kind.size() : 1, ' ') << p;
+        std::cout << terminal_safe(kind) << std::string(kind.size() < 9 ? 9 - kind.size() : 1, ' ')
+                  << terminal_safe(p);
         if (e.contains("from")) std::cout << " (from " << cell(e["from"]) << ")";
         if (e.contains("sha256") && e["sha256"].is_string()) {
           std::cout << "  " << e["sha256"].get<std::string>().substr(0, 12);
