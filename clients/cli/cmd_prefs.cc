@@ -49,7 +49,8 @@ void add_prefs_commands(CLI::App& app, Cli& cli) {
         std::vector<std::vector<std::string>> rows;
         for (const auto& p : v["prefs"]) {
           rows.push_back({cell(p["category"]), cell(p["key"]),
-                          p["value"].dump(-1, ' ', false, Json::error_handler_t::replace),
+                          terminal_safe(
+                              p["value"].dump(-1, ' ', false, Json::error_handler_t::replace)),
                           cell(p["updated_at"])});
         }
         print_table({"CATEGORY", "KEY", "VALUE", "UPDATED"}, rows);

@@ -50,7 +50,7 @@ TEST(Row39, StoredControlCharactersReachTheTerminalEscapedAndJsonStaysExact) {
                                    {"knowledge_type", "fact"},
                                    {"title", "kb\x1b]2;x\x07"},
                                    {"content", "c\x1b[8m"}}));
-  must(d.call("notifications.create", {{"title", "n\x1b[2J"}, {"message", "m\x9b"}}));
+  must(d.call("notifications.create", {{"title", "n\x1b[2J"}, {"message", "m\xc2\x9b"}}));
 
   auto bin = DaemonProcess::binary("cairn");
   auto cairn = [&](std::vector<std::string> args) {
