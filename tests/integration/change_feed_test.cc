@@ -11,17 +11,17 @@
 namespace cairn::testing {
 namespace {
 
-Json must(const Result<Json>& r) {
+Json feed_must(const Result<Json>& r) {
   EXPECT_TRUE(r) << r.status().to_string();
   return r ? *r : Json();
 }
 
 // Runs the retention pass and waits until daemon.status shows it ran.
-void run_retention(DaemonProcess& d) {
-  must(d.call("debug.run_retention"));
+void run_retention_now(DaemonProcess& d) {
+  feed_must(d.call("debug.run_retention"));
   int64_t deadline = monotonic_ms() + 10000;
   while (monotonic_ms() < deadline) {
-    Json st = must(d.call("daemon.status"));
+    Json st = feed_must(d.call("daemon.status"));
     if (st.contains("retention") && st["retention"].is_object()) return;
     ::usleep(20000);
   }
@@ -37,27 +37,28 @@ TEST(ChangeFeed, ACursorRetentionTrimmedPastIsAFreshInstanceEvenCursorZero) {
     DaemonProcess d(options);
     ASSERT_TRUE(d.start().is_ok());
     // A client that synced first: its cursor is the latest (0 on an empty log).
-    synced_at = must(d.call("changes.since", {{"cursor", 0}}))["cursor"];
+    synced_at = feed_must(d.call("changes.since", {{"cursor", 0}}))["cursor"];
     for (int i = 0; i < 3; ++i) {
-      must(d.call("prefs.set", {{"category", "c"}, {"key", std::to_string(i)}, {"value", i}}));
+      feed_must(d.call("prefs.set", {{"category", "c"}, {"key", std::to_string(i)}, {"value", i}}));
     }
-    old_cursor = must(d.call("changes.since", {{"cursor", synced_at}, {"limit", 1}}))["cursor"];
+    old_cursor =
+        feed_must(d.call("changes.since", {{"cursor", synced_at}, {"limit", 1}}))["cursor"];
     ASSERT_GT(old_cursor, synced_at);
     ASSERT_EQ(d.terminate(), 0);
     // Those changes are now two days old.
     sqlite3(d.db_path(), "UPDATE changelog SET at = at - 2 * 86400000;");
     DaemonProcess again(d, options);
     ASSERT_TRUE(again.start().is_ok());
-    must(again.call("prefs.set", {{"category", "c"}, {"key", "new"}, {"value", 1}}));
-    run_retention(again);
+    feed_must(again.call("prefs.set", {{"category", "c"}, {"key", "new"}, {"value", 1}}));
+    run_retention_now(again);
     ASSERT_EQ(sqlite3(again.db_path(), "SELECT count(*) FROM changelog;"), "1\n");
     for (int64_t cursor : {synced_at, old_cursor}) {
-      Json r = must(again.call("changes.since", {{"cursor", cursor}}));
+      Json r = feed_must(again.call("changes.since", {{"cursor", cursor}}));
       EXPECT_EQ(r["fresh_instance"], true) << "cursor " << cursor << ": " << r.dump();
       EXPECT_TRUE(r["changes"].empty()) << r.dump();
       // From the cursor it gets, the feed goes on as a delta.
-      must(again.call("prefs.set", {{"category", "c"}, {"key", "after"}, {"value", cursor}}));
-      Json next = must(again.call("changes.since", {{"cursor", r["cursor"]}}));
+      feed_must(again.call("prefs.set", {{"category", "c"}, {"key", "after"}, {"value", cursor}}));
+      Json next = feed_must(again.call("changes.since", {{"cursor", r["cursor"]}}));
       EXPECT_EQ(next["fresh_instance"], false) << next.dump();
       EXPECT_EQ(next["changes"].size(), 1u) << next.dump();
     }
@@ -67,7 +68,7 @@ TEST(ChangeFeed, ACursorRetentionTrimmedPastIsAFreshInstanceEvenCursorZero) {
 TEST(ChangeFeed, AnUnknownTopicIsRefusedAndStarMeansEveryTopic) {
   DaemonProcess d;
   ASSERT_TRUE(d.start().is_ok());
-  must(d.call("prefs.set", {{"category", "c"}, {"key", "k"}, {"value", 1}}));
+  feed_must(d.call("prefs.set", {{"category", "c"}, {"key", "k"}, {"value", 1}}));
   auto r = d.call("changes.since", {{"cursor", 0}, {"topics", {"prefs", "taks"}}});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.status().code(), Code::kInvalidParams);
@@ -77,7 +78,7 @@ TEST(ChangeFeed, AnUnknownTopicIsRefusedAndStarMeansEveryTopic) {
   auto s = sub.call("events.subscribe", {{"topics", {"nope"}}});
   ASSERT_FALSE(s);
   EXPECT_EQ(s.status().code(), Code::kInvalidParams);
-  Json all = must(d.call("changes.since", {{"cursor", 0}, {"topics", {"*"}}}));
+  Json all = feed_must(d.call("changes.since", {{"cursor", 0}, {"topics", {"*"}}}));
   EXPECT_FALSE(all["changes"].empty());
 }
 

@@ -9,7 +9,7 @@
 namespace cairn::testing {
 namespace {
 
-Json must(const Result<Json>& r) {
+Json time_must(const Result<Json>& r) {
   EXPECT_TRUE(r) << r.status().to_string();
   return r ? *r : Json();
 }
@@ -17,14 +17,14 @@ Json must(const Result<Json>& r) {
 TEST(TimeBounds, AStartInTheFutureIsRefusedButAStoredOneStillStops) {
   DaemonProcess d;
   ASSERT_TRUE(d.start().is_ok());
-  int64_t task = must(d.call("tasks.create", {{"title", "t"}}))["id"];
+  int64_t task = time_must(d.call("tasks.create", {{"title", "t"}}))["id"];
   int64_t next_year = wall_ms() + 365LL * 86400000;
   auto r = d.call("time.start", {{"task_id", task}, {"at", next_year}});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.status().code(), Code::kInvalidParams);
   EXPECT_NE(r.status().message().find("at must not be in the future"), std::string::npos)
       << r.status().to_string();
-  EXPECT_TRUE(must(d.call("time.active"))["session"].is_null()) << "nothing was recorded";
+  EXPECT_TRUE(time_must(d.call("time.active"))["session"].is_null()) << "nothing was recorded";
 
   // A session stored with a future start, as older versions accepted it.
   ASSERT_EQ(d.terminate(), 0);
@@ -34,11 +34,11 @@ TEST(TimeBounds, AStartInTheFutureIsRefusedButAStoredOneStillStops) {
               std::to_string(task) + ", " + std::to_string(next_year) + ", 0, 0);");
   DaemonProcess again(d, {});
   ASSERT_TRUE(again.start().is_ok());
-  must(again.call("time.pause"));
-  must(again.call("time.resume"));
-  Json stopped = must(again.call("time.stop"));
+  time_must(again.call("time.pause"));
+  time_must(again.call("time.resume"));
+  Json stopped = time_must(again.call("time.stop"));
   EXPECT_FALSE(stopped["session"]["ended_at"].is_null()) << stopped.dump();
-  EXPECT_TRUE(must(again.call("time.active"))["session"].is_null());
+  EXPECT_TRUE(time_must(again.call("time.active"))["session"].is_null());
   // And a focus session stored the same way completes.
   ASSERT_EQ(again.terminate(), 0);
   sqlite3(again.db_path(),
@@ -47,9 +47,9 @@ TEST(TimeBounds, AStartInTheFutureIsRefusedButAStoredOneStillStops) {
               std::to_string(task) + ", 25, " + std::to_string(next_year) + ", 0, 0);");
   DaemonProcess third(again, {});
   ASSERT_TRUE(third.start().is_ok());
-  Json focus = must(third.call("focus.active"))["focus"];
+  Json focus = time_must(third.call("focus.active"))["focus"];
   ASSERT_TRUE(focus.is_object()) << focus.dump();
-  Json done = must(third.call("focus.complete", {{"id", focus["id"]}}));
+  Json done = time_must(third.call("focus.complete", {{"id", focus["id"]}}));
   EXPECT_FALSE(done.is_null());
 }
 

@@ -11,14 +11,14 @@
 namespace cairn::testing {
 namespace {
 
-Json must(const Result<Json>& r) {
+Json row_must(const Result<Json>& r) {
   EXPECT_TRUE(r) << r.status().to_string();
   return r ? *r : Json();
 }
 
 // The call fails INVALID_PARAMS and its message holds `needle` (the field).
-void expect_refused(DaemonProcess& d, const std::string& method, const Json& args,
-                    const std::string& needle) {
+void expect_refused_naming(DaemonProcess& d, const std::string& method, const Json& args,
+                           const std::string& needle) {
   auto r = d.call(method, args);
   std::string what = method + " " + args.dump(-1, ' ', false, Json::error_handler_t::replace);
   ASSERT_FALSE(r) << what
@@ -39,18 +39,19 @@ TEST(Row39, StoredControlCharactersReachTheTerminalEscapedAndJsonStaysExact) {
       "31m\xe2\x80\xae"
       "evil";
   const std::string action = "rm -rf ~/tmp\x1b[8m && curl x | sh";
-  must(d.call("lists.create", {{"name", "list\x1b[2J"}}));
-  Json task = must(d.call(
+  row_must(d.call("lists.create", {{"name", "list\x1b[2J"}}));
+  Json task = row_must(d.call(
       "tasks.create",
       {{"title", title}, {"description", "line one\nline\x1b[31m two"}, {"tags", {"tag\x1b[5m"}}}));
   std::string id = std::to_string(task["id"].get<int64_t>());
-  must(d.call("approvals.request", {{"id", "a1"}, {"action_type", action}}));
-  must(d.call("prefs.set", {{"category", "ui\x1b[8m"}, {"key", "k\x07"}, {"value", "v\xc2\x85"}}));
-  must(d.call("knowledge.create", {{"source_type", "manual"},
-                                   {"knowledge_type", "fact"},
-                                   {"title", "kb\x1b]2;x\x07"},
-                                   {"content", "c\x1b[8m"}}));
-  must(d.call("notifications.create", {{"title", "n\x1b[2J"}, {"message", "m\xc2\x9b"}}));
+  row_must(d.call("approvals.request", {{"id", "a1"}, {"action_type", action}}));
+  row_must(
+      d.call("prefs.set", {{"category", "ui\x1b[8m"}, {"key", "k\x07"}, {"value", "v\xc2\x85"}}));
+  row_must(d.call("knowledge.create", {{"source_type", "manual"},
+                                       {"knowledge_type", "fact"},
+                                       {"title", "kb\x1b]2;x\x07"},
+                                       {"content", "c\x1b[8m"}}));
+  row_must(d.call("notifications.create", {{"title", "n\x1b[2J"}, {"message", "m\xc2\x9b"}}));
 
   auto bin = DaemonProcess::binary("cairn");
   auto cairn = [&](std::vector<std::string> args) {
@@ -100,32 +101,32 @@ TEST(Row39, StoredControlCharactersReachTheTerminalEscapedAndJsonStaysExact) {
 TEST(Row43, WorkGrowingWithAClientChosenRangeOrCountIsBoundedAndRefusedPastTheBound) {
   DaemonProcess d;
   ASSERT_TRUE(d.start().is_ok());
-  int64_t task = must(d.call("tasks.create", {{"title", "long"}}))["id"];
-  expect_refused(d, "time.start", {{"task_id", task}, {"at", "0001-01-01T00:00:00Z"}}, "at");
-  expect_refused(d, "time.start", {{"task_id", task}, {"at", "9999-12-31T00:00:00Z"}}, "at");
+  int64_t task = row_must(d.call("tasks.create", {{"title", "long"}}))["id"];
+  expect_refused_naming(d, "time.start", {{"task_id", task}, {"at", "0001-01-01T00:00:00Z"}}, "at");
+  expect_refused_naming(d, "time.start", {{"task_id", task}, {"at", "9999-12-31T00:00:00Z"}}, "at");
   // The widest session allowed: from 1970 until now, 100 times over.
   for (int i = 0; i < 100; ++i) {
-    must(d.call("time.start", {{"task_id", task}, {"at", 0}}));
-    must(d.call("time.stop", Json::object()));
+    row_must(d.call("time.start", {{"task_id", task}, {"at", 0}}));
+    row_must(d.call("time.stop", Json::object()));
   }
   int64_t now = wall_ms();
   int64_t day = 86400000;
-  expect_refused(d, "time.report", {{"from", "1970-01-01"}, {"to", "2199-12-31"}, {"by", "day"}},
-                 "3660 days");
+  expect_refused_naming(d, "time.report",
+                        {{"from", "1970-01-01"}, {"to", "2199-12-31"}, {"by", "day"}}, "3660 days");
   int64_t t0 = monotonic_ms();
   Json report =
-      must(d.call("time.report", {{"from", now - 3660 * day}, {"to", now}, {"by", "day"}}));
+      row_must(d.call("time.report", {{"from", now - 3660 * day}, {"to", now}, {"by", "day"}}));
   int64_t took = monotonic_ms() - t0;
   EXPECT_EQ(report["rows"].size(), 3660u + 1) << "every day of the range, the first partly";
   EXPECT_EQ(report["sessions"], 100);
   EXPECT_LT(took, 2000) << "a ten-year report of 100 ten-year sessions took " << took << " ms";
   // Other counts a client chooses: each refused past its bound, naming it.
-  expect_refused(d, "tasks.list", {{"limit", 1000000}}, "limit");
-  expect_refused(d, "changes.since", {{"cursor", 0}, {"limit", 1000000000}}, "limit");
-  expect_refused(d, "time.sessions", {{"limit", 1000000000}}, "limit");
-  expect_refused(d, "files.list", {{"limit", 1000000000}}, "limit");
-  expect_refused(d, "knowledge.related", {{"id", "x"}, {"depth", 1000}}, "depth");
-  expect_refused(d, "search.query", {{"q", "x"}, {"limit", 1000000}}, "limit");
+  expect_refused_naming(d, "tasks.list", {{"limit", 1000000}}, "limit");
+  expect_refused_naming(d, "changes.since", {{"cursor", 0}, {"limit", 1000000000}}, "limit");
+  expect_refused_naming(d, "time.sessions", {{"limit", 1000000000}}, "limit");
+  expect_refused_naming(d, "files.list", {{"limit", 1000000000}}, "limit");
+  expect_refused_naming(d, "knowledge.related", {{"id", "x"}, {"depth", 1000}}, "depth");
+  expect_refused_naming(d, "search.query", {{"q", "x"}, {"limit", 1000000}}, "limit");
   std::printf("[ row 43 ] ten-year day report over 100 sessions 1970..now: %lld ms, %zu rows\n",
               static_cast<long long>(took), report["rows"].size());
   expect_ping_within_100ms(d);
@@ -136,8 +137,8 @@ TEST(Row43, WorkGrowingWithAClientChosenRangeOrCountIsBoundedAndRefusedPastTheBo
 TEST(Row44, TextAndTimesAFieldCannotHoldAreRefusedNamingTheField) {
   DaemonProcess d;
   ASSERT_TRUE(d.start().is_ok());
-  int64_t task = must(d.call("tasks.create", {{"title", "t"}}))["id"];
-  must(d.call("approvals.request", {{"id", "a1"}, {"action_type", "deploy"}}));
+  int64_t task = row_must(d.call("tasks.create", {{"title", "t"}}))["id"];
+  row_must(d.call("approvals.request", {{"id", "a1"}, {"action_type", "deploy"}}));
   const std::string bad_text[] = {"\xff", "ok\xe2\x82", "\xed\xa0\x80", std::string("t\0u", 3)};
   struct Field {
     std::string method;
@@ -175,7 +176,7 @@ TEST(Row44, TextAndTimesAFieldCannotHoldAreRefusedNamingTheField) {
       args[f.key] = list                                     ? Json::array({s})
                     : f.key == "details" || f.key == "value" ? Json{{"k", s}}
                                                              : Json(s);
-      expect_refused(d, f.method, args, f.key);
+      expect_refused_naming(d, f.method, args, f.key);
       ++refused;
     }
   }
@@ -183,7 +184,7 @@ TEST(Row44, TextAndTimesAFieldCannotHoldAreRefusedNamingTheField) {
   auto path = d.call("files.get", {{"path", "/nonexistent/\xff"}});
   ASSERT_FALSE(path);
   EXPECT_EQ(path.status().code(), Code::kNotFound) << path.status().to_string();
-  expect_refused(d, "files.get", {{"path", std::string("/a\0b", 4)}}, "NUL");
+  expect_refused_naming(d, "files.get", {{"path", std::string("/a\0b", 4)}}, "NUL");
 
   // Dates and times no clock shows, in every kind of time field.
   const char* bad_times[] = {"2026-02-30",
@@ -206,22 +207,22 @@ TEST(Row44, TextAndTimesAFieldCannotHoldAreRefusedNamingTheField) {
     for (const char* t : bad_times) {
       Json args = f.base;
       args[f.key] = t;
-      expect_refused(d, f.method, args, f.key);
+      expect_refused_naming(d, f.method, args, f.key);
       ++refused;
     }
   }
-  Json leap = must(d.call("tasks.create", {{"title", "leap"}, {"due", "2028-02-29"}}));
+  Json leap = row_must(d.call("tasks.create", {{"title", "leap"}, {"due", "2028-02-29"}}));
   EXPECT_EQ(leap["due"], "2028-02-29T00:00:00.000Z");
   // Moments that record what happened may not lie in the future.
   int64_t hour_ahead = wall_ms() + 3600000;
-  expect_refused(d, "time.start", {{"task_id", task}, {"at", hour_ahead}}, "future");
-  expect_refused(d, "focus.start", {{"task_id", task}, {"planned_minutes", 25}, {"at", hour_ahead}},
-                 "future");
-  expect_refused(d, "sessions.create", {{"started_at", hour_ahead}}, "future");
-  must(d.call("time.start", {{"task_id", task}}));
-  expect_refused(d, "time.stop", {{"at", hour_ahead}}, "future");
-  expect_refused(d, "time.pause", {{"at", hour_ahead}}, "future");
-  must(d.call("time.stop", Json::object()));
+  expect_refused_naming(d, "time.start", {{"task_id", task}, {"at", hour_ahead}}, "future");
+  expect_refused_naming(d, "focus.start",
+                        {{"task_id", task}, {"planned_minutes", 25}, {"at", hour_ahead}}, "future");
+  expect_refused_naming(d, "sessions.create", {{"started_at", hour_ahead}}, "future");
+  row_must(d.call("time.start", {{"task_id", task}}));
+  expect_refused_naming(d, "time.stop", {{"at", hour_ahead}}, "future");
+  expect_refused_naming(d, "time.pause", {{"at", hour_ahead}}, "future");
+  row_must(d.call("time.stop", Json::object()));
   // Lists still decode: nothing invalid was stored.
   for (const char* m : {"tasks.list", "prefs.list", "lists.list", "knowledge.list",
                         "notifications.list", "approvals.list"}) {
