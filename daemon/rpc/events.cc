@@ -33,7 +33,8 @@ Result<int64_t> trimmed_through(store::Db& db) {
 }
 
 // Topics a filter may name: the ones domains declared (a typo would otherwise
-// match nothing, silently).
+// match nothing, silently). Domains declare them at startup and the set never
+// changes afterwards, so a reader thread may read it.
 Status known_topics(const Hub& hub, const std::vector<std::string>& topics) {
   for (const auto& t : topics) {
     if (t != "*" && !hub.topics().count(t)) {

