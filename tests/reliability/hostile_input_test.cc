@@ -177,6 +177,9 @@ TEST(Row44, TextAndTimesAFieldCannotHoldAreRefusedNamingTheField) {
       {"lists.create", Json::object(), "name"},
       {"knowledge.create", {{"source_type", "manual"}, {"knowledge_type", "fact"}}, "title"},
       {"knowledge.list", Json::object(), "tag"},
+      {"knowledge.create",
+       {{"source_type", "manual"}, {"knowledge_type", "fact"}, {"title", "x"}},
+       "tags"},
       {"notifications.create", Json::object(), "title"},
       {"time.start", {{"task_id", task}}, "note"},
       {"search.query", Json::object(), "q"},
@@ -196,6 +199,14 @@ TEST(Row44, TextAndTimesAFieldCannotHoldAreRefusedNamingTheField) {
       ++refused;
     }
   }
+  // Tags given as JSON text hold their items to the same rule.
+  expect_refused_naming(d, "knowledge.create",
+                        {{"source_type", "manual"},
+                         {"knowledge_type", "fact"},
+                         {"title", "x"},
+                         {"tags", R"(["t\u0000u"])"}},
+                        "tags");
+  ++refused;
   // Paths are bytes: a name that is not UTF-8 is looked up, not refused.
   auto path = d.call("files.get", {{"path", "/nonexistent/\xff"}});
   ASSERT_FALSE(path);
