@@ -12,8 +12,8 @@
 // a string value or list of strings read with any/opt_any) must be valid UTF-8
 // without a NUL byte, or the call fails INVALID_PARAMS naming the key; strings
 // and keys inside a map read with any/opt_any must be UTF-8 (NUL allowed:
-// JSON data may hold \u0000). Only fields documented as bytes (paths) are read with bytes/opt_bytes,
-// which take a str or bin of any bytes but NUL.
+// JSON data may hold \u0000). Only fields documented as bytes (paths) are read with
+// bytes/opt_bytes, which take a str or bin of any bytes but NUL.
 //
 // Times: opt_time/time take ISO 8601 (impossible dates and times refused) or
 // Unix ms, between 1970-01-01 and 2200-01-01 (kMinTimeMs..kMaxTimeMs).

@@ -48,10 +48,10 @@ void add_prefs_commands(CLI::App& app, Cli& cli) {
       cli.print(*r, [](const Json& v) {
         std::vector<std::vector<std::string>> rows;
         for (const auto& p : v["prefs"]) {
-          rows.push_back({cell(p["category"]), cell(p["key"]),
-                          terminal_safe(
-                              p["value"].dump(-1, ' ', false, Json::error_handler_t::replace)),
-                          cell(p["updated_at"])});
+          rows.push_back(
+              {cell(p["category"]), cell(p["key"]),
+               terminal_safe(p["value"].dump(-1, ' ', false, Json::error_handler_t::replace)),
+               cell(p["updated_at"])});
         }
         print_table({"CATEGORY", "KEY", "VALUE", "UPDATED"}, rows);
       });
