@@ -335,7 +335,7 @@ void register_db(Registry& r, Services& s) {
 
   r.add_async("db.backup", [fam, sp](CallContext&, const Json& params, Reply reply) {
     Params p(params);
-    auto path = p.opt_str("path", 4096);
+    auto path = p.opt_bytes("path", 4096);
     auto keep = p.opt_int("keep", 1, 100000);
     bool verify = p.opt_bool("verify").value_or(false);
     Status st = p.finish();
@@ -351,7 +351,7 @@ void register_db(Registry& r, Services& s) {
 
   r.add_async("db.restore", [fam, sp](CallContext&, const Json& params, Reply reply) {
     Params p(params);
-    auto path = p.str("path", 4096);
+    auto path = p.bytes("path", 4096);
     Status st = p.finish();
     if (st.is_ok()) st = check_absolute(path);
     if (!st.is_ok()) return reply(st);
@@ -363,7 +363,7 @@ void register_db(Registry& r, Services& s) {
   r.add_async("db.export", [fam, sp](CallContext&, const Json& params, Reply reply) {
     Params p(params);
     auto tables = p.opt_str_list("tables", 1000, 256);
-    auto path = p.opt_str("path", 4096);
+    auto path = p.opt_bytes("path", 4096);
     Status st = p.finish();
     if (st.is_ok()) st = check_absolute(path);
     if (!st.is_ok()) return reply(st);
@@ -378,7 +378,7 @@ void register_db(Registry& r, Services& s) {
   r.add_async("db.import", [fam, sp](CallContext& ctx, const Json& params, Reply reply) {
     Params p(params);
     auto document = p.opt_any("document");
-    auto path = p.opt_str("path", 4096);
+    auto path = p.opt_bytes("path", 4096);
     auto mode = p.enumeration("mode", {"merge", "replace"});
     Status st = p.finish();
     if (st.is_ok()) st = check_absolute(path);

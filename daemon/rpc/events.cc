@@ -1,6 +1,10 @@
 // events.subscribe / events.unsubscribe (loop thread: subscriptions belong to the
 // connection) and changes.since (a reader: the changelog is the durable feed).
+#include <algorithm>
+#include <cstdlib>
+
 #include "base/clock.h"
+#include "daemon/hub.h"
 #include "daemon/params.h"
 #include "daemon/rpc/register.h"
 #include "ipc/packer.h"
@@ -16,6 +20,30 @@ Result<std::string> meta_value(store::Db& db, const char* key) {
   s->bind_all(key);
   CAIRN_ASSIGN_OR_RETURN(bool row, s->step());
   return row ? s->text(0) : std::string();
+}
+
+Result<int64_t> trimmed_through(store::Db& db) {
+  CAIRN_ASSIGN_OR_RETURN(std::string trimmed, meta_value(db, "changelog_trimmed_through"));
+  if (trimmed.empty()) return int64_t{0};
+  char* end = nullptr;
+  long long v = std::strtoll(trimmed.c_str(), &end, 10);
+  if (*end != '\0' || v < 0)
+    return internal_error("meta changelog_trimmed_through is not a cursor");
+  return static_cast<int64_t>(v);
+}
+
+// Topics a filter may name: the ones domains declared (a typo would otherwise
+// match nothing, silently). Domains declare them at startup and the set never
+// changes afterwards, so a reader thread may read it.
+Status known_topics(const Hub& hub, const std::vector<std::string>& topics) {
+  for (const auto& t : topics) {
+    if (t != "*" && !hub.topics().count(t)) {
+      std::string all;
+      for (const auto& k : hub.topics()) all += (all.empty() ? "" : ", ") + k;
+      return invalid_params("topics: unknown topic " + t + " (known: " + all + ")");
+    }
+  }
+  return Status::ok();
 }
 
 }  // namespace
@@ -45,25 +73,32 @@ void register_events(Registry& r, Services& s) {
     int64_t limit = p.opt_int("limit", 1, kMaxChanges).value_or(1000);
     auto db_id = p.opt_str("db_id", 64);
     CAIRN_RETURN_IF_ERROR(p.finish());
-    CAIRN_ASSIGN_OR_RETURN(std::string trimmed, meta_value(db, "changelog_trimmed_through"));
+    if (topics) CAIRN_RETURN_IF_ERROR(known_topics(s.hub, *topics));
+    CAIRN_ASSIGN_OR_RETURN(int64_t trimmed, trimmed_through(db));
     CAIRN_ASSIGN_OR_RETURN(int64_t latest, db.query_int("SELECT coalesce(max(cursor), 0) FROM "
                                                         "changelog"));
     // A cursor from another database, from the future, or behind what retention
-    // removed cannot be continued: the client must resync in full.
-    bool fresh = (db_id && *db_id != s.db_id) || cursor > latest ||
-                 (cursor > 0 && cursor < std::stoll(trimmed.empty() ? "0" : trimmed));
-    Json out{{"db_id", s.db_id}, {"fresh_instance", fresh}};
-    if (fresh) {
+    // removed cannot be continued: the client must resync in full. Cursor 0
+    // (a client that has seen nothing, or synced while the log was empty) is
+    // behind any trim: the changes it asks for are no longer all there.
+    Json out{{"db_id", s.db_id}};
+    const auto fresh_reply = [&out](int64_t latest_cursor) {
+      out["fresh_instance"] = true;
       out["changes"] = Json::array();
-      out["cursor"] = latest;
+      out["cursor"] = latest_cursor;
       out["has_more"] = false;
       return out;
+    };
+    if ((db_id && *db_id != s.db_id) || cursor > latest || cursor < trimmed) {
+      return fresh_reply(latest);
     }
+    out["fresh_instance"] = false;
     std::string sql =
         "SELECT cursor, at, topic, kind, entity_id, origin, old_value, new_value, event FROM "
         "changelog WHERE cursor > ?1";
     Json topic_list = Json::array();
-    if (topics && !topics->empty()) {
+    bool every_topic = topics && std::find(topics->begin(), topics->end(), "*") != topics->end();
+    if (topics && !topics->empty() && !every_topic) {
       sql += " AND topic IN (SELECT value FROM json_each(?3))";
       topic_list = *topics;
     }
@@ -97,6 +132,15 @@ void register_events(Registry& r, Services& s) {
       rows.str("old").stored(q.blob_view(6));
       rows.str("new").stored(q.blob_view(7));
       ++n;
+    }
+    // Reads are not one snapshot: retention may have trimmed past `cursor`
+    // between the check above and the rows. Checked again after them, so a
+    // reply never holds a delta with a hole in it.
+    CAIRN_ASSIGN_OR_RETURN(int64_t trimmed_after, trimmed_through(db));
+    if (cursor < trimmed_after) {
+      CAIRN_ASSIGN_OR_RETURN(latest,
+                             db.query_int("SELECT coalesce(max(cursor), 0) FROM changelog"));
+      return fresh_reply(latest);
     }
     ipc::Packer changes;
     changes.array(static_cast<uint32_t>(n)).append(rows);

@@ -99,7 +99,7 @@ void register_files(Registry& r, Services& s) {
 
   r.add_async("files.track", [&s, w](CallContext& ctx, const Json& params, Reply reply) {
     Params p(paths_as_str(params));
-    auto raw = p.str("path", 4096);
+    auto raw = p.bytes("path", 4096);
     auto include = p.opt_str_list("include", kMaxGlobs);
     auto exclude = p.opt_str_list("exclude", kMaxGlobs);
     auto gitignore = p.opt_bool("gitignore");
@@ -177,7 +177,7 @@ void register_files(Registry& r, Services& s) {
 
   r.add_async("files.untrack", [&s, w](CallContext& ctx, const Json& params, Reply reply) {
     Params p(paths_as_str(params));
-    auto raw = p.str("path", 4096);
+    auto raw = p.bytes("path", 4096);
     if (Status st = p.finish(); !st.is_ok()) return reply(st);
     auto path = normal_path(raw);
     if (!path) return reply(path.status());
@@ -211,7 +211,7 @@ void register_files(Registry& r, Services& s) {
 
   r.add_loop("files.rescan", [w](CallContext&, const Json& params) -> Result<Json> {
     Params p(paths_as_str(params));
-    auto raw = p.str("path", 4096);
+    auto raw = p.bytes("path", 4096);
     CAIRN_RETURN_IF_ERROR(p.finish());
     CAIRN_ASSIGN_OR_RETURN(std::string path, normal_path(raw));
     auto root = w->root_for(path);
@@ -222,7 +222,7 @@ void register_files(Registry& r, Services& s) {
 
   r.add_read("files.get", [](store::Db& db, const Json& params) -> Result<Json> {
     Params p(paths_as_str(params));
-    auto raw = p.str("path", 4096);
+    auto raw = p.bytes("path", 4096);
     CAIRN_RETURN_IF_ERROR(p.finish());
     CAIRN_ASSIGN_OR_RETURN(std::string path, normal_path(raw));
     CAIRN_ASSIGN_OR_RETURN(store::Stmt * q,
@@ -241,12 +241,12 @@ void register_files(Registry& r, Services& s) {
 
   r.add_read("files.list", [](store::Db& db, const Json& params) -> Result<Json> {
     Params p(paths_as_str(params));
-    auto root = p.opt_str("root", 4096);
-    auto prefix = p.opt_str("prefix", 4096);
+    auto root = p.opt_bytes("root", 4096);
+    auto prefix = p.opt_bytes("prefix", 4096);
     auto type = p.opt_enum("type", {"file", "symlink", "other"});
     auto status = p.opt_enum("status", {"ok", "error", "deleted", "any"});
     int64_t limit = p.opt_int("limit", 1, kMaxList).value_or(1000);
-    auto after = p.opt_str("after", 4096);
+    auto after = p.opt_bytes("after", 4096);
     CAIRN_RETURN_IF_ERROR(p.finish());
     std::optional<std::string> root_path;
     if (root) {

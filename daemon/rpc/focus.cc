@@ -18,7 +18,7 @@ Result<Json> start(store::WriteTxn& txn, const Json& params) {
   Params p(params);
   int64_t task_id = p.integer("task_id", 1, tasks::kMaxId);
   int64_t planned = p.integer("planned_minutes", 1, 1440);
-  auto at_opt = p.opt_time("at");
+  auto at_opt = p.opt_past_time("at");
   CAIRN_RETURN_IF_ERROR(p.finish());
   store::Db& db = txn.db();
   int64_t at = at_opt.value_or(txn.now_ms());
@@ -47,7 +47,7 @@ Result<Json> complete(store::WriteTxn& txn, const Json& params) {
   int64_t id = p.integer("id", 1, tasks::kMaxId);
   int64_t distractions = p.opt_int("distractions", 0, 10000).value_or(0);
   auto notes = p.opt_str("notes", 64 * 1024);
-  auto at_opt = p.opt_time("at");
+  auto at_opt = p.opt_past_time("at");
   CAIRN_RETURN_IF_ERROR(p.finish());
   store::Db& db = txn.db();
   int64_t at = at_opt.value_or(txn.now_ms());
@@ -58,6 +58,8 @@ Result<Json> complete(store::WriteTxn& txn, const Json& params) {
                     (*before)["completed_at"].get<std::string>());
   }
   int64_t started = parse_iso8601((*before)["started_at"].get<std::string>()).value_or(at);
+  // Without `at`, a session stored with a start after now still completes.
+  if (!at_opt) at = std::max(at, started);
   if (at < started) {
     return invalid_params("at must not be before the session's start " +
                           (*before)["started_at"].get<std::string>());

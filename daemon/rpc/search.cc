@@ -32,8 +32,8 @@ void register_search(Registry& r, Services& s) {
     indexer::SearchRequest req;
     req.q = p.str("q", 4096);
     auto k = p.opt_str_list("kinds", 16, 64);
-    req.root = p.opt_str("root", 4096);
-    req.path_glob = p.opt_str("path_glob", 4096);
+    req.root = p.opt_bytes("root", 4096);
+    req.path_glob = p.opt_bytes("path_glob", 4096);
     req.limit = static_cast<int>(p.opt_int("limit", 1, 1000).value_or(20));
     req.offset = static_cast<int>(p.opt_int("offset", 0, 100000).value_or(0));
     CAIRN_RETURN_IF_ERROR(p.finish());

@@ -50,8 +50,8 @@ void register_sessions(Registry& r, Services& s) {
     std::string id = new_or_given_id(p, "id");
     auto workspace = opt_text(p, "workspace_path", 4096);
     auto settings = opt_json(p, "settings", JsonShape::kObject, kMaxJsonFieldBytes);
-    auto started = p.opt_time("started_at");
-    auto ended = p.opt_time("ended_at");
+    auto started = p.opt_past_time("started_at");
+    auto ended = p.opt_past_time("ended_at");
     CAIRN_RETURN_IF_ERROR(p.finish());
     std::string settings_text = settings.value_or("{}");
     if (id_given) {
@@ -113,7 +113,7 @@ void register_sessions(Registry& r, Services& s) {
     std::string id = existing_id(p, "id");
     auto workspace = opt_text(p, "workspace_path", 4096);
     auto settings = opt_json(p, "settings", JsonShape::kObject, kMaxJsonFieldBytes);
-    auto ended = p.opt_time("ended_at");
+    auto ended = p.opt_past_time("ended_at");
     CAIRN_RETURN_IF_ERROR(p.finish());
     CAIRN_ASSIGN_OR_RETURN(auto old, find_session(txn.db(), id));
     if (!old) return not_found("no session " + id);

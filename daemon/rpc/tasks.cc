@@ -150,7 +150,7 @@ Result<Json> create_task(store::WriteTxn& txn, const Json& params) {
   auto list_ref = tasks::opt_list_ref(p, "list_id");
   auto parent = opt_id(p, "parent_id");
   auto depends = p.opt_any("depends_on");
-  auto at = p.opt_time("at");
+  auto at = p.opt_past_time("at");
   CAIRN_RETURN_IF_ERROR(p.finish());
   CAIRN_RETURN_IF_ERROR(check_title(f.title));
   store::Db& db = txn.db();
@@ -238,7 +238,7 @@ Result<Json> update_task(store::WriteTxn& txn, const Json& params) {
   auto tags = p.opt_any("tags");
   auto list_ref = tasks::opt_list_ref(p, "list_id");
   auto parent = opt_id(p, "parent_id");
-  auto at = p.opt_time("at");
+  auto at = p.opt_past_time("at");
   CAIRN_RETURN_IF_ERROR(p.finish());
   store::Db& db = txn.db();
   CAIRN_ASSIGN_OR_RETURN(auto old, read_fields(db, id));

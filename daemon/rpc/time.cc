@@ -109,7 +109,7 @@ Result<Running> require_running(store::Db& db) {
 Result<Json> start(store::WriteTxn& txn, const Json& params) {
   Params p(params);
   int64_t task_id = p.integer("task_id", 1, tasks::kMaxId);
-  auto at_opt = p.opt_time("at");
+  auto at_opt = p.opt_past_time("at");
   auto note = p.opt_str("note", kMaxNote);
   CAIRN_RETURN_IF_ERROR(p.finish());
   store::Db& db = txn.db();
@@ -119,8 +119,11 @@ Result<Json> start(store::WriteTxn& txn, const Json& params) {
   Json out = Json::object();
   std::string message;
   if (r) {
-    CAIRN_RETURN_IF_ERROR(not_before(*r, at));
-    CAIRN_ASSIGN_OR_RETURN(Json stopped, stop_running(txn, *r, at, std::nullopt));
+    // Without `at`, a session recorded with moments after now (stored before
+    // future times were refused) still stops, at its last moment.
+    int64_t stop_at = at_opt ? at : std::max(at, last_moment(*r));
+    CAIRN_RETURN_IF_ERROR(not_before(*r, stop_at));
+    CAIRN_ASSIGN_OR_RETURN(Json stopped, stop_running(txn, *r, stop_at, std::nullopt));
     message = "stopped the running session on " + tasks::task_label(db, r->task_id) + " after " +
               std::to_string(stopped["duration_ms"].get<int64_t>() / 60000) + " min; ";
     out["stopped"] = stopped;
@@ -141,11 +144,11 @@ Result<Json> start(store::WriteTxn& txn, const Json& params) {
 
 Result<Json> pause_or_resume(store::WriteTxn& txn, const Json& params, bool pause) {
   Params p(params);
-  auto at_opt = p.opt_time("at");
+  auto at_opt = p.opt_past_time("at");
   CAIRN_RETURN_IF_ERROR(p.finish());
   store::Db& db = txn.db();
-  int64_t at = at_opt.value_or(txn.now_ms());
   CAIRN_ASSIGN_OR_RETURN(Running r, require_running(db));
+  int64_t at = at_opt.value_or(std::max(txn.now_ms(), last_moment(r)));
   CAIRN_RETURN_IF_ERROR(not_before(r, at));
   if (pause && r.paused_at) {
     return conflict("time session #" + std::to_string(r.id) + " is already paused since " +
@@ -179,10 +182,11 @@ Result<Json> pause_or_resume(store::WriteTxn& txn, const Json& params, bool paus
 Result<Json> stop(store::WriteTxn& txn, const Json& params) {
   Params p(params);
   auto note = p.opt_str("note", kMaxNote);
-  auto at_opt = p.opt_time("at");
+  auto at_opt = p.opt_past_time("at");
   CAIRN_RETURN_IF_ERROR(p.finish());
-  int64_t at = at_opt.value_or(txn.now_ms());
   CAIRN_ASSIGN_OR_RETURN(Running r, require_running(txn.db()));
+  // Without `at` any stored session stops, even one whose start lies after now.
+  int64_t at = at_opt.value_or(std::max(txn.now_ms(), last_moment(r)));
   CAIRN_RETURN_IF_ERROR(not_before(r, at));
   CAIRN_ASSIGN_OR_RETURN(Json session, stop_running(txn, r, at, note));
   return Json{{"session", session}};
@@ -245,6 +249,11 @@ Result<Json> report(store::Db& db, const Json& params) {
   std::string by = p.opt_enum("by", {"day", "task", "list"}).value_or("day");
   CAIRN_RETURN_IF_ERROR(p.finish());
   if (to <= from) return invalid_params("to must be after from");
+  // The work grows with the range (one bucket per day), so the range is bounded.
+  if (to - from > timemath::kMaxReportDays * timemath::kDayMs) {
+    return invalid_params("from..to may span at most " + std::to_string(timemath::kMaxReportDays) +
+                          " days; ask for a shorter range");
+  }
   static const std::string& sql =
       *new std::string(std::string(timerows::kSessionSelect) +
                        " WHERE s.started_at < ?2 AND (s.ended_at IS NULL OR s.ended_at > ?1) "
@@ -253,6 +262,7 @@ Result<Json> report(store::Db& db, const Json& params) {
   q->bind_all(from, to);
   int64_t now = wall_ms();
   std::map<std::string, Bucket> buckets;  // ordered by key text
+  timemath::DayBuckets days(from, to);
   int64_t total = 0, count = 0;
   for (;;) {
     CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
@@ -264,13 +274,7 @@ Result<Json> report(store::Db& db, const Json& params) {
     total += in_range;
     ++count;
     if (by == "day") {
-      for (const auto& [day, ms] : timemath::by_utc_day(worked, from, to)) {
-        Bucket& b = buckets[timemath::utc_day(day)];
-        b.key = timemath::utc_day(day);
-        b.label = b.key.get<std::string>();
-        b.ms += ms;
-        ++b.sessions;
-      }
+      days.add_session(worked);
       continue;
     }
     int64_t key = by == "task" ? q->int64(1) : q->int64(9);
@@ -283,6 +287,13 @@ Result<Json> report(store::Db& db, const Json& params) {
     if (by == "task") b.label = q->text(8);
   }
   q->reset();
+  for (const auto& d : days.days()) {
+    Bucket& b = buckets[timemath::utc_day(d.start)];
+    b.key = timemath::utc_day(d.start);
+    b.label = b.key.get<std::string>();
+    b.ms = d.ms;
+    b.sessions = d.sessions;
+  }
   Json rows = Json::array();
   for (auto& [k, b] : buckets) {
     if (by == "list") {
