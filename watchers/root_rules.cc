@@ -8,8 +8,9 @@
 
 namespace cairn::watchers {
 
-std::string read_small_file(const std::string& path, size_t max_bytes) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+namespace {
+
+std::string read_small(Fd fd, size_t max_bytes) {
   if (!fd.valid()) return {};
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
@@ -25,6 +26,18 @@ std::string read_small_file(const std::string& path, size_t max_bytes) {
   }
   out.resize(got);
   return out;
+}
+
+}  // namespace
+
+std::string read_small_file(const std::string& path, size_t max_bytes) {
+  return read_small(Fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)),
+                    max_bytes);
+}
+
+std::string read_small_file_at(int dirfd, const char* name, size_t max_bytes) {
+  return read_small(Fd(::openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)),
+                    max_bytes);
 }
 
 RootRules::RootRules(std::string root, const std::vector<std::string>& include,
@@ -46,14 +59,26 @@ const IgnoreList& RootRules::gitignore_of(const std::string& rel_dir) {
   return cache_.emplace(rel_dir, IgnoreList::parse(read_small_file(path))).first->second;
 }
 
-bool RootRules::ignored(std::string_view rel, bool is_dir) {
+template <typename Gitignore>
+bool RootRules::decide(std::string_view rel, bool is_dir, Gitignore gitignore) {
   auto slash = rel.rfind('/');
   std::string_view name = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
   if (name == ".git") return true;
   if (Match m = exclude_.match(rel, is_dir); m != Match::kNone) {
     if (m == Match::kIgnore) return true;
   } else if (gitignore_) {
+    Match decided = gitignore();
+    if (decided == Match::kNone) decided = info_exclude_.match(rel, is_dir);
+    if (decided == Match::kIgnore) return true;
+  }
+  if (!is_dir && !include_.empty() && include_.match(rel, false) != Match::kIgnore) return true;
+  return false;
+}
+
+bool RootRules::ignored(std::string_view rel, bool is_dir) {
+  return decide(rel, is_dir, [&] {
     // Deepest .gitignore first: the first one with an opinion decides.
+    auto slash = rel.rfind('/');
     Match decided = Match::kNone;
     std::string dir(slash == std::string_view::npos ? std::string_view() : rel.substr(0, slash));
     for (;;) {
@@ -63,11 +88,37 @@ bool RootRules::ignored(std::string_view rel, bool is_dir) {
       auto up = dir.rfind('/');
       dir = up == std::string::npos ? std::string() : dir.substr(0, up);
     }
-    if (decided == Match::kNone) decided = info_exclude_.match(rel, is_dir);
-    if (decided == Match::kIgnore) return true;
+    return decided;
+  });
+}
+
+bool RootRules::ignored_in(const GitignoreChain& chain, std::string_view rel, bool is_dir) {
+  return decide(rel, is_dir, [&] {
+    for (const GitignoreFrame* f = chain.get(); f; f = f->up.get()) {
+      std::string_view sub = f->dir_len == 0 ? rel : rel.substr(f->dir_len + 1);
+      if (Match m = f->list->match(sub, is_dir); m != Match::kNone) return m;
+    }
+    return Match::kNone;
+  });
+}
+
+GitignoreChain RootRules::enter(const GitignoreChain& parent, const std::string& rel_dir,
+                                int dirfd) {
+  if (!gitignore_) return parent;
+  auto it = cache_.find(rel_dir);
+  if (it == cache_.end()) {
+    IgnoreList list = IgnoreList::parse(read_small_file_at(dirfd, ".gitignore"));
+    // Only lists with patterns are kept: a deep tree without .gitignore files
+    // would otherwise hold every directory's path here.
+    if (list.empty()) return parent;
+    it = cache_.emplace(rel_dir, std::move(list)).first;
   }
-  if (!is_dir && !include_.empty() && include_.match(rel, false) != Match::kIgnore) return true;
-  return false;
+  if (it->second.empty()) return parent;
+  auto f = std::make_shared<GitignoreFrame>();
+  f->up = parent;
+  f->dir_len = rel_dir.size();
+  f->list = &it->second;
+  return f;
 }
 
 bool RootRules::ignored_path(std::string_view rel, bool is_dir) {

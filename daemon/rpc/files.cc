@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "daemon/params.h"
 #include "daemon/rpc/register.h"
+#include "watchers/pseudo_fs.h"
 #include "watchers/watcher.h"
 
 namespace cairn {
@@ -112,6 +113,12 @@ void register_files(Registry& r, Services& s) {
     }
     if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
       return reply(invalid_params("cannot track " + *path + ": not a directory or regular file"));
+    }
+    // proc, sysfs, cgroup, debugfs, ...: endless or blocking files that are no
+    // one's documents (watchers/pseudo_fs.h).
+    if (auto pseudo = watchers::pseudo_filesystem_at(*path)) {
+      return reply(invalid_params("cannot track " + *path + ": it is on a " + *pseudo +
+                                  " filesystem (a pseudo filesystem), which is never tracked"));
     }
     if (auto other = w->overlapping(*path)) {
       return reply(conflict(*path + " overlaps the tracked root " + other->spec.path +
@@ -261,7 +268,7 @@ void register_files(Registry& r, Services& s) {
                       " FROM files WHERE path > ?1 AND (?2 IS NULL OR (path >= ?2 AND "
                       "substr(path, 1, length(?2)) = ?2)) AND (?3 IS NULL OR root_id = (SELECT "
                       "id FROM roots WHERE path = ?3)) AND (?4 IS NULL OR type = ?4) AND " +
-                      (!status                 ? "?5 IS NULL AND status != 'deleted'"
+                      (!status            ? "?5 IS NULL AND status != 'deleted'"
                        : *status == "any" ? "?5 = 'any'"
                                           : "status = ?5") +
                       " ORDER BY path LIMIT ?6";
