@@ -88,19 +88,11 @@ bool Crawler::begin_walk(const std::shared_ptr<RootState>& root, ScanRun& run, R
     consider(root, parent_of(start), base_of(start), start, st, kp);
     return false;
   }
-  // The chain of the start's parent: the .gitignore files above it.
+  // The .gitignore files above the start.
+  bool above_ignored = false;
   GitignoreChain start_chain;
-  if (start != s.path && rules->uses_gitignore()) {
-    std::string rel = rel_of(s.path, start);
-    std::vector<std::string> ancestors{""};
-    for (size_t pos = 0; (pos = rel.find('/', pos)) != std::string::npos; ++pos) {
-      ancestors.push_back(rel.substr(0, pos));
-    }
-    for (const auto& a : ancestors) {
-      Fd afd = open_dir_below(s.path, a.empty() ? s.path : s.path + "/" + a);
-      if (afd.valid()) start_chain = rules->enter(start_chain, a, afd.get());
-    }
-  }
+  if (start != s.path)
+    start_chain = rules->chain_above(rel_of(s.path, start), false, above_ignored);
   run.stack.push_back({start, start_chain, nullptr});
   std::lock_guard lock(root->mu);
   run.degraded = root->degraded && start != s.path;

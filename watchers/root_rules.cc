@@ -51,14 +51,6 @@ RootRules::RootRules(std::string root, const std::vector<std::string>& include,
 
 void RootRules::forget_gitignore(const std::string& rel_dir) { cache_.erase(rel_dir); }
 
-const IgnoreList& RootRules::gitignore_of(const std::string& rel_dir) {
-  auto it = cache_.find(rel_dir);
-  if (it != cache_.end()) return it->second;
-  std::string path =
-      rel_dir.empty() ? root_ + "/.gitignore" : root_ + "/" + rel_dir + "/.gitignore";
-  return cache_.emplace(rel_dir, IgnoreList::parse(read_small_file(path))).first->second;
-}
-
 template <typename Gitignore>
 bool RootRules::decide(std::string_view rel, bool is_dir, Gitignore gitignore) {
   auto slash = rel.rfind('/');
@@ -76,20 +68,31 @@ bool RootRules::decide(std::string_view rel, bool is_dir, Gitignore gitignore) {
 }
 
 bool RootRules::ignored(std::string_view rel, bool is_dir) {
-  return decide(rel, is_dir, [&] {
-    // Deepest .gitignore first: the first one with an opinion decides.
-    auto slash = rel.rfind('/');
-    Match decided = Match::kNone;
-    std::string dir(slash == std::string_view::npos ? std::string_view() : rel.substr(0, slash));
-    for (;;) {
-      std::string_view sub = dir.empty() ? rel : rel.substr(dir.size() + 1);
-      decided = gitignore_of(dir).match(sub, is_dir);
-      if (decided != Match::kNone || dir.empty()) break;
-      auto up = dir.rfind('/');
-      dir = up == std::string::npos ? std::string() : dir.substr(0, up);
+  bool above = false;
+  GitignoreChain chain = chain_above(rel, false, above);
+  return ignored_in(chain, rel, is_dir);
+}
+
+GitignoreChain RootRules::chain_above(std::string_view rel, bool check, bool& above_ignored) {
+  above_ignored = false;
+  if (!gitignore_ && !check) return nullptr;
+  // Down from the root one name at a time (openat, no symlink followed): each
+  // level costs one lookup, whatever the depth.
+  Fd dir(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  GitignoreChain chain = dir.valid() ? enter(nullptr, "", dir.get()) : nullptr;
+  for (size_t pos = 0; (pos = rel.find('/', pos)) != std::string_view::npos; ++pos) {
+    std::string_view sub = rel.substr(0, pos);
+    if (check && ignored_in(chain, sub, true)) {
+      above_ignored = true;
+      return chain;
     }
-    return decided;
-  });
+    if (!gitignore_ || !dir.valid()) continue;
+    size_t slash = sub.rfind('/');
+    std::string name(slash == std::string_view::npos ? sub : sub.substr(slash + 1));
+    dir = Fd(::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (dir.valid()) chain = enter(chain, std::string(sub), dir.get());
+  }
+  return chain;
 }
 
 bool RootRules::ignored_in(const GitignoreChain& chain, std::string_view rel, bool is_dir) {
@@ -122,12 +125,9 @@ GitignoreChain RootRules::enter(const GitignoreChain& parent, const std::string&
 }
 
 bool RootRules::ignored_path(std::string_view rel, bool is_dir) {
-  size_t pos = 0;
-  while ((pos = rel.find('/', pos)) != std::string_view::npos) {
-    if (ignored(rel.substr(0, pos), true)) return true;
-    ++pos;
-  }
-  return ignored(rel, is_dir);
+  bool above = false;
+  GitignoreChain chain = chain_above(rel, true, above);
+  return above || ignored_in(chain, rel, is_dir);
 }
 
 }  // namespace cairn::watchers

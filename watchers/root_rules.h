@@ -43,8 +43,9 @@ class RootRules {
   RootRules(std::string root, const std::vector<std::string>& include,
             const std::vector<std::string>& exclude, bool gitignore);
 
-  // One entry whose parent directories were already found not ignored (the
-  // crawler's case). `rel` is relative to the root, without a leading "/".
+  // One entry whose parent directories were already found not ignored. `rel`
+  // is relative to the root, without a leading "/". (The crawler uses
+  // ignored_in with the chain of the directory it lists.)
   bool ignored(std::string_view rel, bool is_dir);
   // The same for an entry of a walked directory, with the chain enter() gave
   // that directory: what the crawler calls, at a cost independent of depth.
@@ -54,6 +55,10 @@ class RootRules {
   // no path is resolved again from the root (and one deeper than PATH_MAX is
   // read too). The lists stay valid until forget_gitignore() of their dir.
   GitignoreChain enter(const GitignoreChain& parent, const std::string& rel_dir, int dirfd);
+  // The chain of the directory holding `rel` (its ancestors' .gitignore files),
+  // built down from the root one openat at a time. With `check`, stops at the
+  // first ancestor directory that is ignored and sets `above_ignored`.
+  GitignoreChain chain_above(std::string_view rel, bool check, bool& above_ignored);
   // Any path: checks each ancestor directory first (the watcher's case).
   bool ignored_path(std::string_view rel, bool is_dir);
   // Drops the cached .gitignore of `rel_dir` ("" for the root): it changed.
@@ -61,7 +66,6 @@ class RootRules {
   bool uses_gitignore() const { return gitignore_; }
 
  private:
-  const IgnoreList& gitignore_of(const std::string& rel_dir);
   // Decides by the rules above the .gitignore files, then asks `gitignore` (the
   // .gitignore verdict, kNone when none has an opinion) if it is needed.
   template <typename Gitignore>
@@ -72,7 +76,8 @@ class RootRules {
   IgnoreList exclude_;
   bool gitignore_;
   IgnoreList info_exclude_;
-  std::map<std::string, IgnoreList> cache_;  // rel dir -> its .gitignore
+  // rel dir -> its .gitignore, for directories whose file holds patterns.
+  std::map<std::string, IgnoreList> cache_;
 };
 
 // Reads a small regular file without following a symlink or blocking on a FIFO;

@@ -28,6 +28,12 @@ using watchers::Watcher;
 
 constexpr int64_t kMaxList = 10000;
 constexpr size_t kMaxGlobs = 256;
+// A root is named by a path the kernel resolves (PATH_MAX); a file below one
+// can be far deeper (the crawler walks by descriptor), and every path
+// files.list returns must be accepted back by files.get, files.rescan and as a
+// files.list `prefix` or `after` cursor.
+constexpr size_t kMaxRootPath = 4096;
+constexpr size_t kMaxFilePath = 1 << 20;
 
 // Absolute and lexically normal, without a trailing "/" (except "/").
 Result<std::string> normal_path(const std::string& path) {
@@ -100,7 +106,7 @@ void register_files(Registry& r, Services& s) {
 
   r.add_async("files.track", [&s, w](CallContext& ctx, const Json& params, Reply reply) {
     Params p(paths_as_str(params));
-    auto raw = p.str("path", 4096);
+    auto raw = p.str("path", kMaxRootPath);
     auto include = p.opt_str_list("include", kMaxGlobs);
     auto exclude = p.opt_str_list("exclude", kMaxGlobs);
     auto gitignore = p.opt_bool("gitignore");
@@ -184,7 +190,7 @@ void register_files(Registry& r, Services& s) {
 
   r.add_async("files.untrack", [&s, w](CallContext& ctx, const Json& params, Reply reply) {
     Params p(paths_as_str(params));
-    auto raw = p.str("path", 4096);
+    auto raw = p.str("path", kMaxRootPath);
     if (Status st = p.finish(); !st.is_ok()) return reply(st);
     auto path = normal_path(raw);
     if (!path) return reply(path.status());
@@ -218,7 +224,7 @@ void register_files(Registry& r, Services& s) {
 
   r.add_loop("files.rescan", [w](CallContext&, const Json& params) -> Result<Json> {
     Params p(paths_as_str(params));
-    auto raw = p.str("path", 4096);
+    auto raw = p.str("path", kMaxFilePath);
     CAIRN_RETURN_IF_ERROR(p.finish());
     CAIRN_ASSIGN_OR_RETURN(std::string path, normal_path(raw));
     auto root = w->root_for(path);
@@ -229,7 +235,7 @@ void register_files(Registry& r, Services& s) {
 
   r.add_read("files.get", [](store::Db& db, const Json& params) -> Result<Json> {
     Params p(paths_as_str(params));
-    auto raw = p.str("path", 4096);
+    auto raw = p.str("path", kMaxFilePath);
     CAIRN_RETURN_IF_ERROR(p.finish());
     CAIRN_ASSIGN_OR_RETURN(std::string path, normal_path(raw));
     CAIRN_ASSIGN_OR_RETURN(store::Stmt * q,
@@ -248,12 +254,12 @@ void register_files(Registry& r, Services& s) {
 
   r.add_read("files.list", [](store::Db& db, const Json& params) -> Result<Json> {
     Params p(paths_as_str(params));
-    auto root = p.opt_str("root", 4096);
-    auto prefix = p.opt_str("prefix", 4096);
+    auto root = p.opt_str("root", kMaxRootPath);
+    auto prefix = p.opt_str("prefix", kMaxFilePath);
     auto type = p.opt_enum("type", {"file", "symlink", "other"});
     auto status = p.opt_enum("status", {"ok", "error", "deleted", "any"});
     int64_t limit = p.opt_int("limit", 1, kMaxList).value_or(1000);
-    auto after = p.opt_str("after", 4096);
+    auto after = p.opt_str("after", kMaxFilePath);
     CAIRN_RETURN_IF_ERROR(p.finish());
     std::optional<std::string> root_path;
     if (root) {

@@ -157,9 +157,29 @@ TEST(Row35, ATenThousandLevelTreeIsScannedInLinearTime) {
   EXPECT_GE(took, 0) << "not scanned in time: " << root_json(d, root).dump();
   // The f.txt files and the .gitignore.
   EXPECT_EQ(listed(d, root).size(), static_cast<size_t>(levels / 1000 + (levels % 1000 != 0) + 1));
+  // A file created at the bottom is seen through its event (a check of a
+  // path 2 x depth long, which looked at every ancestor's ancestors).
+  Fd bottom(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  std::string bottom_path = root;
+  for (int i = 0; i < levels && bottom.valid(); ++i) {
+    bottom = Fd(::openat(bottom.get(), "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    bottom_path += "/d";
+  }
+  ASSERT_TRUE(bottom.valid());
+  int64_t t0 = monotonic_ms();
+  {
+    Fd f(::openat(bottom.get(), "new.txt", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    ASSERT_TRUE(f.valid());
+    ASSERT_EQ(::write(f.get(), "new\n", 4), 4);
+  }
+  EXPECT_TRUE(
+      wait_until([&] { return get(d, bottom_path + "/new.txt")["status"] == "ok"; }, 30000));
+  int64_t event_ms = monotonic_ms() - t0;
   expect_ping_within_100ms(d);
-  std::printf("[ row 35 ] %d-level tree scanned in %lld ms\n", levels,
-              static_cast<long long>(took));
+  std::printf(
+      "[ row 35 ] %d-level tree scanned in %lld ms; a new file at the bottom listed after "
+      "%lld ms\n",
+      levels, static_cast<long long>(took), static_cast<long long>(event_ms));
   EXPECT_EQ(d.terminate(20000), 0);
   // TempDir's rm -rf of a 10,000-level tree is fine (rm walks by descriptor).
 }
