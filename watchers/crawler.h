@@ -7,6 +7,9 @@
 // Jobs: add/remove a root, scan a root or a subtree, check paths. They run in
 // the order they were queued, one at a time, so observations of one path reach
 // the writer in the order they were made; the write job decides what changed.
+// A queued scan runs in slices of kScanSliceMs: when a job waits behind it, it
+// sends what it has observed (hashes finished, batch flushed) and goes to the
+// back of the queue, so one root's scan never starves another root.
 //
 // Directories are opened below the root with no symlink followed on the way
 // (base/open_below.h: a directory swapped for a link is not followed out of
@@ -152,7 +155,7 @@ class Crawler {
     int* held;
     ~HeldDir() { --*held; }
   };
-  static constexpr int kMaxHeldDirs = 64;
+  static constexpr int kMaxHeldDirs = 16;
   // A directory waiting to be listed.
   struct PendingDir {
     std::string path;
