@@ -114,13 +114,13 @@ GitignoreChain RootRules::enter(const GitignoreChain& parent, const std::string&
     // Only lists with patterns are kept: a deep tree without .gitignore files
     // would otherwise hold every directory's path here.
     if (list.empty()) return parent;
-    it = cache_.emplace(rel_dir, std::move(list)).first;
+    it = cache_.emplace(rel_dir, std::make_shared<const IgnoreList>(std::move(list))).first;
   }
-  if (it->second.empty()) return parent;
+  if (it->second->empty()) return parent;
   auto f = std::make_shared<GitignoreFrame>();
   f->up = parent;
   f->dir_len = rel_dir.size();
-  f->list = &it->second;
+  f->list = it->second;
   return f;
 }
 

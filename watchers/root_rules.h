@@ -33,8 +33,10 @@ namespace cairn::watchers {
 // no .gitignore below the root costs one list per entry, not 10,000.
 struct GitignoreFrame {
   std::shared_ptr<const GitignoreFrame> up;
-  size_t dir_len = 0;                // length of the list's directory, relative to the root
-  const IgnoreList* list = nullptr;  // owned by the RootRules' cache
+  size_t dir_len = 0;  // length of the list's directory, relative to the root
+  // Shared with the RootRules' cache: a .gitignore forgotten (changed) while a
+  // walk that began before is paused keeps its list until that walk ends.
+  std::shared_ptr<const IgnoreList> list;
 };
 using GitignoreChain = std::shared_ptr<const GitignoreFrame>;
 
@@ -53,7 +55,7 @@ class RootRules {
   // The chain inside `rel_dir` (open as `dirfd`), whose parent's chain is
   // `parent` (null for the root): its .gitignore is read through `dirfd`, so
   // no path is resolved again from the root (and one deeper than PATH_MAX is
-  // read too). The lists stay valid until forget_gitignore() of their dir.
+  // read too).
   GitignoreChain enter(const GitignoreChain& parent, const std::string& rel_dir, int dirfd);
   // The chain of the directory holding `rel` (its ancestors' .gitignore files),
   // built down from the root one openat at a time. With `check`, stops at the
@@ -77,7 +79,7 @@ class RootRules {
   bool gitignore_;
   IgnoreList info_exclude_;
   // rel dir -> its .gitignore, for directories whose file holds patterns.
-  std::map<std::string, IgnoreList> cache_;
+  std::map<std::string, std::shared_ptr<const IgnoreList>> cache_;
 };
 
 // Reads a small regular file without following a symlink or blocking on a FIFO;
