@@ -21,12 +21,13 @@
 namespace cairn::watchers {
 
 Crawler::Crawler(CrawlerOptions options, store::Writer& writer, Inotify* inotify,
-                 WatchCounters& counters, Recheck recheck)
+                 WatchCounters& counters, Recheck recheck, WriteFailed write_failed)
     : options_(std::move(options)),
       writer_(writer),
       inotify_(inotify),
       counters_(counters),
-      recheck_(std::move(recheck)) {}
+      recheck_(std::move(recheck)),
+      write_failed_(std::move(write_failed)) {}
 
 Crawler::~Crawler() { stop(); }
 
@@ -112,7 +113,8 @@ void Crawler::run() {
   db_ = std::move(*db);
   int threads = options_.hash_threads;
   if (threads <= 0) threads = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
-  pool_ = std::make_unique<HashPool>(threads, options_.text_cap);
+  pool_ =
+      std::make_unique<HashPool>(threads, options_.text_cap, 512, options_.hash_max, &stopping_);
   for (;;) {
     Task t;
     {
@@ -124,6 +126,7 @@ void Crawler::run() {
     }
     run_task(t);
   }
+  held_dir_fd_.reset();
   pool_.reset();  // cancels reads in progress
   db_.reset();
 }
@@ -137,7 +140,7 @@ void Crawler::run_task(Task& t) {
       do_retire(t.root);
       break;
     case Kind::kScan:
-      do_scan(t.root, t.paths.at(0));
+      run_scan(t);
       break;
     case Kind::kCheck:
       for (const auto& p : t.paths) {
@@ -238,11 +241,47 @@ Result<std::optional<Crawler::Known>> Crawler::load_one(const std::string& path)
 }
 
 void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string& path) {
+  ScanRun run;
+  begin_scan(root, path, run);
+  if (run.loaded) walk(root, run, INT64_MAX);
+  finish_scan(root, run);
+}
+
+void Crawler::run_scan(Task& t) {
+  if (!t.scan) {
+    t.scan = std::make_shared<ScanRun>();
+    begin_scan(t.root, t.paths.at(0), *t.scan);
+  }
+  while (t.scan->loaded && !walk(t.root, *t.scan, monotonic_ms() + kScanSliceMs)) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      if (tasks_.empty()) continue;
+    }
+    // Another job waits (another root's scan, a check): this scan's slice is
+    // over. What it observed goes out first, so observations of a path still
+    // reach the writer in the order they were made; then it waits its turn.
+    // One root's scan, however long, never starves another.
+    finish_hashes();
+    flush();
+    held_dir_.clear();
+    held_dir_fd_.reset();
+    std::lock_guard lock(mu_);
+    if (!stopping_) tasks_.push_back(std::move(t));
+    return;
+  }
+  finish_scan(t.root, *t.scan);
+}
+
+void Crawler::begin_scan(const std::shared_ptr<RootState>& root, const std::string& path,
+                         ScanRun& run) {
   const RootSpec& s = root->spec;
-  const bool full = path == s.path;
-  int64_t started = monotonic_ms();
+  run.path = path;
+  run.full = path == s.path;
+  run.started = monotonic_ms();
+  run.failures_before = root->write_failures.load();
   ++counters_.scans;
-  if (full) {
+  if (run.full) {
     root->seen = 0;
     root->to_hash = 0;
     root->hashed = 0;
@@ -250,15 +289,29 @@ void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string&
     root->bytes_hashed = 0;
     root->walked = false;
   }
-  std::string error;
-  if (!cancelled(root)) {
-    auto known = load_known(s.id, path);
-    if (!known) {
-      error = "cannot read the file rows: " + known.status().message();
-    } else {
-      std::vector<Unreadable> unreadable;
-      bool watch_failed = false;
-      walk(root, path, *known, unreadable, watch_failed);
+  if (cancelled(root)) return;
+  auto known = load_known(s.id, path);
+  if (!known) {
+    run.error = "cannot read the file rows: " + known.status().message();
+    return;
+  }
+  run.known = std::move(*known);
+  run.loaded = true;
+}
+
+void Crawler::finish_scan(const std::shared_ptr<RootState>& root, ScanRun& run) {
+  const RootSpec& s = root->spec;
+  const std::string& path = run.path;
+  const bool full = run.full;
+  const int64_t started = run.started;
+  const int64_t failures_before = run.failures_before;
+  std::string error = run.error;
+  {
+    if (run.loaded) {
+      const KnownMap* known = &run.known;
+      auto& unreadable = run.unreadable;
+      auto& pseudo = run.pseudo_skipped;
+      const bool watch_failed = run.watch_failed;
       finish_hashes();
       if (!cancelled(root)) {
         // What was known and not seen is gone, except below a directory that
@@ -278,6 +331,11 @@ void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string&
           o.path = p;
           emit(std::move(o));
         }
+      }
+      if (!pseudo.empty()) {
+        error = "pseudo filesystem not tracked: " + pseudo.front();
+        if (pseudo.size() > 1) error += " (and " + std::to_string(pseudo.size() - 1) + " more)";
+        spdlog::warn("root {}: {}", s.path, error);
       }
       if (!unreadable.empty()) {
         error = "unreadable directory " + unreadable.front().path + ": " + unreadable.front().why;
@@ -304,6 +362,8 @@ void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string&
     }
   }
   root->walked = true;
+  held_dir_.clear();
+  held_dir_fd_.reset();
   flush();
   if (full) {
     int64_t took = monotonic_ms() - started;
@@ -314,8 +374,12 @@ void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string&
       root->scanned_once = true;
       root->last_scan_at_ms = at;
       root->last_scan_ms = took;
+      // A root whose rows are stale keeps saying why until this scan's writes
+      // have all committed (the completion below); the roots row gets what
+      // the scan found.
+      const bool stale = root->write_failures.load() > 0 && error.empty();
       if (!error.empty() && error != root->last_error) ++root->error_count;
-      root->last_error = error;
+      if (!stale) root->last_error = error;
       error_count = root->error_count;
     }
     // Scan bookkeeping on the roots row: derived state a rescan rebuilds, like
@@ -337,7 +401,18 @@ void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string&
           CAIRN_RETURN_IF_ERROR(up->bind_all(id, at, took, e, error_count).run());
           return Json();
         },
-        [this, r](Result<Json>) {
+        [this, r, failures_before](Result<Json> res) {
+          if (!res) {
+            write_failed(r, res.status());
+          } else if (r->write_failures.load() > 0 && r->write_failures.load() == failures_before) {
+            // Every batch of this scan committed (the writer runs jobs in
+            // order, and this one came last): the rows match the disk again.
+            r->write_failures = 0;
+            std::lock_guard lock(r->mu);
+            if (r->last_error.compare(0, kWriteFailedPrefix.size(), kWriteFailedPrefix) == 0) {
+              r->last_error.clear();
+            }
+          }
           --r->scans_queued;
           std::lock_guard lock(jobs_mu_);
           --jobs_in_flight_;
@@ -413,6 +488,13 @@ void Crawler::emit(Observation o) {
   if (batch_.size() >= kBatchRows) flush();
 }
 
+void Crawler::write_failed(const std::shared_ptr<RootState>& root, const Status& st) {
+  ++root->write_failures;
+  root->set_error(std::string(kWriteFailedPrefix) + st.message() +
+                  "; the root is rescanned until its rows are written");
+  if (write_failed_ && !root->retired) write_failed_(root);
+}
+
 void Crawler::wait_jobs() {
   std::unique_lock lock(jobs_mu_);
   jobs_cv_.wait(lock, [&] { return jobs_in_flight_ < kMaxJobsInFlight; });
@@ -449,6 +531,7 @@ void Crawler::flush() {
           }
         } else {
           spdlog::error("watcher: writing file rows failed: {}", r.status().message());
+          for (const auto& [id, root] : roots) write_failed(root, r.status());
         }
         std::lock_guard lock(jobs_mu_);
         --jobs_in_flight_;

@@ -10,7 +10,9 @@
 // polled for POLLPRI) rescans a root whose directory is now another inode: a
 // filesystem mounted on it gives no inotify event. IN_ATTRIB on a root itself
 // (a chmod) rescans it. IN_Q_OVERFLOW schedules a rescan of every root, at
-// most once per back-off period (doubling while overflows keep coming).
+// most once per back-off period (doubling while overflows keep coming). A root
+// whose rows could not be written (state "stale") is rescanned after a back-off
+// of 1 s doubling to 30 s, until a scan's writes commit.
 //
 // Created, started, stopped and called on the loop thread only. Crawler
 // callbacks reach it through the LoopPoster.
@@ -87,6 +89,9 @@ class Watcher {
   void on_settle();
   void on_overflow();
   void rescan_all(bool only_unhealthy);
+  // A write of rows failed: rescan the stale roots after the back-off.
+  void arm_stale();
+  void on_stale();
 
   uv_loop_t* loop_;
   LoopPoster& poster_;
@@ -103,6 +108,8 @@ class Watcher {
   UvHandle<uv_timer_t> overflow_;
   UvHandle<uv_timer_t> reconcile_;
   UvHandle<uv_timer_t> degraded_;
+  UvHandle<uv_timer_t> stale_;
+  int64_t stale_backoff_ms_ = 0;
   bool stopped_ = false;
 
   std::map<std::string, std::shared_ptr<RootState>> roots_;  // path -> live root

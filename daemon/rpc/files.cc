@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "daemon/params.h"
 #include "daemon/rpc/register.h"
+#include "watchers/pseudo_fs.h"
 #include "watchers/watcher.h"
 
 namespace cairn {
@@ -27,6 +28,12 @@ using watchers::Watcher;
 
 constexpr int64_t kMaxList = 10000;
 constexpr size_t kMaxGlobs = 256;
+// A root is named by a path the kernel resolves (PATH_MAX); a file below one
+// can be far deeper (the crawler walks by descriptor), and every path
+// files.list returns must be accepted back by files.get, files.rescan and as a
+// files.list `prefix` or `after` cursor.
+constexpr size_t kMaxRootPath = 4096;
+constexpr size_t kMaxFilePath = 1 << 20;
 
 // Absolute and lexically normal, without a trailing "/" (except "/").
 Result<std::string> normal_path(const std::string& path) {
@@ -99,7 +106,7 @@ void register_files(Registry& r, Services& s) {
 
   r.add_async("files.track", [&s, w](CallContext& ctx, const Json& params, Reply reply) {
     Params p(paths_as_str(params));
-    auto raw = p.bytes("path", 4096);
+    auto raw = p.bytes("path", kMaxRootPath);
     auto include = p.opt_str_list("include", kMaxGlobs);
     auto exclude = p.opt_str_list("exclude", kMaxGlobs);
     auto gitignore = p.opt_bool("gitignore");
@@ -112,6 +119,12 @@ void register_files(Registry& r, Services& s) {
     }
     if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
       return reply(invalid_params("cannot track " + *path + ": not a directory or regular file"));
+    }
+    // proc, sysfs, cgroup, debugfs, ...: endless or blocking files that are no
+    // one's documents (watchers/pseudo_fs.h).
+    if (auto pseudo = watchers::pseudo_filesystem_at(*path)) {
+      return reply(invalid_params("cannot track " + *path + ": it is on a " + *pseudo +
+                                  " filesystem (a pseudo filesystem), which is never tracked"));
     }
     if (auto other = w->overlapping(*path)) {
       return reply(conflict(*path + " overlaps the tracked root " + other->spec.path +
@@ -177,7 +190,7 @@ void register_files(Registry& r, Services& s) {
 
   r.add_async("files.untrack", [&s, w](CallContext& ctx, const Json& params, Reply reply) {
     Params p(paths_as_str(params));
-    auto raw = p.bytes("path", 4096);
+    auto raw = p.bytes("path", kMaxRootPath);
     if (Status st = p.finish(); !st.is_ok()) return reply(st);
     auto path = normal_path(raw);
     if (!path) return reply(path.status());
@@ -211,7 +224,7 @@ void register_files(Registry& r, Services& s) {
 
   r.add_loop("files.rescan", [w](CallContext&, const Json& params) -> Result<Json> {
     Params p(paths_as_str(params));
-    auto raw = p.bytes("path", 4096);
+    auto raw = p.bytes("path", kMaxFilePath);
     CAIRN_RETURN_IF_ERROR(p.finish());
     CAIRN_ASSIGN_OR_RETURN(std::string path, normal_path(raw));
     auto root = w->root_for(path);
@@ -222,7 +235,7 @@ void register_files(Registry& r, Services& s) {
 
   r.add_read("files.get", [](store::Db& db, const Json& params) -> Result<Json> {
     Params p(paths_as_str(params));
-    auto raw = p.bytes("path", 4096);
+    auto raw = p.bytes("path", kMaxFilePath);
     CAIRN_RETURN_IF_ERROR(p.finish());
     CAIRN_ASSIGN_OR_RETURN(std::string path, normal_path(raw));
     CAIRN_ASSIGN_OR_RETURN(store::Stmt * q,
@@ -241,12 +254,12 @@ void register_files(Registry& r, Services& s) {
 
   r.add_read("files.list", [](store::Db& db, const Json& params) -> Result<Json> {
     Params p(paths_as_str(params));
-    auto root = p.opt_bytes("root", 4096);
-    auto prefix = p.opt_bytes("prefix", 4096);
+    auto root = p.opt_bytes("root", kMaxRootPath);
+    auto prefix = p.opt_bytes("prefix", kMaxFilePath);
     auto type = p.opt_enum("type", {"file", "symlink", "other"});
     auto status = p.opt_enum("status", {"ok", "error", "deleted", "any"});
     int64_t limit = p.opt_int("limit", 1, kMaxList).value_or(1000);
-    auto after = p.opt_bytes("after", 4096);
+    auto after = p.opt_bytes("after", kMaxFilePath);
     CAIRN_RETURN_IF_ERROR(p.finish());
     std::optional<std::string> root_path;
     if (root) {
@@ -261,7 +274,7 @@ void register_files(Registry& r, Services& s) {
                       " FROM files WHERE path > ?1 AND (?2 IS NULL OR (path >= ?2 AND "
                       "substr(path, 1, length(?2)) = ?2)) AND (?3 IS NULL OR root_id = (SELECT "
                       "id FROM roots WHERE path = ?3)) AND (?4 IS NULL OR type = ?4) AND " +
-                      (!status                 ? "?5 IS NULL AND status != 'deleted'"
+                      (!status            ? "?5 IS NULL AND status != 'deleted'"
                        : *status == "any" ? "?5 = 'any'"
                                           : "status = ?5") +
                       " ORDER BY path LIMIT ?6";
