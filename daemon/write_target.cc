@@ -29,24 +29,32 @@ bool id_of(const std::string& path, FileId* out, bool follow = true) {
   return true;
 }
 
-std::vector<std::string> daemon_files(const Config& c) {
+struct DaemonFile {
+  std::string path;
+  const char* label;
+};
+
+std::vector<DaemonFile> daemon_files(const Config& c) {
   std::string db = c.db_path();
-  return {db,
-          db + "-wal",
-          db + "-shm",
-          db + "-journal",
-          c.data_dir + "/cairnd.lock",
-          c.socket_path,
-          c.socket_path + ".lock",
-          c.log_file,
-          c.config_file};
+  return {{db, "the live database"},
+          {db + "-wal", "the live database's -wal"},
+          {db + "-shm", "the live database's -shm"},
+          {db + "-journal", "the live database's -journal"},
+          {c.data_dir + "/cairnd.lock", "cairnd's lock file"},
+          {c.socket_path, "cairnd's socket"},
+          {c.socket_path + ".lock", "cairnd's socket lock"},
+          {c.log_file, "cairnd's log"},
+          {c.config_file, "cairnd's config file"}};
 }
 
-// The daemon's file `path` names, or "".
+// "the live database (/path/cairn.db)" when `target` is one of the daemon's
+// files, else "".
 std::string matching_daemon_file(const Config& c, const FileId& target) {
-  for (const std::string& p : daemon_files(c)) {
+  for (const DaemonFile& f : daemon_files(c)) {
     FileId id;
-    if (!p.empty() && id_of(p, &id) && id == target) return p;
+    if (!f.path.empty() && id_of(f.path, &id) && id == target) {
+      return std::string(f.label) + " (" + f.path + ")";
+    }
   }
   return "";
 }
@@ -77,8 +85,8 @@ Status check_write_target(const Config& c, const std::string& path) {
     }
     std::string own = matching_daemon_file(c, {st.st_dev, st.st_ino});
     if (!own.empty()) {
-      return invalid_params(path + " is cairnd's own file " + own +
-                            " (writing there would destroy it); choose another path");
+      return invalid_params(path + " is " + own +
+                            "; cairnd never writes over its own files: choose another path");
     }
   }
   std::string dir = parent_dir(path);

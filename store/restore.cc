@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -41,11 +42,17 @@ std::string aside_name(const std::string& db_path, int64_t now_ms) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  std::string base = db_path + kAsideInfix + buf;
-  std::string name = base;
-  for (int i = 1; exists(name); ++i) name = base + "-" + std::to_string(i);
-  return name;
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%S", &tm);
+  char ms[8];
+  std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>(now_ms % 1000));
+  // A later copy sorts after an earlier one (remove_old_restore_copies): in the
+  // same millisecond it takes a suffix above every one taken, never a freed one.
+  std::string base = db_path + kAsideInfix + buf + ms;
+  int last = exists(base) ? 0 : -1;
+  for (int i = 1; i <= last + 1 + 16; ++i) {
+    if (exists(base + "-" + std::to_string(i))) last = i;
+  }
+  return last < 0 ? base : base + "-" + std::to_string(last + 1);
 }
 
 uint32_t be32(const unsigned char* p) {
@@ -88,7 +95,8 @@ Result<int> check_source(const std::string& source) {
 
 }  // namespace
 
-std::vector<std::string> remove_old_restore_copies(const std::string& db_path, int keep) {
+std::vector<std::string> remove_old_restore_copies(const std::string& db_path, int keep,
+                                                   const std::string& newest) {
   std::string dir = dir_of(db_path);
   std::string prefix = db_path.substr(db_path.rfind('/') + 1) + kAsideInfix;
   std::vector<std::string> names;
@@ -99,16 +107,20 @@ std::vector<std::string> remove_old_restore_copies(const std::string& db_path, i
     }
     ::closedir(d);
   }
-  // <time> is YYYYmmddTHHMMSSZ with an optional -N for the same second: the
-  // name order is the age order once the suffix is read as a number.
+  // <time> is YYYYmmddTHHMMSS.mmmZ with an optional -N within one millisecond:
+  // the name order is the age order once the suffix is read as a number. The
+  // copy just made is the newest whatever its name says (a clock set back).
   auto key = [&](const std::string& n) {
     std::string rest = n.substr(prefix.size());
     auto dash = rest.find('-');
     long seq = dash == std::string::npos ? 0 : std::atol(rest.c_str() + dash + 1);
     return std::make_pair(rest.substr(0, dash), seq);
   };
-  std::sort(names.begin(), names.end(),
-            [&](const std::string& a, const std::string& b) { return key(a) < key(b); });
+  std::string newest_name = newest.substr(newest.rfind('/') + 1);
+  std::sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
+    if (a == newest_name || b == newest_name) return b == newest_name && a != newest_name;
+    return key(a) < key(b);
+  });
   std::vector<std::string> removed;
   if (keep < 1) keep = 1;
   while (names.size() > static_cast<size_t>(keep)) {

@@ -51,8 +51,10 @@ struct SwapOutcome {
 };
 
 // Removes the oldest `<db>.before-restore-*` files beyond the newest `keep`
-// (at least 1); returns the paths removed. Any thread but the writer's.
-std::vector<std::string> remove_old_restore_copies(const std::string& db_path, int keep);
+// (at least 1), `newest` (the copy just made) always kept; returns the paths
+// removed. Any thread but the writer's.
+std::vector<std::string> remove_old_restore_copies(const std::string& db_path, int keep,
+                                                   const std::string& newest);
 
 // Writer thread, readers paused. `now_ms` names the kept-aside file.
 SwapOutcome swap_database(std::unique_ptr<Db> current, const PreparedRestore& prepared,

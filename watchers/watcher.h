@@ -12,6 +12,9 @@
 // (a chmod) rescans it. IN_Q_OVERFLOW schedules a rescan of every root, at
 // most once per back-off period (doubling while overflows keep coming).
 //
+// After db.restore, reload() drops every root and tracks the restored file's
+// (the crawler follows the new file on its own, see crawler.h).
+//
 // Created, started, stopped and called on the loop thread only. Crawler
 // callbacks reach it through the LoopPoster.
 #pragma once
@@ -59,6 +62,9 @@ class Watcher {
   // and queues their scans (the stat fast path makes unchanged files free).
   Status start();
   void stop();
+  // The database file was replaced (db.restore): retires every live root and
+  // loads the active roots of the new file, as start() does.
+  void reload();
 
   // The live root whose path is `path` exactly, or null.
   std::shared_ptr<RootState> root_at(const std::string& path) const;
@@ -87,6 +93,8 @@ class Watcher {
   void on_settle();
   void on_overflow();
   void rescan_all(bool only_unhealthy);
+  // Tracks the active roots of the database and queues their scans.
+  Status load_roots();
 
   uv_loop_t* loop_;
   LoopPoster& poster_;

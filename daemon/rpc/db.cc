@@ -151,6 +151,7 @@ void start_restore(Services& s, std::shared_ptr<Op> op, const std::string& path)
         store::swap_database(std::move(current), *p, wall_ms()));
     std::unique_ptr<store::Db> db = std::move(out->db);
     bool swapped = !out->kept_aside.empty();
+    if (swapped) sp->writer.mark_replaced();
     if (!swapped) ::unlink(p->tmp_path.c_str());
     sp->poster.post([sp, op, p, out, swapped] {
       // Readers are paused until here, so none reads db_id while it changes.
@@ -166,8 +167,8 @@ void start_restore(Services& s, std::shared_ptr<Op> op, const std::string& path)
       // Every component with state read from the old file starts over on the
       // new one, as at a start on it.
       for (const auto& reload : sp->restore_observers) reload();
-      std::vector<std::string> removed =
-          store::remove_old_restore_copies(sp->config.db_path(), sp->config.restore_keep);
+      std::vector<std::string> removed = store::remove_old_restore_copies(
+          sp->config.db_path(), sp->config.restore_keep, out->kept_aside);
       for (const auto& r : removed) spdlog::info("removed the old restore copy {}", r);
       Json result{{"path", p->source},
                   {"kept_aside", out->kept_aside},

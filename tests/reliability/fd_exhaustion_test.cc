@@ -17,7 +17,7 @@
 namespace cairn::testing {
 namespace {
 
-std::string sha256sum(const std::string& path) {
+std::string sha256_of_file(const std::string& path) {
   return run_command({"sha256sum", path}).output.substr(0, 64);
 }
 
@@ -35,7 +35,7 @@ TEST(Row21, AFullDescriptorTableRefusesExtraClientsWithoutSpinningAndHashingCatc
     return f && (*f)["status"] == "ok" && (*f)["sha256"].is_string() &&
            (*f)["sha256"].get<std::string>() == want;
   };
-  ASSERT_TRUE(wait_until([&] { return hashed(root / "seed9.txt", sha256sum(root / "seed9.txt")); },
+  ASSERT_TRUE(wait_until([&] { return hashed(root / "seed9.txt", sha256_of_file(root / "seed9.txt")); },
                          20000));
 
   std::vector<ipc::Client> existing;
@@ -109,7 +109,7 @@ TEST(Row21, AFullDescriptorTableRefusesExtraClientsWithoutSpinningAndHashingCatc
   bool all_hashed = wait_until(
       [&] {
         for (const auto& p : written) {
-          if (!hashed(p, sha256sum(p))) return false;
+          if (!hashed(p, sha256_of_file(p))) return false;
         }
         return true;
       },
