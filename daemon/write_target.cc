@@ -101,7 +101,8 @@ Status check_write_target(const Config& c, const std::string& path) {
   // is ours to write; the data directory means it is not.
   FileId data, backups;
   bool have_data = id_of(c.data_dir, &data);
-  bool have_backups = id_of(c.backups_path(), &backups);
+  // A backup directory that is the data directory itself opens nothing up.
+  bool have_backups = id_of(c.backups_path(), &backups) && !(have_data && backups == data);
   std::string at = real(dir);
   if (at.empty()) return invalid_params("cannot resolve " + dir + ": " + std::strerror(errno));
   for (;;) {

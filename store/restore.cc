@@ -150,11 +150,19 @@ Result<PreparedRestore> prepare_restore(const std::string& source, const std::st
     // A restored database continues another history than the one clients
     // followed: a new id makes changes.since tell them to resync.
     if (st.is_ok()) {
-      st = (*db)->exec("UPDATE meta SET value = lower(hex(randomblob(16))) WHERE key = 'db_id'");
+      // (A file whose meta lacks the id gets one: the swap reads it back.)
+      st = (*db)->exec(
+          "INSERT OR REPLACE INTO meta(key, value) VALUES('db_id', lower(hex(randomblob(16))))");
     }
     if (st.is_ok()) st = (*db)->exec("PRAGMA wal_checkpoint(TRUNCATE)");
     if (!st.is_ok()) {
       ::unlink(p.tmp_path.c_str());
+      // The file passed every check yet its schema does not migrate: a file
+      // made to look like a backup, the caller's mistake. Disk and I/O errors
+      // keep their code.
+      if (st.code() == Code::kInternal || st.code() == Code::kConflict) {
+        return not_a_backup(source + ": " + st.message());
+      }
       return Status(st.code(), "cannot prepare " + source + " for restore: " + st.message());
     }
   }  // the last connection closes: SQLite checkpoints and removes the copy's -wal

@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "store/backup.h"
+#include "store/db.h"
+#include "store/migration.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/probes.h"
 #include "tests/support/text_files.h"
@@ -476,7 +478,14 @@ TEST(Db, RestoreOfJunkATruncatedBackupOrAnotherApplicationsSqliteFileIsNotACairn
   sqlite3(plain_sqlite, "CREATE TABLE t(x); INSERT INTO t VALUES (1);");
   std::string empty = d.home() + "/empty.db";
   std::ofstream(empty).close();
-  for (const std::string& p : {junk, truncated, other_app, plain_sqlite, empty}) {
+  // Passes every check a backup gets (cairn's application_id, a current schema
+  // version, integrity ok) yet holds none of cairn's tables.
+  std::string hollow = d.home() + "/hollow.db";
+  sqlite3(hollow, "PRAGMA application_id = " + std::to_string(store::kApplicationId) +
+                      "; CREATE TABLE schema_version(version INTEGER, name TEXT, applied_at "
+                      "INTEGER); INSERT INTO schema_version VALUES (" +
+                      std::to_string(store::latest_version()) + ", 'x', 0);");
+  for (const std::string& p : {junk, truncated, other_app, plain_sqlite, empty, hollow}) {
     auto r = d.call("db.restore", {{"path", p}});
     ASSERT_FALSE(r) << p << " was restored";
     EXPECT_EQ(r.status().code(), Code::kInvalidParams) << p << ": " << r.status().to_string();
