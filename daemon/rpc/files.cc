@@ -102,6 +102,7 @@ void register_files(Registry& r, Services& s) {
     spdlog::error("file tracking is unavailable: {}", st.message());
   }
   s.on_shutdown.push_back([w] { w->stop(); });
+  s.restore_observers.push_back([w] { w->reload(); });
   s.status_sections.push_back([w](Json& out) { out["files"] = w->status_json(); });
 
   r.add_async("files.track", [&s, w](CallContext& ctx, const Json& params, Reply reply) {
