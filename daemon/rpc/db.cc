@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "base/clock.h"
+#include "base/json_text.h"
 #include "base/uv_handle.h"
 #include "daemon/db_ops.h"
 #include "daemon/params.h"
@@ -202,6 +203,11 @@ Result<Json> read_document(const std::string& path) {
   if (!in) return not_found("cannot read " + path);
   Json doc = Json::parse(in, nullptr, false);
   if (doc.is_discarded()) return invalid_params(path + " is not a JSON document");
+  // Tables, rows and values take 4 levels; anything deeper is not an export and
+  // would be walked recursively later.
+  if (json_depth(doc, 8) > 8) {
+    return invalid_params(path + " is not a cairn export: nested deeper than 8 levels");
+  }
   return doc;
 }
 
