@@ -38,11 +38,12 @@ Result<Json> timed(MethodCost* cost, Fn&& fn) {
 std::string capped(std::string bytes, uint32_t msgid, const std::string& method, size_t max_bytes,
                    Status& st) {
   if (bytes.size() <= max_bytes) return bytes;
-  st = Status(Code::kTooLarge, "the reply to " + method + " would be " +
-                                   std::to_string(bytes.size()) + " bytes, over the " +
-                                   std::to_string(max_bytes) +
-                                   " a reply may take: ask for less (a smaller limit, then the "
-                                   "next page with the cursor or offset it returns)");
+  st = Status(Code::kTooLarge,
+              "the reply to " + method + " would be " + std::to_string(bytes.size()) +
+                  " bytes, over the " + std::to_string(max_bytes) +
+                  " a reply may take: ask for fewer items (a smaller limit or page_size) and "
+                  "page through the rest (the cursor, next_offset or "
+                  "logs_next_offset it returns)");
   return ipc::encode_response(msgid, st, nullptr);
 }
 

@@ -26,6 +26,7 @@ struct Server::Connection {
   // The peer shut down its sending side: no more requests, but the replies to
   // those already read are still written before the connection closes.
   bool eof = false;
+  bool starved = false;  // whole messages wait for held_bytes_ to drop
   // Decoded size of each request in flight, by msgid, counted in held_bytes_.
   std::unordered_multimap<uint32_t, size_t> held;
   int64_t partial_since_ms = 0;  // when the buffered partial frame started; 0 = none
@@ -178,9 +179,10 @@ void Server::process(Connection& c) {
   c.processing = true;
   while (!c.closing && c.in_flight < opts_.max_in_flight) {
     // Requests of all connections together hold at most max_held_bytes once
-    // decoded; a connection with nothing in flight may always take one, so
-    // none waits forever.
-    if (c.in_flight > 0 && held_bytes_ >= opts_.max_held_bytes) {
+    // decoded (plus the one that crosses it). Nobody waits forever: while
+    // anything is held, a reply is coming that frees it.
+    if (held_bytes_ >= opts_.max_held_bytes && c.decoder.has_frame()) {
+      c.starved = true;
       starved_.insert(id);
       break;
     }
@@ -224,8 +226,8 @@ void Server::finish_if_done(Connection& c) {
 void Server::update_reading(Connection& c) {
   size_t queued = write_queue(c.pipe.get());
   size_t limit = c.reading ? opts_.pause_write_bytes : opts_.resume_write_bytes;
-  bool want = reading_enabled_ && !c.closing && !c.eof && c.in_flight < opts_.max_in_flight &&
-              queued < limit;
+  bool want = reading_enabled_ && !c.closing && !c.eof && !c.starved &&
+              c.in_flight < opts_.max_in_flight && queued < limit;
   if (want == c.reading) return;
   if (want) {
     c.reading = uv_read_start(c.pipe.stream(), &Server::on_alloc, &Server::on_read) == 0;
@@ -244,7 +246,10 @@ void Server::reply(ConnId conn, std::string encoded) {
   if (!c) return;
   if (c->in_flight > 0) --c->in_flight;
   release(*c, response_msgid(encoded));
-  if (c->closing) return;
+  if (c->closing) {
+    resume_starved();
+    return;
+  }
   write(*c, std::move(encoded));
   c = find(conn);
   if (c && !c->closing && !c->processing) {
@@ -276,7 +281,9 @@ void Server::resume_starved() {
     ConnId id = *starved_.begin();
     starved_.erase(starved_.begin());
     Connection* c = find(id);
-    if (c && !c->closing && !c->processing) process(*c);
+    if (!c) continue;
+    c->starved = false;
+    if (!c->closing && !c->processing) process(*c);
   }
 }
 
@@ -410,6 +417,8 @@ void Server::on_sweep(uv_timer_t* t) {
     }
   }
   for (ConnId id : doomed) self->close_now(id);
+  // Memory freed by connections that closed lets waiting ones go on.
+  self->resume_starved();
   // Decoding a burst of large requests leaves freed memory in malloc's arenas;
   // give it back once the burst is over.
   if (self->held_bytes_ == 0 && self->held_peak_ >= self->opts_.trim_after_bytes) {

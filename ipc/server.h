@@ -13,7 +13,8 @@
 // the connection is shut down. A frame left half-sent for read_deadline_ms is
 // dropped with its connection; whole frames the server holds back do not count.
 // Memory: decoded requests in flight on all connections hold at most
-// max_held_bytes (a connection with none in flight may always take one).
+// max_held_bytes (plus the message that crosses it); a connection waiting for
+// that budget is not read.
 // A peer that shuts down its sending side (EOF) still gets the replies to
 // every request it sent; the connection closes once they are written.
 //
