@@ -70,7 +70,7 @@ struct ServerOptions {
   // Decoded requests in flight on all connections together (Message::
   // decoded_bytes): past it, connections with a request in flight are not
   // decoded further until replies free memory.
-  size_t max_held_bytes = 64u << 20;
+  size_t max_held_bytes = 32u << 20;
   // After a burst whose requests held this much, freed memory is returned to
   // the system (malloc_trim) once nothing is held.
   size_t trim_after_bytes = 16u << 20;
