@@ -1,6 +1,7 @@
 #include "ipc/server.h"
 
 #include <malloc.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -50,6 +51,17 @@ struct ShutdownReq {
   Server* server;
   ConnId conn;
 };
+
+// After EOF: true when the peer only shut down its sending side, false when it
+// closed the socket (Linux reports POLLHUP on a Unix socket then: both
+// directions are shut), so nobody would read the replies.
+bool peer_still_reads(uv_pipe_t* p) {
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(p), &fd) != 0) return false;
+  pollfd q{fd, POLLOUT, 0};
+  if (::poll(&q, 1, 0) < 0) return false;
+  return (q.revents & (POLLHUP | POLLERR)) == 0;
+}
 
 size_t write_queue(const uv_pipe_t* p) {
   return uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(p));
@@ -156,7 +168,7 @@ void Server::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
 void Server::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(s->data);
   Server* self = c->server;
-  if (nread == UV_EOF) {
+  if (nread == UV_EOF && peer_still_reads(c->pipe.get())) {
     // A half-closed peer (`nc -N`, socat) still reads: answer everything it
     // sent, then close.
     c->eof = true;
