@@ -18,6 +18,7 @@
 
 #include "base/clock.h"
 #include "base/regular_file.h"
+#include "base/json_text.h"
 #include "base/uv_handle.h"
 #include "daemon/db_ops.h"
 #include "daemon/params.h"
@@ -226,6 +227,11 @@ Result<Json> read_document(const Services& s, const std::string& path) {
                          read_regular_file(path, "import document", kMaxImportBytes));
   Json doc = Json::parse(text, nullptr, false);
   if (doc.is_discarded()) return invalid_params(path + " is not a JSON document");
+  // Tables, rows and values take 4 levels; anything deeper is not an export and
+  // would be walked recursively later.
+  if (json_depth(doc, 8) > 8) {
+    return invalid_params(path + " is not a cairn export: nested deeper than 8 levels");
+  }
   return doc;
 }
 
