@@ -105,6 +105,13 @@ function M.capture_notify()
   return seen
 end
 
+-- Wait (processing events) until `seen` holds at least n messages; true if so.
+function M.notified(seen, n, ms)
+  return vim.wait(ms or 3000, function()
+    return #seen >= (n or 1)
+  end, 10)
+end
+
 -- A fresh temporary directory.
 function M.tempdir()
   local dir = vim.fn.tempname()

@@ -6,11 +6,15 @@ t.it(':Cairn task add creates a task that :Cairn tasks lists', function()
   local seen = t.capture_notify()
   local title = 'nvim spec task ' .. vim.loop.hrtime()
   vim.cmd('Cairn task add ' .. title)
+  t.ok(t.notified(seen, 1), 'a message')
   t.eq(1, #seen, 'one message')
   local id = seen[1].msg:match('^cairn: created task #(%S+)$')
   t.ok(id and id ~= 'nil', 'created task message: ' .. seen[1].msg)
 
   vim.cmd('Cairn tasks')
+  t.ok(t.wait(3000, function()
+    return vim.api.nvim_buf_get_name(0) == 'cairn://tasks'
+  end), 'the tasks buffer opens')
   t.eq('cairn://tasks', vim.api.nvim_buf_get_name(0), 'the tasks buffer is current')
   local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
   local found
