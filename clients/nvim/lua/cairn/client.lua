@@ -208,10 +208,16 @@ end
 -- Start the daemon for `path` with the program opts.start_daemon() names
 -- (nil: do not start one). Returns true if a process was spawned.
 function Client:_spawn_daemon(path)
-  local program = self.start_daemon and self.start_daemon()
+  self.spawn_error, self.spawned = nil, nil
+  local program, why = nil, nil
+  if self.start_daemon then
+    program, why = self.start_daemon()
+  end
   if type(program) ~= 'string' or program == '' then
+    self.spawn_error = why
     return false
   end
+  vim.fn.mkdir(vim.fn.fnamemodify(path, ':h'), 'p', tonumber('700', 8))
   local handle, pid = uv.spawn(program, { args = { '--socket', path }, detached = true, stdio = { nil, nil, nil } }, function()
   end)
   if not handle then
@@ -234,17 +240,27 @@ function Client:_attempt(conn, path, tries)
     end
     if cerr then
       local absent = cerr:match('ENOENT') or cerr:match('ECONNREFUSED')
-      if absent and (tries > 0 or self:_spawn_daemon(path)) and tries < AUTOSTART_TRIES then
-        -- Wait for the daemon just started; requests keep their own timeouts.
-        close_handle(pipe)
-        conn.pipe = nil
-        return vim.defer_fn(function()
-          if self.conn == conn then
-            self:_attempt(conn, path, tries + 1)
-          end
-        end, AUTOSTART_RETRY_MS)
+      if not absent or not self.start_daemon then
+        return self:_drop(conn, string.format('UNAVAILABLE: cannot connect to %s: %s', path, cerr))
       end
-      return self:_drop(conn, string.format('UNAVAILABLE: cannot connect to %s: %s', path, cerr))
+      -- Starting a daemon reads options (vim.fn): not in this fast callback.
+      close_handle(pipe)
+      conn.pipe = nil
+      return vim.schedule(function()
+        if self.conn ~= conn then
+          return
+        end
+        if (tries > 0 or self:_spawn_daemon(path)) and tries < AUTOSTART_TRIES then
+          -- Wait for the daemon just started; requests keep their own timeouts.
+          return vim.defer_fn(function()
+            if self.conn == conn then
+              self:_attempt(conn, path, tries + 1)
+            end
+          end, AUTOSTART_RETRY_MS)
+        end
+        local why = self.spawn_error and '; ' .. self.spawn_error or ''
+        self:_drop(conn, string.format('UNAVAILABLE: cannot connect to %s: %s%s', path, cerr, why))
+      end)
     end
     conn.state = 'open'
     self.connects = self.connects + 1

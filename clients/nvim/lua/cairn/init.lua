@@ -17,7 +17,10 @@ function M.daemon_program()
     return vim.fn.expand(o.cairnd)
   end
   local found = vim.fn.exepath('cairnd')
-  return found ~= '' and found or nil
+  if found == '' then
+    return nil, 'autostart found no cairnd on $PATH (set the cairnd option to its path)'
+  end
+  return found
 end
 
 -- The plugin's client, created (not connected) on first use.
