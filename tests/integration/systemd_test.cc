@@ -2,10 +2,10 @@
 // its listening socket, and sd_notify reaches NOTIFY_SOCKET with READY=1,
 // watchdog pings and STOPPING=1. None of this needs a running user manager.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -28,9 +28,9 @@ TEST(Systemd, UnitsPassSystemdAnalyzeVerify) {
   TempDir dir;
   // ExecStart names the installed cairnd; verify against the one just built.
   std::string service = write_built_units(dir);
-  auto r = run_command({"systemd-analyze", "verify", "--user", dir / "cairnd.socket",
-                        dir / "cairnd.service"},
-                       {{"XDG_RUNTIME_DIR", dir / "run"}});
+  auto r = run_command(
+      {"systemd-analyze", "verify", "--user", dir / "cairnd.socket", dir / "cairnd.service"},
+      {{"XDG_RUNTIME_DIR", dir / "run"}});
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(r.output, "") << "systemd-analyze had complaints";
   std::string socket = read_text(dir / "cairnd.socket");
@@ -118,9 +118,10 @@ TEST(Systemd, EverySystemCallCairndMakesIsInTheUnitsFilter) {
     if (!allowed.count(name)) outside += " " + name;
   }
   EXPECT_EQ(outside, "") << "system calls outside the unit's SystemCallFilter=";
-  std::printf("[ systemd ] cairnd made %zu distinct system calls, all within the unit's "
-              "filter of %zu\n",
-              made.size(), allowed.size());
+  std::printf(
+      "[ systemd ] cairnd made %zu distinct system calls, all within the unit's "
+      "filter of %zu\n",
+      made.size(), allowed.size());
 }
 
 }  // namespace
