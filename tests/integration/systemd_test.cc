@@ -8,10 +8,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/fd.h"
@@ -122,6 +125,69 @@ TEST(Systemd, EverySystemCallCairndMakesIsInTheUnitsFilter) {
       "[ systemd ] cairnd made %zu distinct system calls, all within the unit's "
       "filter of %zu\n",
       made.size(), allowed.size());
+}
+
+// The directories `systemd-analyze --user unit-paths` lists for `env`.
+std::vector<std::string> user_unit_paths(const std::map<std::string, std::string>& env) {
+  // XDG_DATA_HOME and XDG_CONFIG_HOME unset: the user manager's defaults
+  // under HOME (systemd takes an empty one as set).
+  CommandResult r = run_command({"env", "-u", "XDG_DATA_HOME", "-u", "XDG_CONFIG_HOME",
+                                 "systemd-analyze", "--user", "unit-paths"},
+                                env);
+  EXPECT_EQ(r.status, 0) << r.output;
+  std::vector<std::string> out;
+  std::istringstream in(r.output);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+// `cmake --install` of the systemd component into `prefix` with `env`.
+CommandResult install_units(const std::string& prefix,
+                            const std::map<std::string, std::string>& env) {
+  return run_command(
+      {"cmake", "--install", CAIRN_BINARY_DIR, "--prefix", prefix, "--component", "systemd"}, env);
+}
+
+TEST(Systemd, AnInstallWithAPrefixUnderHomePutsTheUnitsWhereTheUserManagerLooks) {
+  if (run_command({"sh", "-c", "command -v systemd-analyze && command -v cmake"}).status != 0) {
+    GTEST_SKIP() << "systemd-analyze or cmake is not installed";
+  }
+  TempDir home;
+  ::mkdir((home / "run").c_str(), 0700);
+  std::map<std::string, std::string> env = {
+      {"HOME", home.path()}, {"XDG_RUNTIME_DIR", home / "run"}, {"DESTDIR", ""}};
+  CommandResult r = install_units(home / ".local", env);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string dir = home / ".local/share/systemd/user";
+  std::string service = read_text(dir + "/cairnd.service");
+  EXPECT_NE(read_text(dir + "/cairnd.socket").find("ListenStream="), std::string::npos);
+  EXPECT_NE(service.find("ExecStart=" + home / ".local/bin/cairnd "), std::string::npos)
+      << "ExecStart names the cairnd of the install's prefix:\n"
+      << service;
+  auto paths = user_unit_paths(env);
+  EXPECT_NE(std::find(paths.begin(), paths.end(), dir), paths.end())
+      << dir << " is not among the user manager's unit paths:\n"
+      << ::testing::PrintToString(paths);
+}
+
+TEST(Systemd, AnInstallToUsrLocalPutsTheUnitsWhereTheUserManagerLooks) {
+  if (run_command({"sh", "-c", "command -v systemd-analyze && command -v cmake"}).status != 0) {
+    GTEST_SKIP() << "systemd-analyze or cmake is not installed";
+  }
+  TempDir dest;
+  ::mkdir((dest / "run").c_str(), 0700);
+  std::map<std::string, std::string> env = {
+      {"HOME", dest / "home"}, {"XDG_RUNTIME_DIR", dest / "run"}, {"DESTDIR", dest.path()}};
+  CommandResult r = install_units("/usr/local", env);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(read_text(dest / "usr/local/lib/systemd/user/cairnd.service")
+                .find("ExecStart=/usr/local/bin/cairnd "),
+            std::string::npos);
+  auto paths = user_unit_paths(env);
+  EXPECT_NE(std::find(paths.begin(), paths.end(), "/usr/local/lib/systemd/user"), paths.end())
+      << ::testing::PrintToString(paths);
 }
 
 }  // namespace
