@@ -1,5 +1,7 @@
 -- No :Cairn command holds the editor while the daemon does not answer
 -- (SIGSTOP): each returns at once, and the TIMEOUT arrives later as a message.
+-- The daemon still serves the requests after SIGCONT, so their arguments
+-- change nothing other specs use (ids and paths that do not exist).
 local t = require('helper')
 
 local pid = tonumber(t.daemon('pid'))
@@ -10,12 +12,12 @@ local commands = {
   'Cairn tasks',
   'Cairn tasks pick',
   'Cairn task add a task while stopped',
-  'Cairn task done 1',
-  'Cairn task open 1',
+  'Cairn task done 999999999',
+  'Cairn task open 999999999',
   'Cairn timer',
-  'Cairn timer start 1',
+  'Cairn timer start 999999999',
   'Cairn timer stop',
-  'Cairn track /tmp',
+  'Cairn track /nonexistent/cairn/nonblocking',
   'Cairn approve some-id',
   'Cairn approvals',
   'Cairn inbox',
