@@ -127,6 +127,42 @@ TEST(Systemd, EverySystemCallCairndMakesIsInTheUnitsFilter) {
       made.size(), allowed.size());
 }
 
+// What of the unit's process settings can be applied without a user manager:
+// a user namespace mapping only the user (PrivateUsers=yes), no_new_privs
+// (NoNewPrivileges=yes) and UMask=0077. cairnd starts, answers, writes, and
+// what it creates is private to the user.
+TEST(Systemd, CairndStartsAndAnswersInAPrivateUserNamespaceWithNoNewPrivsAndUmask077) {
+  if (run_command({"unshare", "--user", "--map-current-user", "true"}).status != 0) {
+    GTEST_SKIP() << "unshare --user is not allowed here";
+  }
+  std::string service = read_text(std::string(CAIRN_BINARY_DIR) + "/systemd/cairnd.service");
+  for (const char* line : {"PrivateUsers=yes", "NoNewPrivileges=yes", "UMask=0077"}) {
+    ASSERT_NE(service.find(std::string("\n") + line + "\n"), std::string::npos) << line;
+  }
+  DaemonOptions o;
+  o.wrapper = {
+      "unshare", "--user", "--map-current-user",        "--", "setpriv", "--no-new-privs", "--",
+      "sh",      "-c",     "umask 0077 && exec \"$@\"", "sh"};
+  DaemonProcess d(o);
+  ASSERT_TRUE(d.start().is_ok()) << d.log();
+  auto st = d.call("daemon.status");
+  ASSERT_TRUE(st);
+  EXPECT_EQ((*st)["pid"], d.pid());
+  TempDir root;
+  std::ofstream(root / "a.txt") << "private\n";
+  EXPECT_TRUE(d.call("files.track", {{"path", root.path()}}));
+  EXPECT_TRUE(d.call("tasks.create", {{"title", "under the unit's settings"}}));
+  const std::string status = read_text("/proc/" + std::to_string(d.pid()) + "/status");
+  EXPECT_NE(status.find("NoNewPrivs:\t1"), std::string::npos) << status;
+  for (const std::string& path : {d.db_path(), d.db_path() + "-wal", d.socket_path()}) {
+    struct stat s {};
+    ASSERT_EQ(::stat(path.c_str(), &s), 0) << path;
+    EXPECT_EQ(s.st_mode & 077, 0u)
+        << path << " is open to group or others: " << std::oct << (s.st_mode & 0777);
+  }
+  EXPECT_EQ(d.terminate(), 0);
+}
+
 // The directories `systemd-analyze --user unit-paths` lists for `env`.
 std::vector<std::string> user_unit_paths(const std::map<std::string, std::string>& env) {
   // XDG_DATA_HOME and XDG_CONFIG_HOME unset: the user manager's defaults
