@@ -132,7 +132,7 @@ end
 -- Start the timer on a task.
 function M.start_timer(id)
   local cairn = require('cairn')
-  cairn.run('time.start', { task_id = id }, 'starting timer', function(res)
+  cairn.run('time.start', { task_id = id }, 'starting timer', function()
     require('cairn.timer').refresh()
     cairn.notify('timer started for task #' .. id)
   end)
