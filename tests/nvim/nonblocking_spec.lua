@@ -94,3 +94,27 @@ t.it('the main loop is never held over 100 ms while a search waits on a stopped 
     error(err, 0)
   end
 end)
+
+t.it('a command waiting on a stopped daemon shows that it waits, then the TIMEOUT', function()
+  require('cairn').setup({ timeout = 600 })
+  t.eq(nil, (require('cairn').request_sync('daemon.ping', nil)), 'connected before the stop')
+  local seen = t.capture_notify()
+  local echoed = {}
+  local echo = vim.api.nvim_echo
+  vim.api.nvim_echo = function(chunks, history, opts)
+    table.insert(echoed, chunks[1] and chunks[1][1] or '')
+    return echo(chunks, history, opts)
+  end
+  vim.loop.kill(pid, 'sigstop')
+  local ok, err = pcall(function()
+    vim.cmd('Cairn tasks')
+    t.ok(t.notified(seen, 1, 2000), 'the TIMEOUT arrived')
+    t.match(seen[1].msg, '^cairn: TIMEOUT: tasks%.list got no reply from cairnd within 600 ms$')
+    t.ok(vim.tbl_contains(echoed, 'cairn: loading tasks...'), 'progress shown: ' .. vim.inspect(echoed))
+  end)
+  vim.loop.kill(pid, 'sigcont')
+  vim.api.nvim_echo = echo
+  if not ok then
+    error(err, 0)
+  end
+end)
