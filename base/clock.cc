@@ -56,23 +56,35 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int days_in_month(int64_t y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
+}
+
 }  // namespace
 
-std::optional<int64_t> parse_iso8601(std::string_view s) {
+Result<int64_t> parse_iso8601_checked(std::string_view s) {
+  const auto bad = [](const std::string& why) { return invalid_params(why); };
   int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
   if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) ||
       s[7] != '-' || !digits(s, 8, 2, d))
-    return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
+    return bad("not YYYY-MM-DD");
+  if (mo < 1 || mo > 12) return bad("month " + std::to_string(mo) + " does not exist");
+  if (d < 1 || d > days_in_month(y, mo)) {
+    return bad(std::string(s.substr(0, 10)) + " does not exist (" + std::to_string(mo) + "/" +
+               std::to_string(y) + " has " + std::to_string(days_in_month(y, mo)) + " days)");
+  }
   size_t p = 10;
   int64_t offset_min = 0;
   if (p < s.size() && (s[p] == 'T' || s[p] == ' ')) {
     if (!digits(s, p + 1, 2, h) || p + 3 >= s.size() || s[p + 3] != ':' ||
         !digits(s, p + 4, 2, mi))
-      return std::nullopt;
+      return bad("the time of day is not HH:MM");
     p += 6;
     if (p < s.size() && s[p] == ':') {
-      if (!digits(s, p + 1, 2, sec)) return std::nullopt;
+      if (!digits(s, p + 1, 2, sec)) return bad("the seconds are not two digits");
       p += 3;
       if (p < s.size() && (s[p] == '.' || s[p] == ',')) {
         size_t q = p + 1;
@@ -82,11 +94,15 @@ std::optional<int64_t> parse_iso8601(std::string_view s) {
           scale /= 10;
           ++q;
         }
-        if (q == p + 1) return std::nullopt;
+        if (q == p + 1) return bad("a fraction of a second needs digits");
+        if (q - p - 1 > 9) return bad("a fraction of a second has at most 9 digits");
         p = q;
       }
     }
-    if (h > 23 || mi > 59 || sec > 60) return std::nullopt;
+    if (h > 23) return bad("hour " + std::to_string(h) + " does not exist");
+    if (mi > 59) return bad("minute " + std::to_string(mi) + " does not exist");
+    if (sec > 59)
+      return bad("second " + std::to_string(sec) + " is not representable (no leap seconds)");
   }
   if (p < s.size()) {
     if (s[p] == 'Z' && p + 1 == s.size()) {
@@ -94,20 +110,27 @@ std::optional<int64_t> parse_iso8601(std::string_view s) {
     } else if (s[p] == '+' || s[p] == '-') {
       int oh, om;
       int sign = s[p] == '-' ? -1 : 1;
-      if (!digits(s, p + 1, 2, oh)) return std::nullopt;
+      if (!digits(s, p + 1, 2, oh)) return bad("the offset is not +HH:MM");
       size_t q = p + 3;
       if (q < s.size() && s[q] == ':') ++q;
-      if (!digits(s, q, 2, om) || q + 2 != s.size()) return std::nullopt;
+      if (!digits(s, q, 2, om) || q + 2 != s.size()) return bad("the offset is not +HH:MM");
+      if (om > 59 || oh * 60 + om > 14 * 60) return bad("the offset is beyond +-14:00");
       offset_min = sign * (oh * 60 + om);
       p = s.size();
     } else {
-      return std::nullopt;
+      return bad("unexpected text after the time");
     }
   }
-  if (p != s.size()) return std::nullopt;
+  if (p != s.size()) return bad("unexpected text after the time");
   int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_min * 60;
   return secs * 1000 + ms;
+}
+
+std::optional<int64_t> parse_iso8601(std::string_view s) {
+  auto r = parse_iso8601_checked(s);
+  if (!r) return std::nullopt;
+  return *r;
 }
 
 }  // namespace cairn

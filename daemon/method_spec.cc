@@ -160,7 +160,11 @@ Status MethodSpec::validate(const Json& raw) const {
     bool given = p.has(key);
     switch (ps.type) {
       case ParamType::kString:
-        p.opt_str(key, ps.max_bytes);
+        if (ps.bytes_ok) {
+          p.opt_bytes(key, ps.max_bytes);
+        } else {
+          p.opt_str(key, ps.max_bytes);
+        }
         break;
       case ParamType::kInteger:
         p.opt_int(key, ps.min, ps.max);
@@ -175,7 +179,11 @@ Status MethodSpec::validate(const Json& raw) const {
         p.opt_enum(key, ps.values);
         break;
       case ParamType::kTime:
-        p.opt_time(key);
+        if (ps.is_past) {
+          p.opt_past_time(key);
+        } else {
+          p.opt_time(key);
+        }
         break;
       case ParamType::kStringList:
         p.opt_str_list(key, ps.max_items, ps.max_bytes);

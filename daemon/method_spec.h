@@ -34,7 +34,8 @@ struct ParamSpec {
   std::string description;
   bool is_required = false;
   bool is_nullable = false;  // null means "clear it" (null is always accepted as absent)
-  bool bytes_ok = false;     // kString: msgpack bin is accepted as the string's bytes (paths)
+  bool bytes_ok = false;     // kString: any bytes but NUL, as str or bin (paths), not only UTF-8
+  bool is_past = false;      // kTime: a moment that has happened (at most the clock skew ahead)
   int64_t min = 0, max = 0;  // kInteger
   double min_number = 0, max_number = 0;        // kNumber
   size_t max_bytes = Params::kDefaultMaxBytes;  // kString; each item of kStringList
@@ -53,6 +54,10 @@ struct ParamSpec {
   }
   ParamSpec& nullable() {
     is_nullable = true;
+    return *this;
+  }
+  ParamSpec& past() {
+    is_past = true;
     return *this;
   }
   ParamSpec& bytes() {

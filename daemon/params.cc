@@ -1,5 +1,6 @@
 #include "daemon/params.h"
 
+#include "base/byte_text.h"
 #include "base/clock.h"
 
 namespace cairn {
@@ -46,6 +47,41 @@ void Params::fail(Status status) {
   if (error_.is_ok()) error_ = std::move(status);
 }
 
+std::string Params::text_problem(std::string_view s) {
+  if (s.find('\0') != std::string_view::npos) return "must not contain a NUL byte";
+  if (!is_utf8(s)) return "is not valid UTF-8";
+  return {};
+}
+
+void Params::check_value_text(const char* key, const Json& v, int depth) {
+  if (!error_.is_ok()) return;
+  // The decoder bounds nesting (ipc/limits.h); this bound keeps the walk safe
+  // for values built any other way.
+  if (depth > 128) {
+    fail(invalid_params(std::string(key) + " is nested too deeply"));
+    return;
+  }
+  if (v.is_string()) {
+    // The value itself or an item of a list of them (tags, ids, statuses) is
+    // text a filter may match: no NUL. Inside a map it is JSON data, where
+    // \u0000 is a character like any other (an export holds it so).
+    const auto& s = v.get_ref<const std::string&>();
+    std::string why = depth <= 1 ? text_problem(s) : is_utf8(s) ? "" : "is not valid UTF-8";
+    if (!why.empty()) fail(invalid_params(std::string(key) + " holds a string that " + why));
+  } else if (v.is_object()) {
+    for (const auto& [k, e] : v.items()) {
+      std::string why = is_utf8(k) ? "" : "is not valid UTF-8";
+      if (!why.empty()) {
+        fail(invalid_params(std::string(key) + " holds a key that " + why));
+        return;
+      }
+      check_value_text(key, e, depth + 2);
+    }
+  } else if (v.is_array()) {
+    for (const auto& e : v) check_value_text(key, e, depth + 1);
+  }
+}
+
 std::optional<std::string> Params::opt_str(const char* key, size_t max_bytes) {
   const Json* v = lookup(key, false);
   if (!v) return std::nullopt;
@@ -59,7 +95,40 @@ std::optional<std::string> Params::opt_str(const char* key, size_t max_bytes) {
                 std::string(key) + " is longer than " + std::to_string(max_bytes) + " bytes"));
     return std::nullopt;
   }
+  if (std::string why = text_problem(s); !why.empty()) {
+    fail(invalid_params(std::string(key) + " " + why));
+    return std::nullopt;
+  }
   return s;
+}
+
+std::optional<std::string> Params::opt_bytes(const char* key, size_t max_bytes) {
+  const Json* v = lookup(key, false);
+  if (!v) return std::nullopt;
+  std::string s;
+  if (v->is_string()) {
+    s = v->get_ref<const std::string&>();
+  } else if (v->is_binary()) {
+    s.assign(v->get_binary().begin(), v->get_binary().end());
+  } else {
+    type_error(key, "a string");
+    return std::nullopt;
+  }
+  if (s.size() > max_bytes) {
+    fail(Status(Code::kInvalidParams,
+                std::string(key) + " is longer than " + std::to_string(max_bytes) + " bytes"));
+    return std::nullopt;
+  }
+  if (s.find('\0') != std::string::npos) {
+    fail(invalid_params(std::string(key) + " must not contain a NUL byte"));
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::string Params::bytes(const char* key, size_t max_bytes) {
+  lookup(key, true);
+  return opt_bytes(key, max_bytes).value_or("");
 }
 
 std::string Params::str(const char* key, size_t max_bytes) {
@@ -161,6 +230,10 @@ std::optional<std::vector<std::string>> Params::opt_str_list(const char* key, si
                           .c_str());
       return std::nullopt;
     }
+    if (std::string why = text_problem(e.get_ref<const std::string&>()); !why.empty()) {
+      fail(invalid_params(std::string(key) + " holds a string that " + why));
+      return std::nullopt;
+    }
     out.push_back(e.get<std::string>());
   }
   return out;
@@ -169,12 +242,40 @@ std::optional<std::vector<std::string>> Params::opt_str_list(const char* key, si
 std::optional<int64_t> Params::opt_time(const char* key) {
   const Json* v = lookup(key, false);
   if (!v) return std::nullopt;
-  if (v->is_number_integer()) return opt_int(key, -62135596800000, 253402300799999);
-  if (v->is_string()) {
-    if (auto t = parse_iso8601(v->get_ref<const std::string&>())) return t;
+  std::optional<int64_t> t;
+  if (v->is_number_integer()) {
+    t = opt_int(key, INT64_MIN, INT64_MAX);
+    if (!t) return std::nullopt;
+  } else if (v->is_string()) {
+    auto parsed = parse_iso8601_checked(v->get_ref<const std::string&>());
+    if (!parsed) {
+      fail(invalid_params(std::string(key) + " is not a valid time: " + parsed.status().message() +
+                          " (ISO 8601 such as 2026-11-23T15:04:05Z, or Unix milliseconds)"));
+      return std::nullopt;
+    }
+    t = *parsed;
+  } else {
+    type_error(key, "an ISO 8601 time (2026-11-23T15:04:05Z) or Unix milliseconds");
+    return std::nullopt;
   }
-  type_error(key, "an ISO 8601 time (2026-11-23T15:04:05Z) or Unix milliseconds");
-  return std::nullopt;
+  if (*t < kMinTimeMs || *t > kMaxTimeMs) {
+    fail(invalid_params(std::string(key) + " must be between 1970-01-01 and 2200-01-01"));
+    return std::nullopt;
+  }
+  return t;
+}
+
+std::optional<int64_t> Params::opt_past_time(const char* key) {
+  auto t = opt_time(key);
+  if (!t) return std::nullopt;
+  int64_t latest = wall_ms() + kClockSkewMs;
+  if (*t > latest) {
+    fail(invalid_params(std::string(key) + " must not be in the future (" + format_iso8601(*t) +
+                        " is after " + format_iso8601(latest) +
+                        ", the daemon's clock plus 5 minutes)"));
+    return std::nullopt;
+  }
+  return t;
 }
 
 int64_t Params::time(const char* key) {
@@ -184,19 +285,26 @@ int64_t Params::time(const char* key) {
 
 const Json& Params::any(const char* key) {
   const Json* v = lookup(key, false);
-  return v ? *v : kNull;
+  if (!v) return kNull;
+  check_value_text(key, *v, 0);
+  return error_.is_ok() ? *v : kNull;
 }
 
 std::optional<Json> Params::opt_any(const char* key) {
   const Json* v = lookup(key, false);
   if (!v) return std::nullopt;
+  check_value_text(key, *v, 0);
+  if (!error_.is_ok()) return std::nullopt;
   return *v;
 }
 
 Status Params::finish() {
   if (!error_.is_ok()) return error_;
   for (const auto& [k, v] : args_.items()) {
-    if (!seen_.count(k)) return invalid_params("unknown key " + k);
+    if (!seen_.count(k)) {
+      if (!text_problem(k).empty()) return invalid_params("unknown key that is not valid text");
+      return invalid_params("unknown key " + k);
+    }
   }
   return Status::ok();
 }

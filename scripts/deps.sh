@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages cairn builds, tests and benchmarks with.
+# Installs the Debian 12 packages cairn needs: `run` what building and running it
+# needs, `test` (the default) that and what the tests and benchmarks add.
 # Installs only what is missing; needs root (or sudo) when something is.
 set -euo pipefail
 
-packages=(
-  build-essential cmake ninja-build pkg-config
-  libuv1-dev libsqlite3-dev sqlite3 libmsgpack-cxx-dev libspdlog-dev libfmt-dev
+# What building and running cairnd and cairn needs.
+run_packages=(
+  build-essential cmake ninja-build pkg-config ccache
+  libuv1-dev libsqlite3-dev libmsgpack-cxx-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libssl-dev libsystemd-dev
-  libgtest-dev libbenchmark-dev
+)
+# What the tests, the sanitizer and fuzz builds and the benchmarks add.
+test_packages=(
+  sqlite3 libgtest-dev libbenchmark-dev
   neovim systemd util-linux strace fiu-utils faketime procps redis-server redis-tools ripgrep
   taskwarrior
   inotify-tools watchman
-  clang libclang-rt-14-dev ccache
+  clang libclang-rt-14-dev
 )
+
+case "${1:-test}" in
+  run) packages=("${run_packages[@]}") ;;
+  test) packages=("${run_packages[@]}" "${test_packages[@]}") ;;
+  *) echo "usage: scripts/deps.sh [run|test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

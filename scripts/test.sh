@@ -17,7 +17,7 @@ total=$(date +%s)
 elapsed() { echo "== $1: $(( $(date +%s) - $2 )) s"; }
 
 start=$(date +%s)
-scripts/deps.sh
+scripts/deps.sh test
 elapsed "dependencies" "$start"
 STAGES=${CAIRN_CI_STAGES:-normal asan tsan fuzz}
 FUZZ_SECONDS=${CAIRN_FUZZ_SECONDS:-60}
@@ -27,7 +27,7 @@ has_stage() { [[ " $STAGES " == *" $1 "* ]]; }
 
 if has_stage normal; then
   start=$(date +%s)
-  scripts/build.sh
+  scripts/build.sh -DCAIRN_TESTS=ON -DCAIRN_BENCH=ON
   elapsed "normal build" "$start"
 fi
 

@@ -21,12 +21,13 @@
 namespace cairn::watchers {
 
 Crawler::Crawler(CrawlerOptions options, store::Writer& writer, Inotify* inotify,
-                 WatchCounters& counters, Recheck recheck)
+                 WatchCounters& counters, Recheck recheck, WriteFailed write_failed)
     : options_(std::move(options)),
       writer_(writer),
       inotify_(inotify),
       counters_(counters),
-      recheck_(std::move(recheck)) {}
+      recheck_(std::move(recheck)),
+      write_failed_(std::move(write_failed)) {}
 
 Crawler::~Crawler() { stop(); }
 
@@ -104,15 +105,14 @@ void Crawler::check(std::shared_ptr<RootState> root, std::vector<std::string> pa
 void Crawler::run() {
   set_background_priority();  // before the name: a named thread is reniced
   set_thread_name("cairn-crawl");
-  auto db = store::Db::open(options_.db_path, store::OpenMode::kReadOnly);
-  if (!db) {
-    spdlog::error("watcher cannot open the database: {}", db.status().message());
+  if (Status st = open_db(); !st.is_ok()) {
+    spdlog::error("watcher cannot open the database: {}", st.message());
     return;
   }
-  db_ = std::move(*db);
   int threads = options_.hash_threads;
   if (threads <= 0) threads = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
-  pool_ = std::make_unique<HashPool>(threads, options_.text_cap);
+  pool_ =
+      std::make_unique<HashPool>(threads, options_.text_cap, 512, options_.hash_max, &stopping_);
   for (;;) {
     Task t;
     {
@@ -124,11 +124,44 @@ void Crawler::run() {
     }
     run_task(t);
   }
+  held_dir_fd_.reset();
   pool_.reset();  // cancels reads in progress
   db_.reset();
 }
 
+Status Crawler::open_db() {
+  // The generation first: a restore between the two makes them differ, and the
+  // next job reopens again (never the other way round).
+  int64_t generation = writer_.generation();
+  auto db = store::Db::open(options_.db_path, store::OpenMode::kReadOnly);
+  if (!db) return db.status();
+  db_ = std::move(*db);
+  db_generation_ = generation;
+  return Status::ok();
+}
+
+void Crawler::follow_replaced_database() {
+  if (writer_.generation() == db_generation_) return;
+  finish_hashes();
+  batch_.clear();  // observations compared with the old file's rows
+  batch_roots_.clear();
+  roots_.clear();
+  rules_.clear();
+  db_.reset();
+  if (Status st = open_db(); !st.is_ok()) {
+    spdlog::error("watcher cannot open the restored database: {}", st.message());
+    return;
+  }
+  spdlog::info("watcher: following the restored database");
+}
+
 void Crawler::run_task(Task& t) {
+  follow_replaced_database();
+  if (!db_) return;
+  if (t.root && t.root->generation != db_generation_) {
+    if (t.kind == Kind::kScan) --t.root->scans_queued;
+    return;
+  }
   switch (t.kind) {
     case Kind::kAdd:
       do_add(t.root);
@@ -137,7 +170,7 @@ void Crawler::run_task(Task& t) {
       do_retire(t.root);
       break;
     case Kind::kScan:
-      do_scan(t.root, t.paths.at(0));
+      run_scan(t);
       break;
     case Kind::kCheck:
       for (const auto& p : t.paths) {
@@ -238,11 +271,47 @@ Result<std::optional<Crawler::Known>> Crawler::load_one(const std::string& path)
 }
 
 void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string& path) {
+  ScanRun run;
+  begin_scan(root, path, run);
+  if (run.loaded) walk(root, run, INT64_MAX);
+  finish_scan(root, run);
+}
+
+void Crawler::run_scan(Task& t) {
+  if (!t.scan) {
+    t.scan = std::make_shared<ScanRun>();
+    begin_scan(t.root, t.paths.at(0), *t.scan);
+  }
+  while (t.scan->loaded && !walk(t.root, *t.scan, monotonic_ms() + kScanSliceMs)) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      if (tasks_.empty()) continue;
+    }
+    // Another job waits (another root's scan, a check): this scan's slice is
+    // over. What it observed goes out first, so observations of a path still
+    // reach the writer in the order they were made; then it waits its turn.
+    // One root's scan, however long, never starves another.
+    finish_hashes();
+    flush();
+    held_dir_.clear();
+    held_dir_fd_.reset();
+    std::lock_guard lock(mu_);
+    if (!stopping_) tasks_.push_back(std::move(t));
+    return;
+  }
+  finish_scan(t.root, *t.scan);
+}
+
+void Crawler::begin_scan(const std::shared_ptr<RootState>& root, const std::string& path,
+                         ScanRun& run) {
   const RootSpec& s = root->spec;
-  const bool full = path == s.path;
-  int64_t started = monotonic_ms();
+  run.path = path;
+  run.full = path == s.path;
+  run.started = monotonic_ms();
+  run.failures_before = root->write_failures.load();
   ++counters_.scans;
-  if (full) {
+  if (run.full) {
     root->seen = 0;
     root->to_hash = 0;
     root->hashed = 0;
@@ -250,15 +319,29 @@ void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string&
     root->bytes_hashed = 0;
     root->walked = false;
   }
-  std::string error;
-  if (!cancelled(root)) {
-    auto known = load_known(s.id, path);
-    if (!known) {
-      error = "cannot read the file rows: " + known.status().message();
-    } else {
-      std::vector<Unreadable> unreadable;
-      bool watch_failed = false;
-      walk(root, path, *known, unreadable, watch_failed);
+  if (cancelled(root)) return;
+  auto known = load_known(s.id, path);
+  if (!known) {
+    run.error = "cannot read the file rows: " + known.status().message();
+    return;
+  }
+  run.known = std::move(*known);
+  run.loaded = true;
+}
+
+void Crawler::finish_scan(const std::shared_ptr<RootState>& root, ScanRun& run) {
+  const RootSpec& s = root->spec;
+  const std::string& path = run.path;
+  const bool full = run.full;
+  const int64_t started = run.started;
+  const int64_t failures_before = run.failures_before;
+  std::string error = run.error;
+  {
+    if (run.loaded) {
+      const KnownMap* known = &run.known;
+      auto& unreadable = run.unreadable;
+      auto& pseudo = run.pseudo_skipped;
+      const bool watch_failed = run.watch_failed;
       finish_hashes();
       if (!cancelled(root)) {
         // What was known and not seen is gone, except below a directory that
@@ -278,6 +361,11 @@ void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string&
           o.path = p;
           emit(std::move(o));
         }
+      }
+      if (!pseudo.empty()) {
+        error = "pseudo filesystem not tracked: " + pseudo.front();
+        if (pseudo.size() > 1) error += " (and " + std::to_string(pseudo.size() - 1) + " more)";
+        spdlog::warn("root {}: {}", s.path, error);
       }
       if (!unreadable.empty()) {
         error = "unreadable directory " + unreadable.front().path + ": " + unreadable.front().why;
@@ -304,6 +392,8 @@ void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string&
     }
   }
   root->walked = true;
+  held_dir_.clear();
+  held_dir_fd_.reset();
   flush();
   if (full) {
     int64_t took = monotonic_ms() - started;
@@ -314,8 +404,12 @@ void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string&
       root->scanned_once = true;
       root->last_scan_at_ms = at;
       root->last_scan_ms = took;
+      // A root whose rows are stale keeps saying why until this scan's writes
+      // have all committed (the completion below); the roots row gets what
+      // the scan found.
+      const bool stale = root->write_failures.load() > 0 && error.empty();
       if (!error.empty() && error != root->last_error) ++root->error_count;
-      root->last_error = error;
+      if (!stale) root->last_error = error;
       error_count = root->error_count;
     }
     // Scan bookkeeping on the roots row: derived state a rescan rebuilds, like
@@ -327,7 +421,9 @@ void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string&
     auto r = root;
     writer_.submit_background(
         "watcher",
-        [id = s.id, at, took, error, error_count](store::WriteTxn& txn) -> Result<Json> {
+        [id = s.id, at, took, error, error_count, w = &writer_,
+         generation = db_generation_](store::WriteTxn& txn) -> Result<Json> {
+          if (w->generation() != generation) return store::Writer::replaced_status();
           CAIRN_ASSIGN_OR_RETURN(
               store::Stmt * up,
               txn.db().cached("UPDATE roots SET last_scan_at = ?2, last_scan_ms = ?3, last_error "
@@ -337,7 +433,18 @@ void Crawler::do_scan(const std::shared_ptr<RootState>& root, const std::string&
           CAIRN_RETURN_IF_ERROR(up->bind_all(id, at, took, e, error_count).run());
           return Json();
         },
-        [this, r](Result<Json>) {
+        [this, r, failures_before](Result<Json> res) {
+          if (!res) {
+            write_failed(r, res.status());
+          } else if (r->write_failures.load() > 0 && r->write_failures.load() == failures_before) {
+            // Every batch of this scan committed (the writer runs jobs in
+            // order, and this one came last): the rows match the disk again.
+            r->write_failures = 0;
+            std::lock_guard lock(r->mu);
+            if (r->last_error.compare(0, kWriteFailedPrefix.size(), kWriteFailedPrefix) == 0) {
+              r->last_error.clear();
+            }
+          }
           --r->scans_queued;
           std::lock_guard lock(jobs_mu_);
           --jobs_in_flight_;
@@ -413,6 +520,13 @@ void Crawler::emit(Observation o) {
   if (batch_.size() >= kBatchRows) flush();
 }
 
+void Crawler::write_failed(const std::shared_ptr<RootState>& root, const Status& st) {
+  ++root->write_failures;
+  root->set_error(std::string(kWriteFailedPrefix) + st.message() +
+                  "; the root is rescanned until its rows are written");
+  if (write_failed_ && !root->retired) write_failed_(root);
+}
+
 void Crawler::wait_jobs() {
   std::unique_lock lock(jobs_mu_);
   jobs_cv_.wait(lock, [&] { return jobs_in_flight_ < kMaxJobsInFlight; });
@@ -435,11 +549,13 @@ void Crawler::flush() {
   auto outcome = std::make_shared<BatchOutcome>();
   writer_.submit_background(
       "watcher",
-      [batch = std::move(batch_), outcome](store::WriteTxn& txn) -> Result<Json> {
+      [batch = std::move(batch_), outcome, w = &writer_,
+       generation = db_generation_](store::WriteTxn& txn) -> Result<Json> {
+        if (w->generation() != generation) return store::Writer::replaced_status();
         CAIRN_ASSIGN_OR_RETURN(*outcome, apply_batch(txn, batch));
         return Json();
       },
-      [this, outcome, roots = std::move(roots)](Result<Json> r) {
+      [this, outcome, roots = std::move(roots), generation = db_generation_](Result<Json> r) {
         if (r) {
           for (const auto& [id, delta] : outcome->deltas) {
             auto it = roots.find(id);
@@ -447,8 +563,11 @@ void Crawler::flush() {
             it->second->totals.files += delta.first;
             it->second->totals.bytes += delta.second;
           }
+        } else if (writer_.generation() != generation) {
+          spdlog::debug("watcher: {}", r.status().message());
         } else {
           spdlog::error("watcher: writing file rows failed: {}", r.status().message());
+          for (const auto& [id, root] : roots) write_failed(root, r.status());
         }
         std::lock_guard lock(jobs_mu_);
         --jobs_in_flight_;

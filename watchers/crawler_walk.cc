@@ -16,6 +16,7 @@
 #include "base/open_below.h"
 #include "watchers/crawler.h"
 #include "watchers/path_util.h"
+#include "watchers/pseudo_fs.h"
 
 namespace cairn::watchers {
 
@@ -27,11 +28,22 @@ bool no_longer_there(int err) { return err == ENOENT || err == ENOTDIR || err ==
 
 }  // namespace
 
-void Crawler::walk(const std::shared_ptr<RootState>& root, const std::string& start,
-                   KnownMap& known, std::vector<Unreadable>& unreadable, bool& watch_failed) {
+bool Crawler::walk(const std::shared_ptr<RootState>& root, ScanRun& run, int64_t deadline_ms) {
   const RootSpec& s = root->spec;
   RootRules* rules = rules_of(s.id);
-  if (!rules) return;
+  if (!rules || cancelled(root)) return true;
+  if (!run.walk_begun) {
+    run.walk_begun = true;
+    if (!begin_walk(root, run, rules)) return true;
+  }
+  return walk_dirs(root, run, rules, deadline_ms);
+}
+
+bool Crawler::begin_walk(const std::shared_ptr<RootState>& root, ScanRun& run, RootRules* rules) {
+  const RootSpec& s = root->spec;
+  const std::string& start = run.path;
+  KnownMap& known = run.known;
+  std::vector<Unreadable>& unreadable = run.unreadable;
   struct stat st {};
   if (lstat_below(s.path, start, &st) != 0) {
     int err = errno;
@@ -47,13 +59,25 @@ void Crawler::walk(const std::shared_ptr<RootState>& root, const std::string& st
     } else if (!no_longer_there(err)) {
       unreadable.push_back({start, std::strerror(err)});
     }
-    return;  // everything known below it is gone
+    return false;  // everything known below it is gone
   }
   if (start == s.path) {
     root->dev = st.st_dev;
     root->ino = st.st_ino;
+    // A root on a pseudo filesystem (tracked before such roots were refused,
+    // or mounted over since): unavailable, nothing below it is read.
+    std::optional<std::string> pseudo =
+        pseudo_filesystem_at(S_ISDIR(st.st_mode) ? s.path : parent_of(s.path));
     std::lock_guard lock(root->mu);
-    root->missing = false;
+    root->missing = pseudo.has_value();
+    if (pseudo) {
+      std::string e =
+          "root " + s.path + " is on a " + *pseudo + " filesystem, which is never tracked";
+      if (e != root->last_error) ++root->error_count;
+      root->last_error = e;
+      known.clear();  // its rows are kept as they were
+      return false;
+    }
   }
   if (!S_ISDIR(st.st_mode)) {
     // A single-file root, or a path that is no longer a directory.
@@ -62,21 +86,37 @@ void Crawler::walk(const std::shared_ptr<RootState>& root, const std::string& st
     const Known* kp = k && *k ? &**k : nullptr;
     if (start == s.path && inotify_) (void)inotify_->add_dir(parent_of(start));
     consider(root, parent_of(start), base_of(start), start, st, kp);
-    return;
+    return false;
   }
-  std::set<std::pair<dev_t, ino_t>> visited;
-  std::vector<std::string> stack{start};
-  bool degraded = false;
-  {
-    std::lock_guard lock(root->mu);
-    degraded = root->degraded && start != s.path;
-  }
+  // The .gitignore files above the start.
+  bool above_ignored = false;
+  GitignoreChain start_chain;
+  if (start != s.path)
+    start_chain = rules->chain_above(rel_of(s.path, start), false, above_ignored);
+  run.stack.push_back({start, start_chain, nullptr});
+  std::lock_guard lock(root->mu);
+  run.degraded = root->degraded && start != s.path;
+  return true;
+}
+
+bool Crawler::walk_dirs(const std::shared_ptr<RootState>& root, ScanRun& run, RootRules* rules,
+                        int64_t deadline_ms) {
+  const RootSpec& s = root->spec;
+  const std::string& start = run.path;
+  KnownMap& known = run.known;
+  std::vector<Unreadable>& unreadable = run.unreadable;
+  auto& stack = run.stack;
   while (!stack.empty() && !cancelled(root)) {
-    std::string dir = std::move(stack.back());
+    if (monotonic_ms() >= deadline_ms) return false;
+    PendingDir item = std::move(stack.back());
     stack.pop_back();
+    const std::string& dir = item.path;
     // Opened below the root, following no symlink: a directory swapped for a
     // link since it was listed is not followed out of the root.
-    Fd dfd = open_dir_below(s.path, dir);
+    Fd dfd = item.parent ? Fd(::openat(item.parent->fd.get(), base_of(dir).c_str(),
+                                       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC))
+                         : open_dir_below(s.path, dir);
+    item.parent.reset();
     if (!dfd.valid()) {
       int err = errno;
       if (no_longer_there(err)) continue;  // gone, or not a directory any more
@@ -93,15 +133,23 @@ void Crawler::walk(const std::shared_ptr<RootState>& root, const std::string& st
       continue;
     }
     struct stat dst {};
-    if (::fstat(dfd.get(), &dst) != 0 || !visited.insert({dst.st_dev, dst.st_ino}).second) {
+    if (::fstat(dfd.get(), &dst) != 0 || !run.visited.insert({dst.st_dev, dst.st_ino}).second) {
       continue;  // a bind mount of a directory already walked
     }
+    // A pseudo filesystem (proc, sysfs, cgroup, ...) mounted inside the root
+    // is not walked: its files are endless or block (issue 20, row 34).
+    if (dir != s.path || start != s.path) {
+      if (auto pseudo = pseudo_filesystem(dfd.get())) {
+        run.pseudo_skipped.push_back(dir + " (" + *pseudo + ")");
+        continue;
+      }
+    }
     // Watch before listing: a file created now is either listed or announced.
-    if (inotify_ && !degraded && !watch_failed) {
+    if (inotify_ && !run.degraded && !run.watch_failed) {
       Status w = inotify_->add_dir(dir, dfd.get());
       if (!w.is_ok()) {
         if (w.code() == Code::kTooLarge) {
-          watch_failed = true;
+          run.watch_failed = true;
           std::lock_guard lock(root->mu);
           root->degraded = true;
           if (w.message() != root->last_error) ++root->error_count;
@@ -110,6 +158,7 @@ void Crawler::walk(const std::shared_ptr<RootState>& root, const std::string& st
         }
       }
     }
+    GitignoreChain chain = rules->enter(item.chain, rel_of(s.path, dir), dfd.get());
     int dup_fd = ::dup(dfd.get());
     DIR* d = dup_fd >= 0 ? ::fdopendir(dup_fd) : nullptr;
     if (!d) {
@@ -126,27 +175,33 @@ void Crawler::walk(const std::shared_ptr<RootState>& root, const std::string& st
       struct stat est {};
       if (::fstatat(dfd.get(), name.c_str(), &est, AT_SYMLINK_NOFOLLOW) != 0) continue;
       if (S_ISDIR(est.st_mode)) {
-        if (rules->ignored(rel, true)) continue;
+        if (rules->ignored_in(chain, rel, true)) continue;
         subdirs.push_back(path);
         continue;
       }
-      if (rules->ignored(rel, false) || skip_own_file(dst, name)) continue;
+      if (rules->ignored_in(chain, rel, false) || skip_own_file(dst, name)) continue;
       auto it = known.find(path);
       const Known* kp = it == known.end() ? nullptr : &it->second;
-      consider(root, dir, name, path, est, kp);
+      consider(root, dir, name, path, est, kp, dfd.get());
       if (it != known.end()) known.erase(it);
       drain_hashes();
     }
     ::closedir(d);
     // Depth-first, in name order within a directory.
+    std::shared_ptr<HeldDir> self;
+    if (!subdirs.empty() && run.held < kMaxHeldDirs) {
+      ++run.held;
+      self = std::shared_ptr<HeldDir>(new HeldDir{std::move(dfd), &run.held});
+    }
     std::sort(subdirs.rbegin(), subdirs.rend());
-    for (auto& sd : subdirs) stack.push_back(std::move(sd));
+    for (auto& sd : subdirs) stack.push_back({std::move(sd), chain, self});
   }
+  return true;
 }
 
 void Crawler::consider(const std::shared_ptr<RootState>& root, const std::string& dir,
                        const std::string& name, const std::string& path, const struct stat& st,
-                       const Known* known) {
+                       const Known* known, int dirfd) {
   const int64_t id = root->spec.id;
   ++root->seen;
   Observation o;
@@ -158,7 +213,8 @@ void Crawler::consider(const std::shared_ptr<RootState>& root, const std::string
   if (S_ISLNK(st.st_mode)) {
     // Recorded, never followed: the hash is of the link's text.
     char buf[4096];
-    Fd dfd = open_dir_below(root->spec.path, dir);
+    Fd dfd =
+        dirfd >= 0 ? Fd(::fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) : open_dir_below(root->spec.path, dir);
     if (!dfd.valid() && (errno == EMFILE || errno == ENFILE) && recheck_) {
       recheck_(root, path);  // out of descriptors: look again later
       return;
@@ -212,6 +268,17 @@ void Crawler::consider(const std::shared_ptr<RootState>& root, const std::string
   j.size = o.size;
   j.mtime_ns = o.mtime_ns;
   j.inode = o.inode;
+  // A deep directory is handed over open, once for all its files: opening it
+  // by its path for each file costs a lookup per level.
+  constexpr size_t kShareDirBelow = 256;
+  if (dirfd >= 0 && dir.size() > root->spec.path.size() + kShareDirBelow) {
+    if (held_dir_ != dir || !held_dir_fd_) {
+      held_dir_ = dir;
+      int fd = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+      held_dir_fd_ = fd >= 0 ? std::make_shared<Fd>(fd) : nullptr;
+    }
+    j.dir_fd = held_dir_fd_;
+  }
   pool_->submit(std::move(j));
 }
 
@@ -260,6 +327,15 @@ void Crawler::handle_done(HashDone d) {
       o.inode = r.inode;
       o.sha256 = std::move(r.sha256);
       o.is_text = r.is_text;
+      emit(std::move(o));
+      return;
+    case HashOutcome::kOverCap:
+      // It gave more than hash_max bytes whatever its st_size said: recorded
+      // unread, as a file above the cap is.
+      ++counters_.over_cap;
+      o.size = r.size;
+      o.mtime_ns = r.mtime_ns;
+      o.inode = r.inode;
       emit(std::move(o));
       return;
     case HashOutcome::kNotRegular:

@@ -5,8 +5,9 @@
 
 namespace cairn::watchers {
 
-HashPool::HashPool(int threads, int64_t text_cap, size_t max_outstanding)
-    : text_cap_(text_cap), max_outstanding_(max_outstanding) {
+HashPool::HashPool(int threads, int64_t text_cap, size_t max_outstanding, int64_t max_bytes,
+                   const std::atomic<bool>* stop)
+    : text_cap_(text_cap), max_bytes_(max_bytes), stop_(stop), max_outstanding_(max_outstanding) {
   for (int i = 0; i < std::max(threads, 1); ++i) threads_.emplace_back([this] { run(); });
 }
 
@@ -60,7 +61,8 @@ void HashPool::run() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
-    HashResult r = hash_file(job.dir, job.name, text_cap_, &cancel_, job.root);
+    HashResult r = hash_file(job.dir, job.name, text_cap_, stop_ ? stop_ : &cancel_, job.root,
+                             job.dir_fd ? job.dir_fd->get() : -1, max_bytes_);
     {
       std::lock_guard lock(mu_);
       done_.push_back({std::move(job), std::move(r)});

@@ -11,11 +11,13 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "base/fd.h"
 #include "watchers/hasher.h"
 
 namespace cairn::watchers {
@@ -27,6 +29,8 @@ struct HashJob {
   std::string dir;
   std::string name;
   int attempts = 0;
+  // `dir`, already open below the root (deep directories: no path walk per file).
+  std::shared_ptr<Fd> dir_fd;
   // What the crawl's lstat saw: used for an unreadable file's row.
   int64_t size = 0, mtime_ns = 0, inode = 0;
 };
@@ -38,7 +42,11 @@ struct HashDone {
 
 class HashPool {
  public:
-  HashPool(int threads, int64_t text_cap, size_t max_outstanding = 512);
+  // `max_bytes`: what one file may give before it is left unread (kOverCap);
+  // 0: no cap. `stop` (may be null): the owner's stop flag; once set, reads in
+  // progress end at their next chunk (kTransient) and nothing waits on them.
+  HashPool(int threads, int64_t text_cap, size_t max_outstanding = 512, int64_t max_bytes = 0,
+           const std::atomic<bool>* stop = nullptr);
   ~HashPool();
   HashPool(const HashPool&) = delete;
   HashPool& operator=(const HashPool&) = delete;
@@ -54,7 +62,9 @@ class HashPool {
   void run();
 
   const int64_t text_cap_;
-  std::atomic<bool> cancel_{false};  // set by the destructor
+  const int64_t max_bytes_;
+  const std::atomic<bool>* stop_;
+  std::atomic<bool> cancel_{false};  // set by the destructor, or mirrors *stop_
   const size_t max_outstanding_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;

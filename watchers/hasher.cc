@@ -132,9 +132,11 @@ std::string sha256_hex(std::string_view data) {
 }
 
 HashResult hash_file(const std::string& dir, const std::string& name, int64_t text_cap,
-                     const std::atomic<bool>* cancel, const std::string& root) {
-  Fd dfd = root.empty() ? Fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC))
-                        : open_dir_below(root, dir);
+                     const std::atomic<bool>* cancel, const std::string& root, int dirfd,
+                     int64_t max_bytes) {
+  Fd dfd = dirfd >= 0     ? Fd(::fcntl(dirfd, F_DUPFD_CLOEXEC, 0))
+           : root.empty() ? Fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+                          : open_dir_below(root, dir);
   if (!dfd.valid()) return failed(errno, "cannot open its directory");
   Fd fd(::openat(dfd.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!fd.valid()) return failed(errno, "unreadable");
@@ -156,18 +158,18 @@ HashResult hash_file(const std::string& dir, const std::string& name, int64_t te
   int64_t total = 0;
   CacheDropper dropper(fd.get(), before.st_size);
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return failed(errno, "read failed");
-    }
-    if (n == 0) break;
     if (cancel && cancel->load(std::memory_order_relaxed)) {
       HashResult r;
       r.outcome = HashOutcome::kTransient;
       r.error = "cancelled";
       return r;
     }
+    ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return failed(errno, "read failed");
+    }
+    if (n == 0) break;
     if (total < static_cast<int64_t>(kSniffBytes)) {
       size_t look =
           std::min<size_t>(static_cast<size_t>(n), kSniffBytes - static_cast<size_t>(total));
@@ -176,6 +178,14 @@ HashResult hash_file(const std::string& dir, const std::string& name, int64_t te
     EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
     total += n;
     dropper.advance(total);
+    if (max_bytes > 0 && total > max_bytes) {
+      HashResult r;
+      r.outcome = HashOutcome::kOverCap;
+      r.size = before.st_size;
+      r.mtime_ns = mtime_ns_of(before);
+      r.inode = static_cast<int64_t>(before.st_ino);
+      return r;
+    }
   }
   dropper.finish(total);
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -190,13 +200,15 @@ HashResult hash_file(const std::string& dir, const std::string& name, int64_t te
     return failed(errno, "vanished while hashing");
   }
   HashResult r;
-  if (!same_state(before, after) || !same_state(after, named) || total != before.st_size) {
+  // A short or long read with an unmoved stat is a file that misreports its
+  // size (a generated file, a FUSE file): looking again would read the same.
+  if (!same_state(before, after) || !same_state(after, named)) {
     r.outcome = HashOutcome::kChanged;
     return r;
   }
   r.outcome = HashOutcome::kHashed;
   r.sha256 = hex(md, len);
-  r.size = total;
+  r.size = before.st_size;
   r.mtime_ns = mtime_ns_of(before);
   r.inode = static_cast<int64_t>(before.st_ino);
   r.is_text = !binary && total <= text_cap;

@@ -29,7 +29,9 @@ enum class HashOutcome {
   kChanged,     // it changed while being read: check again later
   kVanished,    // gone (ENOENT) or replaced by a symlink
   kError,       // could not open or read it: `error` says why (e.g. unreadable)
-  kTransient,   // out of file descriptors: try again later
+  kTransient,   // out of file descriptors, or cancelled: try again later
+  kOverCap,     // more than `max_bytes` came out of it (whatever st_size said):
+                // recorded unread, like a file whose size is above the cap
 };
 
 struct HashResult {
@@ -43,12 +45,19 @@ struct HashResult {
 };
 
 // Hashes `dir`/`name`. `text_cap` is the size above which a file is not text.
-// A set `cancel` stops a long read early (outcome kTransient): shutdown. With
-// a `root`, `dir` is opened below it following no symlink (base/open_below.h): a
-// directory swapped for a link to elsewhere makes the file kVanished, never
-// the hash of a file outside the root.
+// A set `cancel` stops a long read early (outcome kTransient): shutdown; it is
+// checked after every read of at most 256 KiB. With a `root`, `dir` is opened
+// below it following no symlink (base/open_below.h): a directory swapped for a
+// link to elsewhere makes the file kVanished, never the hash of a file outside
+// the root. With `dirfd` >= 0 (`dir` already open that way) it is used instead.
+// `max_bytes` > 0 caps what is read, counted as it is read: a file whose
+// st_size understates it (0 for many generated files) stops there (kOverCap).
+// A file whose stat did not move while it was read, but which gave other than
+// st_size bytes, is hashed as it read (its st_size is what the row keeps, so
+// the stat fast path still applies); a file that grew or shrank is kChanged.
 HashResult hash_file(const std::string& dir, const std::string& name, int64_t text_cap,
-                     const std::atomic<bool>* cancel = nullptr, const std::string& root = {});
+                     const std::atomic<bool>* cancel = nullptr, const std::string& root = {},
+                     int dirfd = -1, int64_t max_bytes = 0);
 
 // SHA-256 of a byte string, lowercase hex (symlink targets, tests).
 std::string sha256_hex(std::string_view data);

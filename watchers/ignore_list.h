@@ -2,10 +2,15 @@
 // .gitignore files (one list per directory, relative to it) and for a root's
 // --include/--exclude globs (relative to the root).
 //
-// Debian has no well-kept C++ gitignore library, so this is a small one built on
-// fnmatch(3): a pattern is split at "/" and each segment is matched with fnmatch
-// against one path component, which is FNM_PATHNAME semantics ("*" and "?" never
-// cross a "/"). gitignore's rules on top:
+// Debian has no well-kept C++ gitignore library, so this is a small one: a
+// pattern is split at "/" and each segment is matched against one path
+// component with fnmatch(3)'s syntax ("*", "?", "[...]" with ranges, "!"/"^"
+// and [:classes:], "\" escapes) under FNM_PATHNAME semantics ("*" and "?" never
+// cross a "/"). fnmatch itself is not used: it backtracks over every "*" and is
+// exponential in their number. Both levels (characters in a segment, segments
+// over components with "**") are matched by the greedy wildcard walk, which
+// retries only the latest star: time at most pattern length x path length, for
+// any pattern a .gitignore or a client may hold. gitignore's rules on top:
 //   - blank lines and lines starting with "#" are skipped; "\#" and "\!" escape;
 //     trailing spaces are dropped unless escaped with "\";
 //   - "!" negates: a later negated match re-includes;
@@ -29,6 +34,11 @@ namespace cairn::watchers {
 
 enum class Match { kNone, kIgnore, kInclude };
 
+// One glob segment ("*.log", "[a-c]?x") against one name, "*" and "?" matching
+// any character (a "/" included: callers pass single components). Time at most
+// pattern x name.
+bool glob_segment_matches(std::string_view pattern, std::string_view name);
+
 class IgnoreList {
  public:
   IgnoreList() = default;
@@ -47,12 +57,20 @@ class IgnoreList {
   Match match(std::string_view rel_path, bool is_dir) const;
 
  private:
+  // How much of a path a pattern looks at: kTail ("**/x/y", no other "**")
+  // only its last segments, kFixed (no "**") exactly as many components as it
+  // has segments, kAny the whole path. The first two never split a path of
+  // 10,000 components.
+  enum class Shape { kTail, kFixed, kAny };
   struct Pattern {
     std::vector<std::string> segments;  // "**" is its own segment
     bool negate = false;
     bool dir_only = false;
+    Shape shape = Shape::kAny;
   };
   std::vector<Pattern> patterns_;
+  size_t max_tail_ = 0;  // the most components a kTail or kFixed pattern needs
+  bool any_ = false;     // a kAny pattern exists
 };
 
 }  // namespace cairn::watchers

@@ -8,8 +8,9 @@
 
 namespace cairn::watchers {
 
-std::string read_small_file(const std::string& path, size_t max_bytes) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+namespace {
+
+std::string read_small(Fd fd, size_t max_bytes) {
   if (!fd.valid()) return {};
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
@@ -27,6 +28,18 @@ std::string read_small_file(const std::string& path, size_t max_bytes) {
   return out;
 }
 
+}  // namespace
+
+std::string read_small_file(const std::string& path, size_t max_bytes) {
+  return read_small(Fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)),
+                    max_bytes);
+}
+
+std::string read_small_file_at(int dirfd, const char* name, size_t max_bytes) {
+  return read_small(Fd(::openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)),
+                    max_bytes);
+}
+
 RootRules::RootRules(std::string root, const std::vector<std::string>& include,
                      const std::vector<std::string>& exclude, bool gitignore)
     : root_(std::move(root)),
@@ -38,31 +51,15 @@ RootRules::RootRules(std::string root, const std::vector<std::string>& include,
 
 void RootRules::forget_gitignore(const std::string& rel_dir) { cache_.erase(rel_dir); }
 
-const IgnoreList& RootRules::gitignore_of(const std::string& rel_dir) {
-  auto it = cache_.find(rel_dir);
-  if (it != cache_.end()) return it->second;
-  std::string path =
-      rel_dir.empty() ? root_ + "/.gitignore" : root_ + "/" + rel_dir + "/.gitignore";
-  return cache_.emplace(rel_dir, IgnoreList::parse(read_small_file(path))).first->second;
-}
-
-bool RootRules::ignored(std::string_view rel, bool is_dir) {
+template <typename Gitignore>
+bool RootRules::decide(std::string_view rel, bool is_dir, Gitignore gitignore) {
   auto slash = rel.rfind('/');
   std::string_view name = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
   if (name == ".git") return true;
   if (Match m = exclude_.match(rel, is_dir); m != Match::kNone) {
     if (m == Match::kIgnore) return true;
   } else if (gitignore_) {
-    // Deepest .gitignore first: the first one with an opinion decides.
-    Match decided = Match::kNone;
-    std::string dir(slash == std::string_view::npos ? std::string_view() : rel.substr(0, slash));
-    for (;;) {
-      std::string_view sub = dir.empty() ? rel : rel.substr(dir.size() + 1);
-      decided = gitignore_of(dir).match(sub, is_dir);
-      if (decided != Match::kNone || dir.empty()) break;
-      auto up = dir.rfind('/');
-      dir = up == std::string::npos ? std::string() : dir.substr(0, up);
-    }
+    Match decided = gitignore();
     if (decided == Match::kNone) decided = info_exclude_.match(rel, is_dir);
     if (decided == Match::kIgnore) return true;
   }
@@ -70,13 +67,67 @@ bool RootRules::ignored(std::string_view rel, bool is_dir) {
   return false;
 }
 
-bool RootRules::ignored_path(std::string_view rel, bool is_dir) {
-  size_t pos = 0;
-  while ((pos = rel.find('/', pos)) != std::string_view::npos) {
-    if (ignored(rel.substr(0, pos), true)) return true;
-    ++pos;
+bool RootRules::ignored(std::string_view rel, bool is_dir) {
+  bool above = false;
+  GitignoreChain chain = chain_above(rel, false, above);
+  return ignored_in(chain, rel, is_dir);
+}
+
+GitignoreChain RootRules::chain_above(std::string_view rel, bool check, bool& above_ignored) {
+  above_ignored = false;
+  if (!gitignore_ && !check) return nullptr;
+  // Down from the root one name at a time (openat, no symlink followed): each
+  // level costs one lookup, whatever the depth.
+  Fd dir(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  GitignoreChain chain = dir.valid() ? enter(nullptr, "", dir.get()) : nullptr;
+  for (size_t pos = 0; (pos = rel.find('/', pos)) != std::string_view::npos; ++pos) {
+    std::string_view sub = rel.substr(0, pos);
+    if (check && ignored_in(chain, sub, true)) {
+      above_ignored = true;
+      return chain;
+    }
+    if (!gitignore_ || !dir.valid()) continue;
+    size_t slash = sub.rfind('/');
+    std::string name(slash == std::string_view::npos ? sub : sub.substr(slash + 1));
+    dir = Fd(::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (dir.valid()) chain = enter(chain, std::string(sub), dir.get());
   }
-  return ignored(rel, is_dir);
+  return chain;
+}
+
+bool RootRules::ignored_in(const GitignoreChain& chain, std::string_view rel, bool is_dir) {
+  return decide(rel, is_dir, [&] {
+    for (const GitignoreFrame* f = chain.get(); f; f = f->up.get()) {
+      std::string_view sub = f->dir_len == 0 ? rel : rel.substr(f->dir_len + 1);
+      if (Match m = f->list->match(sub, is_dir); m != Match::kNone) return m;
+    }
+    return Match::kNone;
+  });
+}
+
+GitignoreChain RootRules::enter(const GitignoreChain& parent, const std::string& rel_dir,
+                                int dirfd) {
+  if (!gitignore_) return parent;
+  auto it = cache_.find(rel_dir);
+  if (it == cache_.end()) {
+    IgnoreList list = IgnoreList::parse(read_small_file_at(dirfd, ".gitignore"));
+    // Only lists with patterns are kept: a deep tree without .gitignore files
+    // would otherwise hold every directory's path here.
+    if (list.empty()) return parent;
+    it = cache_.emplace(rel_dir, std::make_shared<const IgnoreList>(std::move(list))).first;
+  }
+  if (it->second->empty()) return parent;
+  auto f = std::make_shared<GitignoreFrame>();
+  f->up = parent;
+  f->dir_len = rel_dir.size();
+  f->list = it->second;
+  return f;
+}
+
+bool RootRules::ignored_path(std::string_view rel, bool is_dir) {
+  bool above = false;
+  GitignoreChain chain = chain_above(rel, true, above);
+  return above || ignored_in(chain, rel, is_dir);
 }
 
 }  // namespace cairn::watchers

@@ -72,6 +72,13 @@ Status Watcher::start() {
         poster_.post([this, root = std::move(root), path = std::move(path)] {
           if (!stopped_ && !root->retired) queue_path(root, path);
         });
+      },
+      [this](std::shared_ptr<RootState>) {
+        // Writer thread: rows of a root were lost; rescan it once the back-off
+        // has passed (the disk may be full for a while).
+        poster_.post([this] {
+          if (!stopped_) arm_stale();
+        });
       });
   CAIRN_RETURN_IF_ERROR(crawler_->start());
 
@@ -83,6 +90,7 @@ Status Watcher::start() {
   init_timer(overflow_);
   init_timer(reconcile_);
   init_timer(degraded_);
+  init_timer(stale_);
   if (options_.reconcile_s > 0) {
     uint64_t ms = static_cast<uint64_t>(options_.reconcile_s) * 1000;
     uv_timer_start(
@@ -97,6 +105,10 @@ Status Watcher::start() {
   }
 
   // Resume the roots tracked before the restart.
+  return load_roots();
+}
+
+Status Watcher::load_roots() {
   CAIRN_ASSIGN_OR_RETURN(auto db, store::Db::open(options_.db_path, store::OpenMode::kReadOnly));
   CAIRN_ASSIGN_OR_RETURN(store::Stmt q,
                          db->prepare("SELECT id, path, include, exclude, gitignore, last_scan_at, "
@@ -121,6 +133,21 @@ Status Watcher::start() {
   return Status::ok();
 }
 
+void Watcher::reload() {
+  if (stopped_ || !crawler_) return;
+  for (auto& [path, root] : roots_) {
+    root->retired = true;  // queued work for it stops
+    if (inotify_) inotify_->remove_under(path);
+  }
+  roots_.clear();
+  pending_.clear();
+  if (Status st = load_roots(); !st.is_ok()) {
+    spdlog::error("cannot load the restored database's roots: {}", st.message());
+  } else {
+    spdlog::info("watcher: {} roots of the restored database", roots_.size());
+  }
+}
+
 void Watcher::stop() {
   if (stopped_) return;
   stopped_ = true;
@@ -130,6 +157,7 @@ void Watcher::stop() {
   overflow_.close();
   reconcile_.close();
   degraded_.close();
+  stale_.close();
   if (crawler_) crawler_->stop();
 }
 
@@ -169,6 +197,7 @@ std::shared_ptr<RootState> Watcher::track(RootSpec spec, const RootState* persis
     roots_.erase(spec.path);
   }
   auto root = std::make_shared<RootState>(std::move(spec));
+  root->generation = writer_.generation();
   if (persisted) {
     root->last_scan_at_ms = persisted->last_scan_at_ms;
     root->last_scan_ms = persisted->last_scan_ms;
@@ -205,9 +234,10 @@ Json Watcher::roots_json() const {
 }
 
 Json Watcher::status_json() const {
-  int64_t degraded = 0, errors = 0, scanning = 0;
+  int64_t degraded = 0, errors = 0, scanning = 0, stale = 0;
   for (const auto& [_, r] : roots_) {
     std::string st = r->state();
+    stale += st == "stale";
     degraded += st == "degraded";
     errors += st == "error";
     scanning += st == "scanning";
@@ -217,6 +247,7 @@ Json Watcher::status_json() const {
       {"roots_scanning", scanning},
       {"roots_degraded", degraded},
       {"roots_error", errors},
+      {"roots_stale", stale},
       {"inotify", inotify_ ? Json("ok") : Json(inotify_error_)},
       {"watches", inotify_ ? inotify_->watch_count() : 0},
       {"settle_ms", options_.settle_ms},
@@ -345,10 +376,31 @@ void Watcher::on_overflow() {
       static_cast<uint64_t>(overflow_backoff_ms_ + options_.settle_ms), 0);
 }
 
+void Watcher::arm_stale() {
+  if (stopped_ || uv_is_active(stale_.handle())) return;
+  // 1 s, doubling while writes keep failing, at most 30 s.
+  stale_backoff_ms_ = std::min<int64_t>(std::max<int64_t>(stale_backoff_ms_ * 2, 1000), 30000);
+  uv_timer_start(
+      stale_.get(), [](uv_timer_t* t) { static_cast<Watcher*>(t->data)->on_stale(); },
+      static_cast<uint64_t>(stale_backoff_ms_), 0);
+}
+
+void Watcher::on_stale() {
+  bool any = false;
+  for (const auto& [_, r] : roots_) {
+    if (r->write_failures.load() == 0) continue;
+    any = true;
+    // Even when a scan is under way: it began before the failure, so it cannot
+    // clear the root; the one queued here can.
+    crawler_->scan(r, r->spec.path);
+  }
+  if (!any) stale_backoff_ms_ = 0;
+}
+
 void Watcher::rescan_all(bool only_unhealthy) {
   for (const auto& [_, r] : roots_) {
     std::string st = r->state();
-    if (only_unhealthy && st != "degraded" && st != "error") continue;
+    if (only_unhealthy && st != "degraded" && st != "error" && st != "stale") continue;
     if (st == "scanning" && r->scans_queued.load() > 1) continue;  // one already waits
     crawler_->scan(r, r->spec.path);
   }

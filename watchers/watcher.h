@@ -10,7 +10,12 @@
 // polled for POLLPRI) rescans a root whose directory is now another inode: a
 // filesystem mounted on it gives no inotify event. IN_ATTRIB on a root itself
 // (a chmod) rescans it. IN_Q_OVERFLOW schedules a rescan of every root, at
-// most once per back-off period (doubling while overflows keep coming).
+// most once per back-off period (doubling while overflows keep coming). A root
+// whose rows could not be written (state "stale") is rescanned after a back-off
+// of 1 s doubling to 30 s, until a scan's writes commit.
+//
+// After db.restore, reload() drops every root and tracks the restored file's
+// (the crawler follows the new file on its own, see crawler.h).
 //
 // Created, started, stopped and called on the loop thread only. Crawler
 // callbacks reach it through the LoopPoster.
@@ -59,6 +64,9 @@ class Watcher {
   // and queues their scans (the stat fast path makes unchanged files free).
   Status start();
   void stop();
+  // The database file was replaced (db.restore): retires every live root and
+  // loads the active roots of the new file, as start() does.
+  void reload();
 
   // The live root whose path is `path` exactly, or null.
   std::shared_ptr<RootState> root_at(const std::string& path) const;
@@ -87,6 +95,11 @@ class Watcher {
   void on_settle();
   void on_overflow();
   void rescan_all(bool only_unhealthy);
+  // A write of rows failed: rescan the stale roots after the back-off.
+  void arm_stale();
+  void on_stale();
+  // Tracks the active roots of the database and queues their scans.
+  Status load_roots();
 
   uv_loop_t* loop_;
   LoopPoster& poster_;
@@ -103,6 +116,8 @@ class Watcher {
   UvHandle<uv_timer_t> overflow_;
   UvHandle<uv_timer_t> reconcile_;
   UvHandle<uv_timer_t> degraded_;
+  UvHandle<uv_timer_t> stale_;
+  int64_t stale_backoff_ms_ = 0;
   bool stopped_ = false;
 
   std::map<std::string, std::shared_ptr<RootState>> roots_;  // path -> live root

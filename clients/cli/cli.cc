@@ -6,6 +6,7 @@
 
 #include "base/byte_text.h"
 #include "clients/cli/spawn.h"
+#include "clients/cli/terminal_text.h"
 
 namespace cairn::cli {
 
@@ -24,13 +25,14 @@ Result<ipc::Client*> Cli::client() {
 std::optional<Json> Cli::call(const std::string& method, const Json& args) {
   auto c = client();
   if (!c) {
-    std::cerr << "cairn: no daemon: " << c.status().message() << "\n";
+    std::cerr << "cairn: no daemon: " << terminal_safe(c.status().message()) << "\n";
     exit_code = kExitNoDaemon;
     return std::nullopt;
   }
   auto r = (*c)->call(method, args, timeout_ms);
   if (!r) {
-    std::cerr << "cairn: " << r.status().to_string() << "\n";
+    // A message may quote stored text (a list's name, a title).
+    std::cerr << "cairn: " << terminal_safe(r.status().to_string()) << "\n";
     exit_code = kExitError;
     return std::nullopt;
   }
@@ -48,12 +50,16 @@ void Cli::print(const Json& value, const std::function<void(const Json&)>& human
 
 bool stdout_is_tty() { return ::isatty(STDOUT_FILENO) == 1; }
 
-std::string cell(const Json& v) {
+std::string raw_text(const Json& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return v.get<std::string>();
   if (v.is_binary()) return bin_as_str(v).get<std::string>();  // a path's bytes
   return v.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
+
+std::string cell(const Json& v) { return terminal_safe(raw_text(v)); }
+
+std::string block(const Json& v) { return terminal_safe_block(raw_text(v)); }
 
 void print_table(const std::vector<std::string>& header,
                  const std::vector<std::vector<std::string>>& rows) {

@@ -51,8 +51,13 @@ void print_table(const std::vector<std::string>& header,
 bool stdout_is_tty();
 // 1536 -> "1.5 KiB".
 std::string human_bytes(int64_t bytes);
-// "" for null, the text of a string, JSON for anything else.
+// Stored text for a person to read (terminal_text.h): "" for null, the text of
+// a string or a path's bytes with control characters escaped, JSON for
+// anything else. cell() is one line; block() keeps newlines and tabs.
 std::string cell(const Json& v);
+std::string block(const Json& v);
+// The exact text of a string or bin value, for passing back to the daemon.
+std::string raw_text(const Json& v);
 // Parses a JSON argument given on the command line (strings need JSON quotes).
 Result<Json> parse_json_arg(const std::string& text, const std::string& what);
 

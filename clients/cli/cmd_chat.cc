@@ -39,8 +39,8 @@ void add_chat_commands(CLI::App& app, Cli& cli) {
     if (!r) return;
     cli.print(*r, [](const Json& v) {
       for (const auto& m : v["items"]) {
-        std::cout << cell(m["created_at"]) << "  " << cell(m["role"]) << ": "
-                  << cell(m["content"]) << "\n";
+        std::cout << cell(m["created_at"]) << "  " << cell(m["role"]) << ": " << block(m["content"])
+                  << "\n";
         if (!m["error"].is_null()) std::cout << "    error: " << cell(m["error"]) << "\n";
       }
       int64_t total = v["total"], size = v["page_size"], number = v["page"];

@@ -35,7 +35,8 @@ void print_status(const Json& s) {
     for (const char* k : kShown) shown |= key == k;
     if (!shown && section.is_object()) {
       std::cout << key << "\n";
-      for (const auto& [k, v] : section.items()) std::cout << "  " << k << ": " << cell(v) << "\n";
+      for (const auto& [k, v] : section.items())
+        std::cout << "  " << cell(k) << ": " << cell(v) << "\n";
     }
   }
 }

@@ -70,6 +70,9 @@ void add_db_commands(CLI::App& app, Cli& cli) {
       cli.print(*r, [](const Json& v) {
         std::cout << "restored " << cell(v["path"]) << " (schema " << cell(v["schema_version"])
                   << ")\nprevious database kept as " << cell(v["kept_aside"]) << "\n";
+        for (const auto& gone : v.value("removed", Json::array())) {
+          std::cout << "removed " << cell(gone) << "\n";
+        }
       });
     }
   });
@@ -115,7 +118,7 @@ void add_db_commands(CLI::App& app, Cli& cli) {
     if (auto r = cli.call("db.import", args)) {
       cli.print(*r, [](const Json& v) {
         std::vector<std::vector<std::string>> rows;
-        for (const auto& [name, n] : v["tables"].items()) rows.push_back({name, cell(n)});
+        for (const auto& [name, n] : v["tables"].items()) rows.push_back({cell(name), cell(n)});
         std::cout << "imported (" << cell(v["mode"]) << ")\n";
         print_table({"TABLE", "ROWS"}, rows);
       });

@@ -9,6 +9,7 @@
 
 #include "base/byte_text.h"
 #include "clients/cli/cli.h"
+#include "clients/cli/terminal_text.h"
 
 namespace cairn::cli {
 
@@ -16,7 +17,7 @@ namespace {
 
 // Absolute and lexically normal; symlinks are not resolved (the root is the
 // path the user named).
-std::string absolute(const std::string& p) {
+std::string absolute_normal(const std::string& p) {
   std::error_code ec;
   auto a = std::filesystem::absolute(p, ec);
   std::string out = (ec ? std::filesystem::path(p) : a).lexically_normal().string();
@@ -88,13 +89,13 @@ void add_files_commands(CLI::App& app, Cli& cli) {
   track->add_flag("--no-gitignore", no_gitignore, "do not honour .gitignore files");
   track->add_flag("--no-wait", no_wait, "return once the scan has started");
   track->callback([&cli] {
-    Json args{{"path", absolute(path)}, {"gitignore", !no_gitignore}};
+    Json args{{"path", absolute_normal(path)}, {"gitignore", !no_gitignore}};
     if (!include.empty()) args["include"] = include;
     if (!exclude.empty()) args["exclude"] = exclude;
     auto r = cli.call("files.track", args);
     if (!r) return;
     std::optional<Json> final = *r;
-    if (!no_wait) final = wait_for_scan(cli, cell((*r)["path"]));
+    if (!no_wait) final = wait_for_scan(cli, raw_text((*r)["path"]));
     if (!final) return;
     cli.print(*final, [](const Json& v) {
       std::cout << "tracking ";
@@ -105,7 +106,7 @@ void add_files_commands(CLI::App& app, Cli& cli) {
   auto* untrack = app.add_subcommand("untrack", "stop tracking a root; its files become deleted");
   untrack->add_option("path", path, "the root's path")->required();
   untrack->callback([&cli] {
-    if (auto r = cli.call("files.untrack", {{"path", absolute(path)}})) {
+    if (auto r = cli.call("files.untrack", {{"path", absolute_normal(path)}})) {
       cli.print(*r, [](const Json& v) { std::cout << "untracked " << cell(v["path"]) << "\n"; });
     }
   });
@@ -142,11 +143,11 @@ void add_files_commands(CLI::App& app, Cli& cli) {
     for (;;) {
       Json args{{"limit", 5000}};
       if (!prefix.empty()) {
-        std::string p = absolute(prefix);
+        std::string p = absolute_normal(prefix);
         if (prefix.back() == '/' && p != "/") p += "/";
         args["prefix"] = p;
       }
-      if (!root.empty()) args["root"] = absolute(root);
+      if (!root.empty()) args["root"] = absolute_normal(root);
       if (!type.empty()) args["type"] = type;
       if (!status.empty()) args["status"] = status;
       if (!after.is_null()) args["after"] = after;
@@ -176,10 +177,10 @@ void add_files_commands(CLI::App& app, Cli& cli) {
   rescan->add_option("path", path, "a root or a path inside one")->required();
   rescan->add_flag("--no-wait", no_wait, "return once the scan has started");
   rescan->callback([&cli] {
-    auto r = cli.call("files.rescan", {{"path", absolute(path)}});
+    auto r = cli.call("files.rescan", {{"path", absolute_normal(path)}});
     if (!r) return;
     std::optional<Json> final = *r;
-    if (!no_wait) final = wait_for_scan(cli, cell((*r)["path"]));
+    if (!no_wait) final = wait_for_scan(cli, raw_text((*r)["path"]));
     if (!final) return;
     cli.print(*final, [](const Json& v) {
       std::cout << "rescanned ";
@@ -199,7 +200,7 @@ void add_files_commands(CLI::App& app, Cli& cli) {
     }
     ipc::Client* client = *c;
     if (!cli.call("events.subscribe", {{"topics", {"files"}}})) return;
-    std::string only = prefix.empty() ? "" : absolute(prefix);
+    std::string only = prefix.empty() ? "" : absolute_normal(prefix);
     if (!cli.json) std::cerr << "watching " << (only.empty() ? "every root" : only) << "\n";
     for (;;) {
       auto n = client->next_notification(1000);
@@ -213,7 +214,7 @@ void add_files_commands(CLI::App& app, Cli& cli) {
       }
       if (n->method != "event" || !n->params.is_array()) continue;
       for (const auto& e : n->params) {
-        std::string p = cell(e.value("path", Json()));  // str, or bin when not UTF-8
+        std::string p = raw_text(e.value("path", Json()));  // str, or bin when not UTF-8
         if (!only.empty() && p != only && p.compare(0, only.size() + 1, only + "/") != 0) continue;
         if (cli.json) {
           std::cout << bins_as_str(e).dump(-1, ' ', false, Json::error_handler_t::replace)
@@ -221,7 +222,8 @@ void add_files_commands(CLI::App& app, Cli& cli) {
           continue;
         }
         std::string kind = e.value("kind", "");
-        std::cout << kind << std::string(kind.size() < 9 ? 9 - kind.size() : 1, ' ') << p;
+        std::cout << terminal_safe(kind) << std::string(kind.size() < 9 ? 9 - kind.size() : 1, ' ')
+                  << terminal_safe(p);
         if (e.contains("from")) std::cout << " (from " << cell(e["from"]) << ")";
         if (e.contains("sha256") && e["sha256"].is_string()) {
           std::cout << "  " << e["sha256"].get<std::string>().substr(0, 12);

@@ -37,7 +37,7 @@ void add_inbox_commands(CLI::App& app, Cli& cli) {
         std::cout << (unread ? "* " : "  ") << cell(n["created_at"]) << "  [" << cell(n["priority"])
                   << "] " << cell(n["title"]) << "\n";
         if (!n["message"].get<std::string>().empty()) {
-          std::cout << "    " << cell(n["message"]) << "\n";
+          std::cout << "    " << block(n["message"]) << "\n";
         }
       }
     });

@@ -17,7 +17,7 @@ void print_item(const Json& k) {
             << "  confidence: " << cell(k["confidence"]) << "\n"
             << "  tags:       " << cell(k["tags"]) << "\n"
             << "  updated:    " << cell(k["updated_at"]) << "\n";
-  if (!k["content"].get<std::string>().empty()) std::cout << "\n" << cell(k["content"]) << "\n";
+  if (!k["content"].get<std::string>().empty()) std::cout << "\n" << block(k["content"]) << "\n";
 }
 
 }  // namespace

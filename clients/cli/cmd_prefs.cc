@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "clients/cli/cli.h"
+#include "clients/cli/terminal_text.h"
 
 namespace cairn::cli {
 
@@ -32,7 +33,8 @@ void add_prefs_commands(CLI::App& app, Cli& cli) {
   get->callback([&cli] {
     if (auto r = cli.call("prefs.get", {{"category", category}, {"key", key}})) {
       cli.print(*r, [](const Json& p) {
-        std::cout << p["value"].dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
+        std::cout << terminal_safe(p["value"].dump(-1, ' ', false, Json::error_handler_t::replace))
+                  << "\n";
       });
     }
   });
@@ -46,9 +48,10 @@ void add_prefs_commands(CLI::App& app, Cli& cli) {
       cli.print(*r, [](const Json& v) {
         std::vector<std::vector<std::string>> rows;
         for (const auto& p : v["prefs"]) {
-          rows.push_back({cell(p["category"]), cell(p["key"]),
-                          p["value"].dump(-1, ' ', false, Json::error_handler_t::replace),
-                          cell(p["updated_at"])});
+          rows.push_back(
+              {cell(p["category"]), cell(p["key"]),
+               terminal_safe(p["value"].dump(-1, ' ', false, Json::error_handler_t::replace)),
+               cell(p["updated_at"])});
         }
         print_table({"CATEGORY", "KEY", "VALUE", "UPDATED"}, rows);
       });

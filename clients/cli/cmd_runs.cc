@@ -21,14 +21,14 @@ void print_run(const Json& r) {
   line("started   ", r["started_at"]);
   line("finished  ", r["finished_at"]);
   line("error     ", r["error"]);
-  std::cout << "instruction\n  " << cell(r["instruction"]) << "\n";
-  if (!r["summary"].is_null()) std::cout << "summary\n  " << cell(r["summary"]) << "\n";
+  std::cout << "instruction\n  " << block(r["instruction"]) << "\n";
+  if (!r["summary"].is_null()) std::cout << "summary\n  " << block(r["summary"]) << "\n";
   if (r["files_changed"].is_array() && !r["files_changed"].empty()) {
     std::cout << "files changed\n";
     for (const auto& f : r["files_changed"]) std::cout << "  " << cell(f) << "\n";
   }
-  if (!r["patch"].is_null()) std::cout << "patch\n" << cell(r["patch"]) << "\n";
-  if (!r["logs"].is_null()) std::cout << "logs\n" << cell(r["logs"]) << "\n";
+  if (!r["patch"].is_null()) std::cout << "patch\n" << block(r["patch"]) << "\n";
+  if (!r["logs"].is_null()) std::cout << "logs\n" << block(r["logs"]) << "\n";
 }
 
 }  // namespace

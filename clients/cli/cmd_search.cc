@@ -4,26 +4,29 @@
 #include <iostream>
 
 #include "clients/cli/cli.h"
+#include "clients/cli/terminal_text.h"
 
 namespace cairn::cli {
 
 namespace {
 
-// The snippet with its highlight ranges in bold red (on a terminal only).
+// The snippet with its highlight ranges in bold red (on a terminal only). The
+// ranges are byte offsets into the stored text, so each piece is escaped on
+// its own (terminal_text.h) after the cut.
 std::string highlighted(const Json& r, bool color) {
-  std::string s = cell(r["snippet"]);
-  if (!color || !r.contains("highlights")) return s;
+  std::string s = raw_text(r["snippet"]);
+  if (!color || !r.contains("highlights")) return terminal_safe(s);
   std::string out;
   size_t at = 0;
   for (const auto& h : r["highlights"]) {
     if (!h.is_array() || h.size() != 2) continue;
     size_t off = h[0].get<size_t>(), len = h[1].get<size_t>();
     if (off < at || off + len > s.size()) continue;
-    out += s.substr(at, off - at);
-    out += "\x1b[1;31m" + s.substr(off, len) + "\x1b[0m";
+    out += terminal_safe(s.substr(at, off - at));
+    out += "\x1b[1;31m" + terminal_safe(s.substr(off, len)) + "\x1b[0m";
     at = off + len;
   }
-  return out + s.substr(at);
+  return out + terminal_safe(s.substr(at));
 }
 
 void print_results(const Json& v) {

@@ -125,7 +125,7 @@ void print_task_detail(const Json& t) {
   field("completed", short_time(t["completed_at"]));
   field("created", short_time(t["created_at"]));
   if (t["progress"].is_object()) field("progress", progress_cell(t["progress"]) + " subtasks done");
-  if (!cell(t["description"]).empty()) std::cout << "\n" << cell(t["description"]) << "\n";
+  if (!cell(t["description"]).empty()) std::cout << "\n" << block(t["description"]) << "\n";
   auto section = [](const char* title, const Json& items) {
     if (!items.is_array() || items.empty()) return;
     std::cout << "\n" << title << ":\n";

@@ -1,21 +1,29 @@
 // db.*: backup, restore, export, import, check, compact. Topic "db".
 //
 // Every method is async and runs through DbOps (one operation at a time, on a
-// thread of its own, progress as events). Paths are the daemon's: they must be
-// absolute, since the daemon's working directory is not the client's.
+// thread of its own, progress as events; db.cancel stops the running one).
+// Paths are the daemon's: they must be absolute, since the daemon's working
+// directory is not the client's. A path written (backup, export) passes
+// check_write_target (never the daemon's own files, nothing inside the data
+// directory but its backups, no symlink); a path read (restore, import) must
+// not be one of the daemon's files and must be a regular file, opened without
+// blocking. Every mistake in what a client names is INVALID_PARAMS or
+// NOT_FOUND, never INTERNAL.
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <chrono>
-#include <fstream>
 #include <future>
 #include <sstream>
 
 #include "base/clock.h"
+#include "base/regular_file.h"
+#include "base/json_text.h"
 #include "base/uv_handle.h"
 #include "daemon/db_ops.h"
 #include "daemon/params.h"
 #include "daemon/rpc/register.h"
+#include "daemon/write_target.h"
 #include "store/backup.h"
 #include "store/check.h"
 #include "store/export.h"
@@ -26,6 +34,8 @@ namespace cairn {
 namespace {
 
 constexpr int kMaxProblems = 100;
+// An import document is parsed whole in memory.
+constexpr size_t kMaxImportBytes = size_t{256} << 20;
 
 struct DbFamily {
   explicit DbFamily(Services& s) : ops(s) {}
@@ -55,17 +65,13 @@ Status make_dirs(const std::string& dir) {
 }
 
 // The live database and its -wal and -shm may only be touched through SQLite
-// (FACTS.md): a backup never overwrites them and a restore never reads them.
-Status check_not_live(const Services& s, const std::string& path) {
-  struct stat target {};
-  if (::stat(path.c_str(), &target) != 0) return Status::ok();
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-    struct stat live {};
-    std::string p = s.config.db_path() + suffix;
-    if (::stat(p.c_str(), &live) == 0 && live.st_dev == target.st_dev &&
-        live.st_ino == target.st_ino) {
-      return invalid_params(path + " is the live database (" + p + "); choose another path");
-    }
+// (FACTS.md: even a plain open and close of one drops SQLite's locks), so a
+// restore or an import never reads them, nor the daemon's other files.
+Status check_not_daemon_file(const Services& s, const std::string& path) {
+  if (is_daemon_file(s.config, path)) {
+    return invalid_params(path + " is one of cairnd's own files (the live database, its -wal or "
+                                 "-shm, the lock, socket, log or config); choose a backup or "
+                                 "export file");
   }
   return Status::ok();
 }
@@ -87,7 +93,7 @@ Result<T> on_writer(Services& s, Op& op, std::function<Result<T>(store::Db&)> fn
   while (future.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
     if (op.cancelled()) {
       if (future.wait_for(std::chrono::seconds(30)) == std::future_status::ready) break;
-      return Status(Code::kBusy, "cairnd is stopping");
+      return op.cancelled_status();
     }
   }
   return future.get();
@@ -98,11 +104,14 @@ Result<Json> run_backup(Services& s, Op& op, std::optional<std::string> path,
   std::string dest;
   if (!path || is_dir(*path)) {
     std::string dir = path ? *path : s.config.backups_path();
-    CAIRN_RETURN_IF_ERROR(make_dirs(dir));
+    if (!path) CAIRN_RETURN_IF_ERROR(make_dirs(dir));
     dest = store::default_backup_path(dir, wall_ms());
   } else {
     dest = *path;
-    CAIRN_RETURN_IF_ERROR(check_not_live(s, dest));
+  }
+  // The backup, its .tmp and its sidecar.
+  for (const std::string& p : {dest, dest + ".tmp", dest + ".json"}) {
+    CAIRN_RETURN_IF_ERROR(check_write_target(s.config, p));
   }
   store::BackupOptions o;
   o.verify = verify;
@@ -110,7 +119,9 @@ Result<Json> run_backup(Services& s, Op& op, std::optional<std::string> path,
     op.progress(done, total, "pages");
     return !op.cancelled();
   };
-  CAIRN_ASSIGN_OR_RETURN(store::BackupInfo info, store::backup_database(s.config.db_path(), dest, o));
+  auto made = store::backup_database(s.config.db_path(), dest, o);
+  if (!made && op.cancelled()) return op.cancelled_status();
+  CAIRN_ASSIGN_OR_RETURN(store::BackupInfo info, std::move(made));
   Json out = info.to_json();
   out["pages"] = info.pages;
   out["verified"] = verify;
@@ -122,13 +133,14 @@ Result<Json> run_backup(Services& s, Op& op, std::optional<std::string> path,
 }
 
 void start_restore(Services& s, std::shared_ptr<Op> op, const std::string& path) {
-  if (Status st = check_not_live(s, path); !st.is_ok()) return op->finish(st);
+  if (Status st = check_not_daemon_file(s, path); !st.is_ok()) return op->finish(st);
   store::BackupOptions o;
   o.progress = [&op](int64_t done, int64_t total) {
     op->progress(done, total, "pages");
     return !op->cancelled();
   };
   auto prepared = store::prepare_restore(path, s.config.db_path(), o);
+  if (!prepared && op->cancelled()) return op->finish(op->cancelled_status());
   if (!prepared) return op->finish(prepared.status());
   auto p = std::make_shared<store::PreparedRestore>(*prepared);
   Services* sp = &s;
@@ -140,6 +152,7 @@ void start_restore(Services& s, std::shared_ptr<Op> op, const std::string& path)
         store::swap_database(std::move(current), *p, wall_ms()));
     std::unique_ptr<store::Db> db = std::move(out->db);
     bool swapped = !out->kept_aside.empty();
+    if (swapped) sp->writer.mark_replaced();
     if (!swapped) ::unlink(p->tmp_path.c_str());
     sp->poster.post([sp, op, p, out, swapped] {
       // Readers are paused until here, so none reads db_id while it changes.
@@ -152,11 +165,18 @@ void start_restore(Services& s, std::shared_ptr<Op> op, const std::string& path)
       }
       if (!swapped) return op->finish(out->status);
       spdlog::info("restored {} (old database kept as {})", p->source, out->kept_aside);
+      // Every component with state read from the old file starts over on the
+      // new one, as at a start on it.
+      for (const auto& reload : sp->restore_observers) reload();
+      std::vector<std::string> removed = store::remove_old_restore_copies(
+          sp->config.db_path(), sp->config.restore_keep, out->kept_aside);
+      for (const auto& r : removed) spdlog::info("removed the old restore copy {}", r);
       Json result{{"path", p->source},
                   {"kept_aside", out->kept_aside},
                   {"schema_version", p->schema_version},
                   {"source_schema_version", p->source_version},
-                  {"db_id", out->db_id}};
+                  {"db_id", out->db_id},
+                  {"removed", removed}};
       if (!out->status.is_ok()) result["warning"] = out->status.to_string();
       // The restore is itself a change: recorded in the restored database, so a
       // subscriber sees an event and a later changes.since finds it.
@@ -178,6 +198,10 @@ void start_restore(Services& s, std::shared_ptr<Op> op, const std::string& path)
 
 Result<Json> run_export(Services& s, Op& op, const std::optional<std::vector<std::string>>& tables,
                         const std::optional<std::string>& path) {
+  if (path) {
+    CAIRN_RETURN_IF_ERROR(check_write_target(s.config, *path));
+    CAIRN_RETURN_IF_ERROR(check_write_target(s.config, *path + ".tmp"));
+  }
   CAIRN_ASSIGN_OR_RETURN(auto db, store::Db::open(s.config.db_path(), store::OpenMode::kReadOnly));
   op.watch(*db);
   // One read transaction: every table from the same snapshot.
@@ -197,11 +221,17 @@ Result<Json> run_export(Services& s, Op& op, const std::optional<std::vector<std
               {"skipped", (*doc)["skipped"]}};
 }
 
-Result<Json> read_document(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return not_found("cannot read " + path);
-  Json doc = Json::parse(in, nullptr, false);
+Result<Json> read_document(const Services& s, const std::string& path) {
+  CAIRN_RETURN_IF_ERROR(check_not_daemon_file(s, path));
+  CAIRN_ASSIGN_OR_RETURN(std::string text,
+                         read_regular_file(path, "import document", kMaxImportBytes));
+  Json doc = Json::parse(text, nullptr, false);
   if (doc.is_discarded()) return invalid_params(path + " is not a JSON document");
+  // Tables, rows and values take 4 levels; anything deeper is not an export and
+  // would be walked recursively later.
+  if (json_depth(doc, 8) > 8) {
+    return invalid_params(path + " is not a cairn export: nested deeper than 8 levels");
+  }
   return doc;
 }
 
@@ -333,130 +363,141 @@ void register_db(Registry& r, Services& s) {
   schedule_backups(fam, s);
   Services* sp = &s;
 
-  r.add_async("db.backup",
-              {"Writes a verified online backup of the database.",
+  r.add_async("db.backup", {"Writes a verified online backup of the database.",
                {"db"},
-               {param::str("path", 4096, "the backup file (default: the backup directory)"),
+               {param::str("path", 4096, "the backup file (default: the backup directory)").bytes(),
                 param::integer("keep", 1, 100000, "backups to keep in the backup directory"),
                 param::boolean("verify", "check the copy after writing it")}},
-              [fam, sp](CallContext&, const Json& params, Reply reply) {
-                Args a(params);
-                auto path = a.opt_str("path");
-                auto keep = a.opt_int("keep");
-                bool verify = a.opt_bool("verify").value_or(false);
-                Status st = check_absolute(path);
-                if (!st.is_ok()) return reply(st);
-                fam->ops.start(
-                    "backup",
-                    [sp, path, keep, verify](std::shared_ptr<Op> op) {
-                      op->finish(run_backup(*sp, *op, path, keep, verify));
-                    },
-                    std::move(reply));
-              });
+[fam, sp](CallContext&, const Json& params, Reply reply) {
+    Params p(params);
+    auto path = p.opt_bytes("path", 4096);
+    auto keep = p.opt_int("keep", 1, 100000);
+    bool verify = p.opt_bool("verify").value_or(false);
+    Status st = p.finish();
+    if (st.is_ok()) st = check_absolute(path);
+    if (!st.is_ok()) return reply(st);
+    fam->ops.start(
+        "backup",
+        [sp, path, keep, verify](std::shared_ptr<Op> op) {
+          op->finish(run_backup(*sp, *op, path, keep, verify));
+        },
+        std::move(reply));
+  });
 
-  r.add_async("db.restore",
-              {"Replaces the database with a backup.",
+  r.add_async("db.restore", {"Replaces the database with a backup.",
                {"db"},
-               {param::str("path", 4096, "the backup file")
+               {param::str("path", 4096, "the backup file").bytes()
                     .with_schema({{"examples", {"/nonexistent/cairn.db"}}})
                     .required()}},
-              [fam, sp](CallContext&, const Json& params, Reply reply) {
-                Args a(params);
-                auto path = a.str("path");
-                Status st = check_absolute(path);
-                if (!st.is_ok()) return reply(st);
-                fam->ops.start(
-                    "restore", [sp, path](std::shared_ptr<Op> op) { start_restore(*sp, op, path); },
-                    std::move(reply));
-              });
+[fam, sp](CallContext&, const Json& params, Reply reply) {
+    Params p(params);
+    auto path = p.bytes("path", 4096);
+    Status st = p.finish();
+    if (st.is_ok()) st = check_absolute(path);
+    if (!st.is_ok()) return reply(st);
+    fam->ops.start(
+        "restore", [sp, path](std::shared_ptr<Op> op) { start_restore(*sp, op, path); },
+        std::move(reply));
+  });
 
-  r.add_async("db.export",
-              {"Exports tables as a JSON document (returned, or written to path).",
+  r.add_async("db.export", {"Exports tables as a JSON document (returned, or written to path).",
                {},
                {param::str_list("tables", 1000, 256, "only these tables"),
-                param::str("path", 4096, "write the document here")}},
-              [fam, sp](CallContext&, const Json& params, Reply reply) {
-                Args a(params);
-                auto tables = a.opt_str_list("tables");
-                auto path = a.opt_str("path");
-                Status st = check_absolute(path);
-                if (!st.is_ok()) return reply(st);
-                fam->ops.start(
-                    "export",
-                    [sp, tables, path](std::shared_ptr<Op> op) {
-                      op->finish(run_export(*sp, *op, tables, path));
-                    },
-                    std::move(reply));
-              });
+                param::str("path", 4096, "write the document here").bytes()}},
+[fam, sp](CallContext&, const Json& params, Reply reply) {
+    Params p(params);
+    auto tables = p.opt_str_list("tables", 1000, 256);
+    auto path = p.opt_bytes("path", 4096);
+    Status st = p.finish();
+    if (st.is_ok()) st = check_absolute(path);
+    if (!st.is_ok()) return reply(st);
+    fam->ops.start(
+        "export",
+        [sp, tables, path](std::shared_ptr<Op> op) {
+          op->finish(run_export(*sp, *op, tables, path));
+        },
+        std::move(reply));
+  });
 
-  r.add_async(
-      "db.import",
-      {"Imports an exported document, merging or replacing.",
+  r.add_async("db.import", {"Imports an exported document, merging or replacing.",
        {"db"},
        {param::any("document", {{"type", "object"}}, "the exported document (or path)"),
-        param::str("path", 4096, "a file holding the document")
+        param::str("path", 4096, "a file holding the document").bytes()
             .with_schema({{"examples", {"/nonexistent/cairn-export.json"}}}),
         param::enumeration("mode", {"merge", "replace"}, "merge into or replace what is stored")
             .required()},
        {{"oneOf", {{{"required", {"path"}}}, {{"required", {"document"}}}}}}},
-      [fam, sp](CallContext& ctx, const Json& params, Reply reply) {
-        Args a(params);
-        auto document = a.opt_any("document");
-        auto path = a.opt_str("path");
-        auto mode = a.str("mode");
-        Status st = check_absolute(path);
-        if (st.is_ok() && !document == !path)
-          st = invalid_params("give document or path (one of them)");
-        if (!st.is_ok()) return reply(st);
-        auto doc = std::make_shared<Json>(document ? std::move(*document) : Json());
-        auto m = mode == "merge" ? store::ImportMode::kMerge : store::ImportMode::kReplace;
-        fam->ops.start(
-            "import",
-            [sp, doc, path, m, origin = ctx.origin](std::shared_ptr<Op> op) {
-              if (path) {
-                auto read = read_document(*path);
-                if (!read) return op->finish(read.status());
-                *doc = std::move(*read);
-              }
-              // Checked here first, so a bad document never occupies the writer.
-              auto db = store::Db::open(sp->config.db_path(), store::OpenMode::kReadOnly);
-              if (!db) return op->finish(db.status());
-              if (Status v = store::validate_import(**db, *doc); !v.is_ok()) return op->finish(v);
-              db->reset();
-              op->progress(0, 1, "transactions");
-              sp->writer.submit(
-                  origin.empty() ? "import" : origin,
-                  [doc, m, sp](store::WriteTxn& txn) {
-                    return store::import_database(txn, *doc, m, sp->after_import);
-                  },
-                  [op](Result<Json> r) { op->finish(std::move(r)); });
-            },
-            std::move(reply));
-      });
+[fam, sp](CallContext& ctx, const Json& params, Reply reply) {
+    Params p(params);
+    auto document = p.opt_any("document");
+    auto path = p.opt_bytes("path", 4096);
+    auto mode = p.enumeration("mode", {"merge", "replace"});
+    Status st = p.finish();
+    if (st.is_ok()) st = check_absolute(path);
+    if (st.is_ok() && !document == !path) st = invalid_params("give document or path (one of them)");
+    if (!st.is_ok()) return reply(st);
+    auto doc = std::make_shared<Json>(document ? std::move(*document) : Json());
+    auto m = mode == "merge" ? store::ImportMode::kMerge : store::ImportMode::kReplace;
+    fam->ops.start(
+        "import",
+        [sp, doc, path, m, origin = ctx.origin](std::shared_ptr<Op> op) {
+          if (path) {
+            auto read = read_document(*sp, *path);
+            if (!read) return op->finish(read.status());
+            *doc = std::move(*read);
+          }
+          // Checked here first, so a bad document never occupies the writer.
+          auto db = store::Db::open(sp->config.db_path(), store::OpenMode::kReadOnly);
+          if (!db) return op->finish(db.status());
+          if (Status v = store::validate_import(**db, *doc); !v.is_ok()) return op->finish(v);
+          db->reset();
+          op->progress(0, 1, "transactions");
+          sp->writer.submit(
+              origin.empty() ? "import" : origin,
+              [doc, m, sp](store::WriteTxn& txn) {
+                return store::import_database(txn, *doc, m, sp->after_import);
+              },
+              [op](Result<Json> r) { op->finish(std::move(r)); });
+        },
+        std::move(reply));
+  });
+
+  r.add_loop("db.cancel",
+             {"Cancels the running db operation: a copy stops at its next step.", {"db"}, {}},
+             [fam](CallContext&, const Json& params) -> Result<Json> {
+    Params p(params);
+    CAIRN_RETURN_IF_ERROR(p.finish());
+    std::string name = fam->ops.cancel();
+    return Json{{"cancelled", name.empty() ? Json() : Json(name)}};
+  });
 
   r.add_async("db.check", {"Checks the database's integrity and foreign keys.", {}, {}},
-              [fam, sp](CallContext&, const Json& /*params*/, Reply reply) {
-                fam->ops.start(
-                    "check", [sp](std::shared_ptr<Op> op) { op->finish(run_check(*sp, *op)); },
-                    std::move(reply));
-              });
+[fam, sp](CallContext&, const Json& params, Reply reply) {
+    Params p(params);
+    Status st = p.finish();
+    if (!st.is_ok()) return reply(st);
+    fam->ops.start(
+        "check", [sp](std::shared_ptr<Op> op) { op->finish(run_check(*sp, *op)); },
+        std::move(reply));
+  });
 
-  r.add_async("db.compact",
-              {"Checkpoints and vacuums the database.",
+  r.add_async("db.compact", {"Checkpoints and vacuums the database.",
                {},
                {param::boolean("full", "VACUUM the whole file"),
                 param::boolean("rebuild_fts", "rebuild the full-text indexes")}},
-              [fam, sp](CallContext&, const Json& params, Reply reply) {
-                Args a(params);
-                bool full = a.opt_bool("full").value_or(false);
-                bool rebuild = a.opt_bool("rebuild_fts").value_or(false);
-                fam->ops.start(
-                    "compact",
-                    [sp, full, rebuild](std::shared_ptr<Op> op) {
-                      op->finish(run_compact(*sp, *op, full, rebuild));
-                    },
-                    std::move(reply));
-              });
+[fam, sp](CallContext&, const Json& params, Reply reply) {
+    Params p(params);
+    bool full = p.opt_bool("full").value_or(false);
+    bool rebuild = p.opt_bool("rebuild_fts").value_or(false);
+    Status st = p.finish();
+    if (!st.is_ok()) return reply(st);
+    fam->ops.start(
+        "compact",
+        [sp, full, rebuild](std::shared_ptr<Op> op) {
+          op->finish(run_compact(*sp, *op, full, rebuild));
+        },
+        std::move(reply));
+  });
 }
 
 }  // namespace cairn

@@ -56,6 +56,8 @@ Result<Json> complete(store::WriteTxn& txn, const Json& params) {
                     (*before)["completed_at"].get<std::string>());
   }
   int64_t started = parse_iso8601((*before)["started_at"].get<std::string>()).value_or(at);
+  // Without `at`, a session stored with a start after now still completes.
+  if (!at_opt) at = std::max(at, started);
   if (at < started) {
     return invalid_params("at must not be before the session's start " +
                           (*before)["started_at"].get<std::string>());
@@ -110,7 +112,7 @@ void register_focus(Registry& r, Services& s) {
                {"time"},
                {tasks::task_id_param("task_id", "the task").required(),
                 param::integer("planned_minutes", 1, 1440, "planned length, 1 to 1440").required(),
-                param::time("at", "when (default now)")}},
+                param::time("at", "when (default now)").past()}},
               [](store::WriteTxn& txn, const Json& params) {
                 auto res = start(txn, params);
                 tasks::reset_statements(txn.db());
@@ -121,7 +123,7 @@ void register_focus(Registry& r, Services& s) {
                {"time"},
                {tasks::task_id_param("id", "the focus session").required(),
                 param::integer("distractions", 0, 10000, "distractions counted"),
-                param::str("notes", 65536, "notes"), param::time("at", "when (default now)")}},
+                param::str("notes", 65536, "notes"), param::time("at", "when (default now)").past()}},
               [](store::WriteTxn& txn, const Json& params) {
                 auto res = complete(txn, params);
                 tasks::reset_statements(txn.db());

@@ -39,46 +39,8 @@ std::string existing_id(Params& p, const char* key) {
   return checked_id(p, key, true).value_or("");
 }
 
-bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
-  while (i < s.size()) {
-    unsigned char c = b[i];
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    for (size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size() || (b[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (b[i + k] & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-      return false;
-    }
-    i += n + 1;
-  }
-  return true;
-}
-
 std::optional<std::string> opt_text(Params& p, const char* key, size_t max_bytes) {
-  auto v = p.opt_str(key, max_bytes);
-  if (v && !valid_utf8(*v)) {
-    p.fail(invalid_params(std::string(key) + " is not valid UTF-8"));
-    return std::nullopt;
-  }
-  return v;
+  return p.opt_str(key, max_bytes);  // Params refuses what is not text
 }
 
 std::string text(Params& p, const char* key, size_t max_bytes) {
@@ -92,11 +54,12 @@ std::optional<std::string> opt_json(Params& p, const char* key, JsonShape shape,
   if (!raw || !p.ok()) return std::nullopt;
   Json value = *raw;
   if (value.is_string()) {
-    value = Json::parse(raw->get_ref<const std::string&>(), nullptr, /*allow_exceptions=*/false);
-    if (value.is_discarded()) {
-      p.fail(invalid_params(std::string(key) + " is not valid JSON"));
+    auto parsed = parse_json_param(raw->get_ref<const std::string&>(), key);
+    if (!parsed) {
+      p.fail(parsed.status());
       return std::nullopt;
     }
+    value = std::move(*parsed);
   }
   bool ok = false;
   const char* want = "";
@@ -113,7 +76,16 @@ std::optional<std::string> opt_json(Params& p, const char* key, JsonShape shape,
     case JsonShape::kStringArray:
       want = "an array of strings";
       ok = value.is_array();
-      for (const auto& e : value) ok = ok && e.is_string();
+      for (const auto& e : value) {
+        ok = ok && e.is_string();
+        // Items are text a filter matches (knowledge.list tag), also when the
+        // array came as JSON text: the same rule as every text field.
+        if (ok && !Params::text_problem(e.get_ref<const std::string&>()).empty()) {
+          p.fail(invalid_params(std::string(key) + " holds a string that " +
+                                Params::text_problem(e.get_ref<const std::string&>())));
+          return std::nullopt;
+        }
+      }
       break;
   }
   if (!ok) {

@@ -25,11 +25,10 @@ std::string new_or_given_id(Params& p, const char* key);
 std::string existing_id(Params& p, const char* key);
 bool valid_id(std::string_view id);
 
-// An optional text field that must be UTF-8 (it goes into JSON events and the
-// full-text index).
+// A text field: Params::opt_str, which refuses what is not UTF-8 or holds NUL
+// (it goes into JSON events and the full-text index).
 std::optional<std::string> opt_text(Params& p, const char* key, size_t max_bytes);
 std::string text(Params& p, const char* key, size_t max_bytes);
-bool valid_utf8(std::string_view s);
 
 // An optional JSON-valued field. Accepts the value itself or JSON text in a
 // string (as the seed applications stored it); checks `shape` and size, and

@@ -22,7 +22,7 @@ MessageInput read_message_input(Params& p, bool id_required) {
   if (p.has("parent_id")) m.parent_id = existing_id(p, "parent_id");
   m.tokens_used = p.opt_int("tokens_used", 0, int64_t{1} << 53);
   m.response_time_ms = p.opt_int("response_time_ms", 0, int64_t{1} << 53);
-  m.created_at = p.opt_time("created_at");
+  m.created_at = p.opt_past_time("created_at");
   return m;
 }
 
@@ -65,7 +65,7 @@ std::vector<ParamSpec> message_input_params(bool id_required) {
           id_param("parent_id", "the message it replies to (same session)"),
           param::integer("tokens_used", 0, int64_t{1} << 53, "tokens used"),
           param::integer("response_time_ms", 0, int64_t{1} << 53, "response time in ms"),
-          param::time("created_at", "when it was written (default now)")};
+          param::time("created_at", "when it was written (default now)").past()};
 }
 
 Json input_as_row(const MessageInput& m) {

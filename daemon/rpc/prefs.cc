@@ -9,6 +9,9 @@ namespace cairn {
 namespace {
 
 constexpr size_t kMaxValueBytes = 1u << 20;
+// Bytes of values one prefs.list page holds (before the last one added): half
+// of what one reply may take.
+constexpr size_t kPageBytes = 4u << 20;
 
 Json pref_row(const store::Stmt& s) {
   auto value = parse_json_text(s.text(2));
@@ -90,24 +93,37 @@ void register_prefs(Registry& r, Services& s) {
              });
 
   r.add_read("prefs.list",
-             {"Lists preferences ordered by category and key.",
+             {"Lists preferences ordered by category and key, a page of about 4 MiB at a time.",
               {},
-              {param::str("category", 256, "only this category")}},
+              {param::str("category", 256, "only this category"),
+               param::integer("offset", 0, INT64_MAX,
+                              "where the page starts: the next_offset of the page before")}},
              [](store::Db& db, const Json& params) -> Result<Json> {
-               Args a(params);
-               auto category = a.opt_str("category");
-               CAIRN_ASSIGN_OR_RETURN(
-                   store::Stmt * s,
-                   db.cached("SELECT category, key, value, updated_at FROM prefs WHERE "
-                             "?1 IS NULL OR category = ?1 ORDER BY category, key"));
-               s->bind_all(category);
-               Json items = Json::array();
-               for (;;) {
-                 CAIRN_ASSIGN_OR_RETURN(bool row, s->step());
-                 if (!row) break;
-                 items.push_back(pref_row(*s));
-               }
-               return Json{{"prefs", std::move(items)}};
+    Args a(params);
+    auto category = a.opt_str("category");
+    int64_t offset = a.opt_int("offset").value_or(0);
+    CAIRN_ASSIGN_OR_RETURN(store::Stmt * s,
+                           db.cached("SELECT category, key, value, updated_at FROM prefs WHERE "
+                                     "?1 IS NULL OR category = ?1 ORDER BY category, key "
+                                     "LIMIT -1 OFFSET ?2"));
+    s->bind_all(category, offset);
+    // A page ends once its values hold kPageBytes (values are up to 1 MiB
+    // each): next_offset says where the next one starts.
+    Json items = Json::array();
+    size_t bytes = 0;
+    Json next = nullptr;
+    for (;;) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, s->step());
+      if (!row) break;
+      if (!items.empty() && bytes + s->text(2).size() > kPageBytes) {
+        next = offset + static_cast<int64_t>(items.size());
+        break;
+      }
+      bytes += s->text(2).size() + s->text(1).size() + s->text(0).size();
+      items.push_back(pref_row(*s));
+    }
+    s->reset();
+    return Json{{"prefs", std::move(items)}, {"next_offset", next}};
              });
 
   r.add_write(

@@ -24,6 +24,7 @@ void register_search(Registry& r, Services& s) {
     if (worker->concerns(changes)) worker->wake();
   });
   s.on_shutdown.push_back([worker] { worker->stop(); });
+  s.restore_observers.push_back([worker] { worker->wake(); });
   s.status_sections.push_back([worker](Json& out) { out["index"] = worker->status(); });
   std::vector<std::string> kinds = worker->kinds();
 
@@ -33,8 +34,8 @@ void register_search(Registry& r, Services& s) {
        {},
        {param::str("q", 4096, "the query").required(),
         param::str_list("kinds", 16, 64, "only these kinds"),
-        param::str("root", 4096, "files below this root only"),
-        param::str("path_glob", 4096, "files matching this glob only"),
+        param::str("root", 4096, "files below this root only").bytes(),
+        param::str("path_glob", 4096, "files matching this glob only").bytes(),
         param::integer("limit", 1, 1000, "most hits (default 20)"),
         param::integer("offset", 0, 100000, "hits to skip")}},
       [kinds](store::Db& db, const Json& params) -> Result<Json> {

@@ -52,16 +52,16 @@ void register_sessions(Registry& r, Services& s) {
         memory::text_param("workspace_path", 4096, "the workspace it belongs to"),
         memory::json_param("settings", memory::JsonShape::kObject, memory::kMaxJsonFieldBytes,
                            "settings object"),
-        param::time("started_at", "when it started (default now)"),
-        param::time("ended_at", "when it ended")}},
+        param::time("started_at", "when it started (default now)").past(),
+        param::time("ended_at", "when it ended").past()}},
       [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
         Params p(params);
         bool id_given = p.has("id");
         std::string id = new_or_given_id(p, "id");
         auto workspace = opt_text(p, "workspace_path", 4096);
         auto settings = opt_json(p, "settings", JsonShape::kObject, kMaxJsonFieldBytes);
-        auto started = p.opt_time("started_at");
-        auto ended = p.opt_time("ended_at");
+        auto started = p.opt_past_time("started_at");
+        auto ended = p.opt_past_time("ended_at");
         CAIRN_RETURN_IF_ERROR(p.finish());
         std::string settings_text = settings.value_or("{}");
         if (id_given) {
@@ -134,13 +134,13 @@ void register_sessions(Registry& r, Services& s) {
         memory::text_param("workspace_path", 4096, "the workspace"),
         memory::json_param("settings", memory::JsonShape::kObject, memory::kMaxJsonFieldBytes,
                            "settings object"),
-        param::time("ended_at", "when it ended")}},
+        param::time("ended_at", "when it ended").past()}},
       [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
         Params p(params);
         std::string id = existing_id(p, "id");
         auto workspace = opt_text(p, "workspace_path", 4096);
         auto settings = opt_json(p, "settings", JsonShape::kObject, kMaxJsonFieldBytes);
-        auto ended = p.opt_time("ended_at");
+        auto ended = p.opt_past_time("ended_at");
         CAIRN_RETURN_IF_ERROR(p.finish());
         CAIRN_ASSIGN_OR_RETURN(auto old, find_session(txn.db(), id));
         if (!old) return not_found("no session " + id);

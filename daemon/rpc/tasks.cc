@@ -404,7 +404,7 @@ void register_tasks(Registry& r, Services& s) {
         tasks::list_ref_param("list_id", "its list (default: the parent's, else the default list)"),
         tasks::task_id_param("parent_id", "the parent task"),
         param::any("depends_on", depends_schema(), "a task id or ids it depends on"),
-        param::time("at", "when it was completed, if created done")}},
+        param::time("at", "when it was completed, if created done").past()}},
       w(create_task));
   r.add_write(
       "tasks.update",
@@ -423,7 +423,7 @@ void register_tasks(Registry& r, Services& s) {
         param::any("tags", tags_schema(), "tags, 1 to 100 bytes each").nullable(),
         tasks::list_ref_param("list_id", "its list"),
         tasks::task_id_param("parent_id", "the parent task").nullable(),
-        param::time("at", "when it was completed, if it becomes done")}},
+        param::time("at", "when it was completed, if it becomes done").past()}},
       w(update_task));
   r.add_write("tasks.delete",
               {"Deletes a task: detaches subtasks, removes edges and its sessions.",

@@ -118,8 +118,11 @@ Result<Json> start(store::WriteTxn& txn, const Json& params) {
   Json out = Json::object();
   std::string message;
   if (r) {
-    CAIRN_RETURN_IF_ERROR(not_before(*r, at));
-    CAIRN_ASSIGN_OR_RETURN(Json stopped, stop_running(txn, *r, at, std::nullopt));
+    // Without `at`, a session recorded with moments after now (stored before
+    // future times were refused) still stops, at its last moment.
+    int64_t stop_at = at_opt ? at : std::max(at, last_moment(*r));
+    CAIRN_RETURN_IF_ERROR(not_before(*r, stop_at));
+    CAIRN_ASSIGN_OR_RETURN(Json stopped, stop_running(txn, *r, stop_at, std::nullopt));
     message = "stopped the running session on " + tasks::task_label(db, r->task_id) + " after " +
               std::to_string(stopped["duration_ms"].get<int64_t>() / 60000) + " min; ";
     out["stopped"] = stopped;
@@ -142,8 +145,8 @@ Result<Json> pause_or_resume(store::WriteTxn& txn, const Json& params, bool paus
   Args a(params);
   auto at_opt = a.opt_time("at");
   store::Db& db = txn.db();
-  int64_t at = at_opt.value_or(txn.now_ms());
   CAIRN_ASSIGN_OR_RETURN(Running r, require_running(db));
+  int64_t at = at_opt.value_or(std::max(txn.now_ms(), last_moment(r)));
   CAIRN_RETURN_IF_ERROR(not_before(r, at));
   if (pause && r.paused_at) {
     return conflict("time session #" + std::to_string(r.id) + " is already paused since " +
@@ -178,8 +181,9 @@ Result<Json> stop(store::WriteTxn& txn, const Json& params) {
   Args a(params);
   auto note = a.opt_str("note");
   auto at_opt = a.opt_time("at");
-  int64_t at = at_opt.value_or(txn.now_ms());
   CAIRN_ASSIGN_OR_RETURN(Running r, require_running(txn.db()));
+  // Without `at` any stored session stops, even one whose start lies after now.
+  int64_t at = at_opt.value_or(std::max(txn.now_ms(), last_moment(r)));
   CAIRN_RETURN_IF_ERROR(not_before(r, at));
   CAIRN_ASSIGN_OR_RETURN(Json session, stop_running(txn, r, at, note));
   return Json{{"session", session}};
@@ -238,6 +242,11 @@ Result<Json> report(store::Db& db, const Json& params) {
   int64_t to = a.time("to");
   std::string by = a.opt_str("by").value_or("day");
   if (to <= from) return invalid_params("to must be after from");
+  // The work grows with the range (one bucket per day), so the range is bounded.
+  if (to - from > timemath::kMaxReportDays * timemath::kDayMs) {
+    return invalid_params("from..to may span at most " + std::to_string(timemath::kMaxReportDays) +
+                          " days; ask for a shorter range");
+  }
   static const std::string& sql =
       *new std::string(std::string(timerows::kSessionSelect) +
                        " WHERE s.started_at < ?2 AND (s.ended_at IS NULL OR s.ended_at > ?1) "
@@ -246,6 +255,7 @@ Result<Json> report(store::Db& db, const Json& params) {
   q->bind_all(from, to);
   int64_t now = wall_ms();
   std::map<std::string, Bucket> buckets;  // ordered by key text
+  timemath::DayBuckets days(from, to);
   int64_t total = 0, count = 0;
   for (;;) {
     CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
@@ -257,13 +267,7 @@ Result<Json> report(store::Db& db, const Json& params) {
     total += in_range;
     ++count;
     if (by == "day") {
-      for (const auto& [day, ms] : timemath::by_utc_day(worked, from, to)) {
-        Bucket& b = buckets[timemath::utc_day(day)];
-        b.key = timemath::utc_day(day);
-        b.label = b.key.get<std::string>();
-        b.ms += ms;
-        ++b.sessions;
-      }
+      days.add_session(worked);
       continue;
     }
     int64_t key = by == "task" ? q->int64(1) : q->int64(9);
@@ -276,6 +280,13 @@ Result<Json> report(store::Db& db, const Json& params) {
     if (by == "task") b.label = q->text(8);
   }
   q->reset();
+  for (const auto& d : days.days()) {
+    Bucket& b = buckets[timemath::utc_day(d.start)];
+    b.key = timemath::utc_day(d.start);
+    b.label = b.key.get<std::string>();
+    b.ms = d.ms;
+    b.sessions = d.sessions;
+  }
   Json rows = Json::array();
   for (auto& [k, b] : buckets) {
     if (by == "list") {
@@ -317,25 +328,25 @@ void register_time(Registry& r, Services& s) {
               {"Starts timing a task (stopping the one running).",
                {"time"},
                {tasks::task_id_param("task_id", "the task").required(),
-                param::time("at", "when it started (default now)"),
+                param::time("at", "when it started (default now)").past(),
                 param::str("note", kMaxNote, "a note")}},
               writes(start));
   r.add_write(
       "time.pause",
-      {"Pauses the running time session.", {"time"}, {param::time("at", "when (default now)")}},
+      {"Pauses the running time session.", {"time"}, {param::time("at", "when (default now)").past()}},
       writes([](store::WriteTxn& txn, const Json& params) {
         return pause_or_resume(txn, params, true);
       }));
   r.add_write(
       "time.resume",
-      {"Resumes the paused time session.", {"time"}, {param::time("at", "when (default now)")}},
+      {"Resumes the paused time session.", {"time"}, {param::time("at", "when (default now)").past()}},
       writes([](store::WriteTxn& txn, const Json& params) {
         return pause_or_resume(txn, params, false);
       }));
   r.add_write("time.stop",
               {"Stops the running time session.",
                {"time"},
-               {param::str("note", kMaxNote, "a note"), param::time("at", "when (default now)")}},
+               {param::str("note", kMaxNote, "a note"), param::time("at", "when (default now)").past()}},
               writes(stop));
   r.add_read("time.active", {"Reads the running time session and focus session.", {}, {}},
              tasks::fresh_read(active));

@@ -37,6 +37,32 @@ int64_t clipped_ms(const std::vector<Interval>& intervals, int64_t from, int64_t
 // Milliseconds inside [from, to) per UTC day, keyed by the day's first ms.
 std::map<int64_t, int64_t> by_utc_day(const std::vector<Interval>& intervals, int64_t from,
                                       int64_t to);
+// A report's per-day totals over [from, to): each session's worked intervals
+// are added once, and the cost is O(intervals) per session plus O(days) at the
+// end, never sessions x days (a session spanning years would otherwise split
+// into one map entry per day, for every report). `to - from` must be at most
+// kMaxReportDays days (time.report checks it first).
+class DayBuckets {
+ public:
+  struct Day {
+    int64_t start = 0;  // first ms of the UTC day
+    int64_t ms = 0;
+    int64_t sessions = 0;
+  };
+  DayBuckets(int64_t from, int64_t to);
+  void add_session(const std::vector<Interval>& worked);
+  // The days with work, in order.
+  std::vector<Day> days() const;
+
+ private:
+  int64_t from_, to_, first_day_;
+  std::vector<int64_t> partial_ms_;     // ms on days a piece only partly covers
+  std::vector<int64_t> full_diff_;      // +1 / -1 where runs of whole days begin / end
+  std::vector<int64_t> sessions_diff_;  // the same for the sessions touching each day
+};
+
+inline constexpr int64_t kMaxReportDays = 3660;  // ten years of days
+
 // "2026-11-23" for the UTC day holding `ms`.
 std::string utc_day(int64_t ms);
 // First ms of the UTC day holding `ms` (floor, also before 1970).

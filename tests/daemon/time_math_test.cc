@@ -66,5 +66,41 @@ TEST(TimeMath, BreaksRoundTripThroughTheirColumnText) {
   EXPECT_FALSE(parse_breaks("[[1]]").has_value());
 }
 
+// Matrix row 43: a report's per-day split costs O(intervals + days), and gives
+// what splitting each session by day gives.
+TEST(TimeMath, DayBucketsMatchTheSplitOfEachSessionByDay) {
+  int64_t from = at("2026-10-30T06:00:00Z"), to = at("2026-11-08T18:00:00Z");
+  std::vector<std::vector<Interval>> sessions = {
+      {{at("2026-10-29T23:00:00Z"), at("2026-10-30T08:00:00Z")}},
+      {{at("2026-10-31T22:00:00Z"), at("2026-11-03T02:00:00Z")},
+       {at("2026-11-03T05:00:00Z"), at("2026-11-03T06:00:00Z")}},
+      {{at("2026-11-04T10:00:00Z"), at("2026-11-04T11:00:00Z")},
+       {at("2026-11-04T12:00:00Z"), at("2026-11-09T00:00:00Z")}},
+  };
+  DayBuckets buckets(from, to);
+  std::map<int64_t, std::pair<int64_t, int64_t>> expected;  // day -> (ms, sessions)
+  for (const auto& w : sessions) {
+    buckets.add_session(w);
+    for (const auto& [day, ms] : by_utc_day(w, from, to)) {
+      expected[day].first += ms;
+      ++expected[day].second;
+    }
+  }
+  std::map<int64_t, std::pair<int64_t, int64_t>> got;
+  for (const auto& d : buckets.days()) got[d.start] = {d.ms, d.sessions};
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(got.size(), 10u);  // October 30 and 31, November 1 to 8
+}
+
+TEST(TimeMath, ASessionOverTheWholeWindowFillsTenYearsOfDaysAtOnce) {
+  int64_t from = at("2020-01-01"), to = from + kMaxReportDays * kDayMs;
+  DayBuckets buckets(from, to);
+  for (int i = 0; i < 1000; ++i) buckets.add_session({{0, at("2199-12-31")}});
+  auto days = buckets.days();
+  ASSERT_EQ(days.size(), static_cast<size_t>(kMaxReportDays));
+  EXPECT_EQ(days.front().ms, 1000 * kDayMs);
+  EXPECT_EQ(days.back().sessions, 1000);
+}
+
 }  // namespace
 }  // namespace cairn::timemath

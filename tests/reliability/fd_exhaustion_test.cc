@@ -12,14 +12,11 @@
 
 #include "ipc/codec.h"
 #include "tests/reliability/reliability.h"
+#include "tests/support/files_helpers.h"
 #include "tests/support/probes.h"
 
 namespace cairn::testing {
 namespace {
-
-std::string sha256sum(const std::string& path) {
-  return run_command({"sha256sum", path}).output.substr(0, 64);
-}
 
 TEST(Row21, AFullDescriptorTableRefusesExtraClientsWithoutSpinningAndHashingCatchesUp) {
   if (!have_program("prlimit")) GTEST_SKIP() << "prlimit (util-linux) is not installed";

@@ -7,11 +7,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <iterator>
+#include <thread>
 #include <vector>
 
 #include "base/fd.h"
-
 #include "tests/support/daemon_process.h"
 
 namespace cairn::watchers {
@@ -88,6 +91,53 @@ double cached_fraction(const std::string& path) {
 
 // A large file read only to be hashed leaves the page cache again; a large file
 // that was cached (in use) and a small one stay.
+// Row 34: /proc/self/pagemap says st_size 0 and reads for hundreds of GiB. The
+// cap counts the bytes read, so the read stops there (kOverCap) at once.
+TEST(Hasher, ReadsAreCappedByTheBytesReadNotByStSize) {
+  struct stat st {};
+  ASSERT_EQ(::stat("/proc/self/pagemap", &st), 0);
+  ASSERT_EQ(st.st_size, 0);
+  auto t0 = std::chrono::steady_clock::now();
+  HashResult r = hash_file("/proc/self", "pagemap", 1 << 20, nullptr, {}, -1, 4 << 20);
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  EXPECT_EQ(r.outcome, HashOutcome::kOverCap) << r.error;
+  EXPECT_LT(ms, 5000);
+}
+
+// A file whose stat does not move while it is read, but which reads other than
+// st_size bytes (0 for /proc/self/cmdline), is hashed as it read: looking again
+// would read the same, so it is not "changed while hashing" forever.
+TEST(Hasher, AFileThatMisreportsItsSizeIsHashedAsItReads) {
+  std::string cmdline;
+  {
+    std::ifstream in("/proc/self/cmdline", std::ios::binary);
+    cmdline.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_FALSE(cmdline.empty());
+  HashResult r = hash_file("/proc/self", "cmdline", 1 << 20, nullptr, {}, -1, 1 << 20);
+  ASSERT_EQ(r.outcome, HashOutcome::kHashed) << r.error;
+  EXPECT_EQ(r.sha256, sha256_hex(cmdline));
+  EXPECT_EQ(r.size, 0);  // its st_size: what the stat fast path compares
+}
+
+// Shutdown: a set stop flag ends a read in progress at its next chunk.
+TEST(Hasher, ASetStopFlagEndsAnEndlessReadAtOnce) {
+  std::atomic<bool> stop{false};
+  HashResult r;
+  auto t0 = std::chrono::steady_clock::now();
+  std::thread reader([&] { r = hash_file("/proc/self", "pagemap", 1 << 20, &stop); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  stop = true;
+  reader.join();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  EXPECT_EQ(r.outcome, HashOutcome::kTransient);
+  EXPECT_LT(ms, 2000);
+}
+
 TEST(Hasher, WhatHashingALargeFileBroughtIntoThePageCacheLeavesItAndTheRestStays) {
   cairn::testing::TempDir t;
   write_file(t / "cold", 40u << 20, false);
