@@ -12,6 +12,7 @@ packages=(
   taskwarrior
   inotify-tools watchman
   clang libclang-rt-14-dev ccache
+  python3-msgpack python3-pytest python3-pip
 )
 
 missing=()
