@@ -15,6 +15,12 @@ packages=(
   python3-msgpack python3-pytest python3-pip
 )
 
+# The Node client's tests: Debian's nodejs and npm, unless a node with npm is
+# installed already (NodeSource's nodejs carries npm and conflicts with Debian's).
+if ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

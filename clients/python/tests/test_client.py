@@ -137,7 +137,7 @@ def test_changes_since_pages_through_the_changelog_and_reports_a_replaced_databa
         changes = list(feed)
         assert [ch["id"] for ch in changes] == [f"page/k{i:02}" for i in range(25)]
         assert [ch["new"] for ch in changes] == list(range(25))
-        assert feed.cursor == changes[-1]["cursor"] and feed.db_id == start.db_id
+        assert feed.cursor >= changes[-1]["cursor"] and feed.db_id == start.db_id
         assert list(c.changes_since(feed.cursor, db_id=feed.db_id)) == []
         other = c.changes_since(feed.cursor, db_id="another-database")
         assert other.fresh_instance and list(other) == []
@@ -188,7 +188,7 @@ def test_a_subscription_resumes_after_a_restart_with_what_it_missed_once(cairnd)
 
 def test_a_subscription_says_fresh_instance_when_the_database_was_replaced(cairnd, home):
     with Client(cairnd.socket) as writer:
-        events = writer.subscribe(["*"])
+        events = writer.subscribe(["prefs"])
         writer.call("prefs.set", category="f", key="old", value=1)
         assert events.next(timeout=5)["id"] == "f/old"
         old_db = events.db_id
