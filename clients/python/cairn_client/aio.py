@@ -79,11 +79,17 @@ class AsyncConnection:
             # The read loop fails the future once the connection ends, with the
             # daemon's error notification (TOO_LARGE, ...) when one came.
             timeout = 1 if timeout is None else min(timeout, 1)
+        if timeout is None:
+            return await fut
+        # A timer rather than asyncio.wait_for, which wraps every call in a task.
+        def expire():
+            if self.pending.pop(msgid, None) is fut and not fut.done():
+                fut.set_exception(errors.Unavailable(f"no reply within {timeout} s"))
+        timer = asyncio.get_running_loop().call_later(timeout, expire)
         try:
-            return await asyncio.wait_for(fut, timeout)
-        except asyncio.TimeoutError:
-            self.pending.pop(msgid, None)
-            raise errors.Unavailable(f"no reply within {timeout} s") from None
+            return await fut
+        finally:
+            timer.cancel()
 
     async def notification(self):
         """The next notification; raises Unavailable once the connection ended."""
