@@ -4,6 +4,7 @@ method's description as its docstring and its parameters as a keyword-only
 signature, so ``help()`` and editors show them."""
 
 import inspect
+import keyword
 
 
 class _Unset:
@@ -42,11 +43,15 @@ def _signature(spec):
     schema = spec.get("params") or {}
     required = set(schema.get("required", []))
     params = []
+    other = False
     for pname in (schema.get("properties") or {}):
-        if not pname.isidentifier():
+        if not pname.isidentifier() or keyword.iskeyword(pname):
+            other = True  # e.g. `from`: passed as **{"from": ...}
             continue
         default = inspect.Parameter.empty if pname in required else UNSET
         params.append(inspect.Parameter(pname, inspect.Parameter.KEYWORD_ONLY, default=default))
+    if other:
+        params.append(inspect.Parameter("params", inspect.Parameter.VAR_KEYWORD))
     return inspect.Signature(params)
 
 
