@@ -207,11 +207,20 @@ export class Client {
     if (this.conn && !this.options.reconnect) throw this.conn.broken;
     if (!this.connecting) {  // one reconnect for every caller waiting on it
       this.connecting = (async () => {
-        const conn = await this.waitForDaemon();
-        this.conn = conn;
-        this.reconnects++;
-        await this.loadApi();  // the daemon may be another version now
-        return conn;
+        const deadline = Date.now() + this.options.reconnectTimeoutMs;
+        for (;;) {
+          const conn = await this.waitForDaemon(Math.max(deadline - Date.now(), 0));
+          this.conn = conn;
+          try {
+            await this.loadApi();  // the daemon may be another version now
+          } catch (e) {
+            // A connection made while a killed daemon's socket is torn down is reset.
+            if (e instanceof UnavailableError && Date.now() < deadline) continue;
+            throw e;
+          }
+          this.reconnects++;
+          return conn;
+        }
       })().finally(() => { this.connecting = undefined; });
     }
     return this.connecting;
@@ -222,13 +231,18 @@ export class Client {
   call(method: string, params?: Record<string, unknown>, timeoutMs?: number): Promise<any>;
   async call(method: string, params?: Record<string, unknown>, timeoutMs?: number): Promise<any> {
     const timeout = timeoutMs ?? this.options.timeoutMs;
-    const conn = await this.connection();
-    try {
-      return await conn.call(method, params, timeout);
-    } catch (e) {
-      if (!(e instanceof UnavailableError && this.options.reconnect && conn.broken && this.isRead(method))) throw e;
+    const deadline = Date.now() + this.options.reconnectTimeoutMs;
+    for (;;) {
+      const conn = await this.connection();
+      try {
+        return await conn.call(method, params, timeout);
+      } catch (e) {
+        // A read is repeated on the next connection (one made while a killed
+        // daemon's socket is torn down is reset too); a write never is.
+        if (!(e instanceof UnavailableError && this.options.reconnect && conn.broken &&
+              this.isRead(method) && Date.now() < deadline)) throw e;
+      }
     }
-    return (await this.connection()).call(method, params, timeout);
   }
 
   private isRead(method: string): boolean {

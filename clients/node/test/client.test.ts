@@ -11,7 +11,7 @@ let d: Daemon;
 beforeEach(async () => { d = await startDaemon(); });
 afterEach(async () => { await d.dispose(); });
 
-test("a call takes one map of named arguments and resolves to the result", async () => {
+test("a call takes one map of named arguments and resolves to the result", { timeout: 30000 }, async () => {
   const c = await Client.connect({ socketPath: d.socket });
   assert.equal(await c.ping(), "pong");
   const set = await c.call("prefs.set", { category: "ui", key: "nested", value: { s: "é", n: [1, 2.5, null] } });
@@ -21,7 +21,7 @@ test("a call takes one map of named arguments and resolves to the result", async
   c.close();
 });
 
-test("a failed call rejects with the class of its code, carrying code and message", async () => {
+test("a failed call rejects with the class of its code, carrying code and message", { timeout: 30000 }, async () => {
   const c = await Client.connect({ socketPath: d.socket });
   const cases: [string, Record<string, unknown>, typeof CairnError][] = [
     ["prefs.get", { category: "ui", key: "absent" }, NotFoundError],
@@ -40,7 +40,7 @@ test("a failed call rejects with the class of its code, carrying code and messag
   c.close();
 });
 
-test("every error code of the protocol has its class", () => {
+test("every error code of the protocol has its class", { timeout: 30000 }, () => {
   for (const code of ["PARSE_ERROR", "INVALID_REQUEST", "METHOD_NOT_FOUND", "INVALID_PARAMS", "NOT_FOUND",
                       "CONFLICT", "TOO_LARGE", "BUSY", "UNAUTHORIZED", "IO_ERROR", "INTERNAL"]) {
     const e = errorFromWire([0, `${code}: what happened`]);
@@ -53,7 +53,7 @@ test("every error code of the protocol has its class", () => {
   assert.equal(e.code, "NEW_CODE");
 });
 
-test("a message over the limit is refused before it is sent and the connection stays", async () => {
+test("a message over the limit is refused before it is sent and the connection stays", { timeout: 30000 }, async () => {
   const c = await Client.connect({ socketPath: d.socket });
   await assert.rejects(c.call("prefs.set", { category: "x", key: "y", value: "x".repeat(8 * 1024 * 1024) }), TooLargeError);
   assert.equal(await c.ping(), "pong");
@@ -61,7 +61,7 @@ test("a message over the limit is refused before it is sent and the connection s
   c.close();
 });
 
-test("calls reconnect after the daemon restarts, and fail without reconnect", async () => {
+test("calls reconnect after the daemon restarts, and fail without reconnect", { timeout: 30000 }, async () => {
   const c = await Client.connect({ socketPath: d.socket });
   const strict = await Client.connect({ socketPath: d.socket, reconnect: false });
   await c.call("prefs.set", { category: "a", key: "b", value: 1 });
@@ -74,17 +74,35 @@ test("calls reconnect after the daemon restarts, and fail without reconnect", as
   strict.close();
 });
 
-test("no daemon and no autostart rejects with Unavailable naming the socket", async () => {
+test("a read in flight is repeated after a reconnect and a write is not", { timeout: 30000 }, async () => {
+  const c = await Client.connect({ socketPath: d.socket });
+  await c.call("prefs.set", { category: "w", key: "k", value: 1 });
+  const restartLater = () => {
+    d.proc!.kill("SIGSTOP");  // calls hang until the daemon is killed and started again
+    return new Promise((r) => setTimeout(r, 300)).then(() => d.stop("SIGKILL")).then(() => d.start());
+  };
+  let restarted = restartLater();
+  assert.equal(await c.ping(), "pong");
+  await restarted;
+  assert.ok(c.reconnects >= 1);
+  restarted = restartLater();
+  await assert.rejects(c.call("prefs.set", { category: "w", key: "k", value: 2 }), UnavailableError);
+  await restarted;
+  assert.equal((await c.call("prefs.get", { category: "w", key: "k" })).value, 1);
+  c.close();
+});
+
+test("no daemon and no autostart rejects with Unavailable naming the socket", { timeout: 30000 }, async () => {
   await assert.rejects(Client.connect({ socketPath: path.join(d.home, "nothing.sock") }), /UNAVAILABLE: .*nothing\.sock/);
 });
 
-test("the socket is found as the CLI finds it", () => {
+test("the socket is found as the CLI finds it", { timeout: 30000 }, () => {
   assert.equal(defaultSocketPath({ CAIRN_SOCKET: "/x/explicit.sock", XDG_RUNTIME_DIR: "/r" }), "/x/explicit.sock");
   assert.equal(defaultSocketPath({ XDG_RUNTIME_DIR: "/run/user/7" }), "/run/user/7/cairn/cairnd.sock");
   assert.equal(defaultSocketPath({}), `/tmp/cairn-${process.getuid!()}/cairnd.sock`);
 });
 
-test("autostart starts one daemon for clients racing to start it", async () => {
+test("autostart starts one daemon for clients racing to start it", { timeout: 30000 }, async () => {
   const socketPath = path.join(d.home, "auto", "cairnd.sock");
   const saved = { ...process.env };
   Object.assign(process.env, testEnv(path.join(d.home, "auto-home")));  // its data dir stays in home
@@ -101,7 +119,7 @@ test("autostart starts one daemon for clients racing to start it", async () => {
                        /no cairnd found/);
 });
 
-test("changesSince pages through the changelog and reports a replaced database", async () => {
+test("changesSince pages through the changelog and reports a replaced database", { timeout: 30000 }, async () => {
   const c = await Client.connect({ socketPath: d.socket });
   const start = await c.changesSince(0);
   for await (const _ of start) { /* to the end */ }
@@ -119,7 +137,7 @@ test("changesSince pages through the changelog and reports a replaced database",
   c.close();
 });
 
-test("subscribe yields events from another client and replays from a cursor first", async () => {
+test("subscribe yields events from another client and replays from a cursor first", { timeout: 30000 }, async () => {
   const c = await Client.connect({ socketPath: d.socket });
   await c.call("prefs.set", { category: "a", key: "1", value: 1 });
   const head = await c.changesSince(0);
@@ -137,7 +155,7 @@ test("subscribe yields events from another client and replays from a cursor firs
   c.close();
 });
 
-test("a subscription resumes after a restart with what it missed, and says fresh_instance for a new database", async () => {
+test("a subscription resumes after a restart with what it missed, and says fresh_instance for a new database", { timeout: 30000 }, async () => {
   const c = await Client.connect({ socketPath: d.socket });
   const events = await c.subscribe(["prefs"]);
   await c.call("prefs.set", { category: "r", key: "before", value: 1 });
@@ -170,7 +188,7 @@ test("a subscription resumes after a restart with what it missed, and says fresh
   c.close();
 });
 
-test("src/generated.ts is what this tree's cairnd describes", async () => {
+test("src/generated.ts is what this tree's cairnd describes", { timeout: 30000 }, async () => {
   const c = await Client.connect({ socketPath: d.socket });
   const { describe, source } = await describeOf(c);
   c.close();

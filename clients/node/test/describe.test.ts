@@ -5,7 +5,7 @@ import { Client, InvalidParamsError } from "../src/index";
 import type { Params } from "../src/index";
 import { startDaemon } from "./daemon";
 
-test("helpers come from daemon.describe and call their method", async () => {
+test("helpers come from daemon.describe and call their method", { timeout: 30000 }, async () => {
   const d = await startDaemon();
   try {
     const c = await Client.connect({ socketPath: d.socket });

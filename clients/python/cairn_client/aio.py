@@ -184,20 +184,33 @@ class AsyncClient:
         return self._conn
 
     async def _reconnect(self):
-        self._conn = await self.wait_for_daemon()
-        self.reconnects += 1
-        await self._load_api()  # the daemon may be another version now
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.reconnect_timeout
+        while True:
+            self._conn = await self.wait_for_daemon(max(deadline - loop.time(), 0))
+            try:
+                await self._load_api()  # the daemon may be another version now
+            except errors.Unavailable:
+                # A connection made while a killed daemon's socket is torn down is reset.
+                if loop.time() < deadline:
+                    continue
+                raise
+            self.reconnects += 1
+            return
 
     async def call(self, method, params=None, /, *, _timeout=None, **kwargs):
         params = wire.join_params(params, kwargs)
         timeout = self.timeout if _timeout is None else _timeout
-        conn = await self._connection()
-        try:
-            return await conn.call(method, params, timeout)
-        except errors.Unavailable:
-            if not (self.reconnect and conn.broken and self._is_read(method)):
-                raise
-        return await (await self._connection()).call(method, params, timeout)
+        deadline = asyncio.get_running_loop().time() + self.reconnect_timeout
+        while True:
+            conn = await self._connection()
+            try:
+                return await conn.call(method, params, timeout)
+            except errors.Unavailable:
+                # A read is repeated on the next connection; a write never is.
+                if not (self.reconnect and conn.broken and self._is_read(method)
+                        and asyncio.get_running_loop().time() < deadline):
+                    raise
 
     def _is_read(self, method):
         if method in BASE_READS:

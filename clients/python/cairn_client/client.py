@@ -213,13 +213,17 @@ class Client:
         params = wire.join_params(params, kwargs)
         timeout = self.timeout if _timeout is None else _timeout
         with self._lock:
-            conn = self._connection()
-            try:
-                return conn.call(method, params, timeout)
-            except errors.Unavailable:
-                if not (self.reconnect and conn.broken and self._is_read(method)):
-                    raise
-            return self._connection().call(method, params, timeout)
+            deadline = time.monotonic() + self.reconnect_timeout
+            while True:
+                conn = self._connection()
+                try:
+                    return conn.call(method, params, timeout)
+                except errors.Unavailable:
+                    # A read is repeated on the next connection (a daemon that is
+                    # still starting may drop the first); a write never is.
+                    if not (self.reconnect and conn.broken and self._is_read(method)
+                            and time.monotonic() < deadline):
+                        raise
 
     def _is_read(self, method):
         if method in BASE_READS:

@@ -105,3 +105,22 @@ def test_async_subscription_resumes_after_a_restart_and_reports_a_new_database(c
         await events.close()
         await c.close()
     run(main())
+
+
+def test_async_read_in_flight_is_repeated_after_a_reconnect_and_a_write_is_not(cairnd):
+    from test_client import _restart_later
+
+    async def main():
+        c = await AsyncClient.connect(cairnd.socket)
+        await c.call("prefs.set", category="w", key="k", value=1)
+        t = _restart_later(cairnd, 0.3)
+        assert await c.ping() == "pong"
+        await asyncio.get_running_loop().run_in_executor(None, t.join)
+        assert c.reconnects >= 1
+        t = _restart_later(cairnd, 0.3)
+        with pytest.raises(errors.Unavailable):
+            await c.call("prefs.set", category="w", key="k", value=2)
+        await asyncio.get_running_loop().run_in_executor(None, t.join)
+        assert (await c.call("prefs.get", category="w", key="k"))["value"] == 1
+        await c.close()
+    run(main())
