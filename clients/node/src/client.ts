@@ -292,7 +292,19 @@ export class Subscription implements AsyncIterableIterator<Event> {
   get dbId() { return this.state.dbId; }
 
   async open(again: boolean) {
-    const conn = again ? await this.client.waitForDaemon() : await this.client.openConnection();
+    if (!again) return this.subscribeOn(await this.client.openConnection());
+    const deadline = Date.now() + this.client.options.reconnectTimeoutMs;
+    for (;;) {
+      try {
+        return await this.subscribeOn(await this.client.waitForDaemon(Math.max(deadline - Date.now(), 0)));
+      } catch (e) {
+        // A connection made while a killed daemon's socket is torn down is reset.
+        if (!(e instanceof UnavailableError) || Date.now() >= deadline) throw e;
+      }
+    }
+  }
+
+  private async subscribeOn(conn: Connection) {
     this.conn = conn;
     conn.onNotification = (m, p) => { this.state.offer(m, p); this.wake(); };
     conn.onClose = () => this.wake();

@@ -306,7 +306,21 @@ class AsyncSubscription:
 
     async def _open(self):
         c = self.client
-        conn = await (c.wait_for_daemon() if self._conn else c.open_connection())
+        if self._conn is None:
+            return await self._subscribe(await c.open_connection())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + c.reconnect_timeout
+        while True:
+            try:
+                return await self._subscribe(
+                    await c.wait_for_daemon(max(deadline - loop.time(), 0)))
+            except errors.Unavailable:
+                # A connection made while a killed daemon's socket is torn down is reset.
+                if loop.time() >= deadline:
+                    raise
+
+    async def _subscribe(self, conn):
+        c = self.client
         self._conn = conn
         await conn.call("events.subscribe", {"topics": self.topics}, c.timeout)
         reply = await conn.call("changes.since", self.state.first_request(), c.timeout)

@@ -289,7 +289,19 @@ class Subscription:
         self._open()
 
     def _open(self):
-        conn = self.client.wait_for_daemon() if self._conn else self.client.open_connection()
+        if self._conn is None:
+            return self._subscribe(self.client.open_connection())
+        deadline = time.monotonic() + self.client.reconnect_timeout
+        while True:
+            try:
+                return self._subscribe(
+                    self.client.wait_for_daemon(max(deadline - time.monotonic(), 0)))
+            except errors.Unavailable:
+                # A connection made while a killed daemon's socket is torn down is reset.
+                if time.monotonic() >= deadline:
+                    raise
+
+    def _subscribe(self, conn):
         self._conn = conn
         conn.call("events.subscribe", {"topics": self.topics}, self.client.timeout)
         self.state.catch_up(lambda m, p: conn.call(m, p, self.client.timeout))
