@@ -12,7 +12,10 @@ packages=(
   taskwarrior
   inotify-tools watchman
   clang libclang-rt-14-dev ccache
+  nodejs
 )
+# npm comes with nodejs from other sources (NodeSource); Debian packages it apart.
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

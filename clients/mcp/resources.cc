@@ -77,7 +77,7 @@ bool parse_uri(const std::string& uri, ParsedUri& out) {
   return true;
 }
 
-// A decimal id within ±2^53 (task and session ids are integers on the wire).
+// A decimal id within ±2^53 (task ids are integers on the wire).
 bool integer_id(const std::string& s, int64_t& out) {
   if (s.empty() || s.size() > 16) return false;
   char* end = nullptr;
@@ -195,7 +195,7 @@ std::vector<std::string> keys_for_event(const Json& event) {
   std::string id_text = id.is_string() ? id.get<std::string>() : id.dump();
   if (topic == "tasks") {
     keys.push_back("cairn://tasks/ready");
-    if (id.is_number()) keys.push_back("cairn://task/" + id_text);
+    if (!id.is_null()) keys.push_back("cairn://task/" + id_text);
   } else if (topic == "knowledge") {
     keys.push_back("cairn://knowledge/" + id_text);
     for (const char* end : {"from", "to"}) {  // a link changes both items
@@ -206,7 +206,9 @@ std::vector<std::string> keys_for_event(const Json& event) {
   } else if (topic == "messages") {
     keys.push_back("cairn://message/" + id_text);
     Json session = event.value("session_id", Json());
-    if (!session.is_null()) keys.push_back("cairn://session/" + session.dump() + "/messages");
+    if (session.is_string()) {
+      keys.push_back("cairn://session/" + session.get<std::string>() + "/messages");
+    }
   } else if (topic == "files") {
     Json path = bins_as_str(event.value("path", Json()));
     if (path.is_string()) keys.push_back("cairn://file" + path.get<std::string>());
@@ -224,7 +226,7 @@ Result<Json> read_resource(DaemonLink& link, const std::string& uri) {
   }
   if (s[0] == "file") return read_file_lines(link, uri, p);
   int64_t id = 0;
-  if (s[0] == "task" || s[0] == "session") {
+  if (s[0] == "task") {
     if (!integer_id(s[1], id)) return not_found("no resource " + uri + " (ids are integers)");
   }
   if (s[0] == "task") {
@@ -235,7 +237,7 @@ Result<Json> read_resource(DaemonLink& link, const std::string& uri) {
     CAIRN_ASSIGN_OR_RETURN(int64_t page, query_int(p, "page", 1));
     CAIRN_ASSIGN_OR_RETURN(
         Json r,
-        link.call("messages.page", Json{{"session_id", id}, {"page", page}, {"page_size", 200}}));
+        link.call("messages.page", Json{{"session_id", s[1]}, {"page", page}, {"page_size", 200}}));
     return json_contents(uri, r);
   }
   const char* method = s[0] == "message" ? "messages.get" : "knowledge.get";

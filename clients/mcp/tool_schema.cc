@@ -107,11 +107,6 @@ Json derive_input_schema(const Json& method, const std::vector<ToolProp>& props)
 Status check_arguments(const Json& schema, const Json& args) {
   if (!args.is_object()) return invalid_params("arguments must be an object");
   const Json& props = schema["properties"];
-  for (const auto& name : schema.value("required", Json::array())) {
-    if (!args.contains(name.get<std::string>())) {
-      return invalid_params("missing required argument " + name.get<std::string>());
-    }
-  }
   for (auto it = args.begin(); it != args.end(); ++it) {
     if (!props.contains(it.key())) {
       std::string known;
@@ -120,6 +115,11 @@ Status check_arguments(const Json& schema, const Json& args) {
       return invalid_params("unknown argument " + it.key() + " (known: " + known + ")");
     }
     CAIRN_RETURN_IF_ERROR(check_value(it.key(), props[it.key()], it.value()));
+  }
+  for (const auto& name : schema.value("required", Json::array())) {
+    if (!args.contains(name.get<std::string>())) {
+      return invalid_params("missing required argument " + name.get<std::string>());
+    }
   }
   return Status::ok();
 }

@@ -128,7 +128,8 @@ Result<ToolReply> run_recall(DaemonLink& link, const Tool& tool, const Json& arg
     Json item = hit;
     item["location"] = search_location(hit);
     item.erase("highlights");
-    text += item["location"].get<std::string>() + ": " + short_text(hit.value("snippet", ""), 160) +
+    if (item.value("snippet", "").empty() && item.contains("title")) item["snippet"] = item["title"];
+    text += item["location"].get<std::string>() + ": " + short_text(item.value("snippet", Json("")), 160) +
             "\n";
     results.push_back(std::move(item));
   }
@@ -362,7 +363,7 @@ std::vector<Tool> cairn_tools() {
            "directory, the newest session of that workspace), the recent messages, the tasks in "
            "progress and ready to start, related knowledge, and recent file changes.",
            "",
-           {own("session_id", t_int("A session's id")),
+           {own("session_id", t_str("A conversation session's id")),
             own("project", t_str("The project's absolute directory (a session's workspace_path)")),
             own("limit", Json{{"type", "integer"},
                               {"minimum", 1},
@@ -448,7 +449,8 @@ std::vector<Tool> cairn_tools() {
            direct([](const Json& r, const Json&) { return "updated " + task_line(r); })});
   t.push_back(Tool{"complete_task",
                    "Complete task",
-                   "Mark a task done.",
+                   "Mark a task done (tasks that depend on it may become ready); pass the "
+                   "version you read to refuse a concurrent change.",
                    "tasks.update",
                    {same("id", t_int(), true), same("version", t_int())},
                    out_object(task_props()),
