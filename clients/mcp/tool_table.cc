@@ -128,9 +128,10 @@ Result<ToolReply> run_recall(DaemonLink& link, const Tool& tool, const Json& arg
     Json item = hit;
     item["location"] = search_location(hit);
     item.erase("highlights");
-    if (item.value("snippet", "").empty() && item.contains("title")) item["snippet"] = item["title"];
-    text += item["location"].get<std::string>() + ": " + short_text(item.value("snippet", Json("")), 160) +
-            "\n";
+    if (item.value("snippet", "").empty() && item.contains("title"))
+      item["snippet"] = item["title"];
+    text += item["location"].get<std::string>() + ": " +
+            short_text(item.value("snippet", Json("")), 160) + "\n";
     results.push_back(std::move(item));
   }
   if (text.empty()) text = "no matches for " + short_text(args["query"]);
