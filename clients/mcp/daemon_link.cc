@@ -1,5 +1,7 @@
 #include "clients/mcp/daemon_link.h"
 
+#include "base/clock.h"
+
 namespace cairn::mcp {
 namespace {
 
@@ -42,6 +44,10 @@ Result<Json> DaemonLink::call(std::string_view method, const Json& args, int tim
 
 const Json& DaemonLink::describe() {
   if (describe_known_) return describe_;
+  // While the daemon is away, a tools/list asks once, not once per tool.
+  int64_t now = monotonic_ms();
+  if (now < describe_retry_at_) return describe_;
+  describe_retry_at_ = now + 5000;
   auto r = call("daemon.describe", nullptr);
   if (r) {
     describe_ = std::move(*r);

@@ -7,6 +7,7 @@
 // thread at a time). The change watcher has a connection of its own.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -49,6 +50,7 @@ class DaemonLink {
   std::optional<ipc::Client> client_;
   Json describe_;
   bool describe_known_ = false;
+  int64_t describe_retry_at_ = 0;  // monotonic ms before which describe() does not ask again
 };
 
 // True for the status DaemonLink returns when no daemon could be reached.
