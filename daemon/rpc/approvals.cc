@@ -164,17 +164,44 @@ void register_approvals(Registry& r, Services& s) {
   auto waits = std::make_shared<ApprovalWaits>(s);
   waits->start();
 
-  r.add_write("approvals.request", request);
-  r.add_write("approvals.decide", decide);
-  r.add_read("approvals.list", list);
+  r.add_write(
+      "approvals.request",
+      {"Asks a person to approve an action; raises a high-priority notification.",
+       {"approvals", "notifications"},
+       {param::str("id", 128, "client-chosen id (a retry returns the existing approval)"),
+        param::str("action_type", 256, "what is to be done, 1 to 256 bytes").required(),
+        param::any("details", Json::object(), "any JSON describing the action, up to 1 MiB"),
+        param::str("requested_by", 256, "who asks"),
+        param::time("expires_at", "when the request expires unanswered"),
+        param::str("task_id", 128, "the task it concerns")}},
+      request);
+  r.add_write("approvals.decide",
+              {"Approves or rejects a pending approval (once).",
+               {"approvals", "notifications"},
+               {param::str("id", 128, "the approval").required(),
+                param::enumeration("decision", {"approve", "reject"}, "the decision").required(),
+                param::str("note", 65536, "a note kept with the decision")}},
+              decide);
+  r.add_read("approvals.list",
+             {"Lists approvals, newest first.",
+              {},
+              {param::enumeration("status", kApprovalStatuses, "only this status"),
+               param::str("task_id", 128, "only for this task"),
+               param::integer("limit", 1, 1000, "most rows (default 100)")}},
+             list);
 
-  r.add_async("approvals.wait", [waits](CallContext& ctx, const Json& params, Reply reply) {
-    Params p(params);
-    auto id = p.str("id", 128);
-    int64_t timeout_ms = p.integer("timeout_ms", 0, kMaxWaitMs);
-    if (Status st = p.finish(); !st.is_ok()) return reply(st);
-    waits->wait(ctx.conn, id, timeout_ms, std::move(reply));
-  });
+  r.add_async("approvals.wait",
+              {"Waits until an approval is decided or expires, or the timeout passes.",
+               {},
+               {param::str("id", 128, "the approval").required(),
+                param::integer("timeout_ms", 0, kMaxWaitMs, "how long to wait, in ms").required()}},
+              [waits](CallContext& ctx, const Json& params, Reply reply) {
+                Params p(params);
+                auto id = p.str("id", 128);
+                int64_t timeout_ms = p.integer("timeout_ms", 0, kMaxWaitMs);
+                if (Status st = p.finish(); !st.is_ok()) return reply(st);
+                waits->wait(ctx.conn, id, timeout_ms, std::move(reply));
+              });
 
   s.status_sections.push_back([waits](Json& out) {
     out["approvals"] = Json{{"waiting", waits->waiting()}};
@@ -184,6 +211,9 @@ void register_approvals(Registry& r, Services& s) {
   // (the explicit clock for expiry tests). Only with --debug-methods.
   if (s.config.debug_methods) {
     r.add_write("debug.expire_approvals",
+                {"Runs the approval expiry pass as if the clock read `at` (debug).",
+                 {"approvals", "notifications"},
+                 {param::time("at", "the clock to expire against (default now)")}},
                 [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
                   Params p(params);
                   auto at = p.opt_time("at");

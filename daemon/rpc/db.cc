@@ -333,105 +333,135 @@ void register_db(Registry& r, Services& s) {
   schedule_backups(fam, s);
   Services* sp = &s;
 
-  r.add_async("db.backup", [fam, sp](CallContext&, const Json& params, Reply reply) {
-    Params p(params);
-    auto path = p.opt_str("path", 4096);
-    auto keep = p.opt_int("keep", 1, 100000);
-    bool verify = p.opt_bool("verify").value_or(false);
-    Status st = p.finish();
-    if (st.is_ok()) st = check_absolute(path);
-    if (!st.is_ok()) return reply(st);
-    fam->ops.start(
-        "backup",
-        [sp, path, keep, verify](std::shared_ptr<Op> op) {
-          op->finish(run_backup(*sp, *op, path, keep, verify));
-        },
-        std::move(reply));
-  });
+  r.add_async("db.backup",
+              {"Writes a verified online backup of the database.",
+               {"db"},
+               {param::str("path", 4096, "the backup file (default: the backup directory)"),
+                param::integer("keep", 1, 100000, "backups to keep in the backup directory"),
+                param::boolean("verify", "check the copy after writing it")}},
+              [fam, sp](CallContext&, const Json& params, Reply reply) {
+                Params p(params);
+                auto path = p.opt_str("path", 4096);
+                auto keep = p.opt_int("keep", 1, 100000);
+                bool verify = p.opt_bool("verify").value_or(false);
+                Status st = p.finish();
+                if (st.is_ok()) st = check_absolute(path);
+                if (!st.is_ok()) return reply(st);
+                fam->ops.start(
+                    "backup",
+                    [sp, path, keep, verify](std::shared_ptr<Op> op) {
+                      op->finish(run_backup(*sp, *op, path, keep, verify));
+                    },
+                    std::move(reply));
+              });
 
-  r.add_async("db.restore", [fam, sp](CallContext&, const Json& params, Reply reply) {
-    Params p(params);
-    auto path = p.str("path", 4096);
-    Status st = p.finish();
-    if (st.is_ok()) st = check_absolute(path);
-    if (!st.is_ok()) return reply(st);
-    fam->ops.start(
-        "restore", [sp, path](std::shared_ptr<Op> op) { start_restore(*sp, op, path); },
-        std::move(reply));
-  });
+  r.add_async("db.restore",
+              {"Replaces the database with a backup.",
+               {"db"},
+               {param::str("path", 4096, "the backup file").required()}},
+              [fam, sp](CallContext&, const Json& params, Reply reply) {
+                Params p(params);
+                auto path = p.str("path", 4096);
+                Status st = p.finish();
+                if (st.is_ok()) st = check_absolute(path);
+                if (!st.is_ok()) return reply(st);
+                fam->ops.start(
+                    "restore", [sp, path](std::shared_ptr<Op> op) { start_restore(*sp, op, path); },
+                    std::move(reply));
+              });
 
-  r.add_async("db.export", [fam, sp](CallContext&, const Json& params, Reply reply) {
-    Params p(params);
-    auto tables = p.opt_str_list("tables", 1000, 256);
-    auto path = p.opt_str("path", 4096);
-    Status st = p.finish();
-    if (st.is_ok()) st = check_absolute(path);
-    if (!st.is_ok()) return reply(st);
-    fam->ops.start(
-        "export",
-        [sp, tables, path](std::shared_ptr<Op> op) {
-          op->finish(run_export(*sp, *op, tables, path));
-        },
-        std::move(reply));
-  });
+  r.add_async("db.export",
+              {"Exports tables as a JSON document (returned, or written to path).",
+               {},
+               {param::str_list("tables", 1000, 256, "only these tables"),
+                param::str("path", 4096, "write the document here")}},
+              [fam, sp](CallContext&, const Json& params, Reply reply) {
+                Params p(params);
+                auto tables = p.opt_str_list("tables", 1000, 256);
+                auto path = p.opt_str("path", 4096);
+                Status st = p.finish();
+                if (st.is_ok()) st = check_absolute(path);
+                if (!st.is_ok()) return reply(st);
+                fam->ops.start(
+                    "export",
+                    [sp, tables, path](std::shared_ptr<Op> op) {
+                      op->finish(run_export(*sp, *op, tables, path));
+                    },
+                    std::move(reply));
+              });
 
-  r.add_async("db.import", [fam, sp](CallContext& ctx, const Json& params, Reply reply) {
-    Params p(params);
-    auto document = p.opt_any("document");
-    auto path = p.opt_str("path", 4096);
-    auto mode = p.enumeration("mode", {"merge", "replace"});
-    Status st = p.finish();
-    if (st.is_ok()) st = check_absolute(path);
-    if (st.is_ok() && !document == !path) st = invalid_params("give document or path (one of them)");
-    if (!st.is_ok()) return reply(st);
-    auto doc = std::make_shared<Json>(document ? std::move(*document) : Json());
-    auto m = mode == "merge" ? store::ImportMode::kMerge : store::ImportMode::kReplace;
-    fam->ops.start(
-        "import",
-        [sp, doc, path, m, origin = ctx.origin](std::shared_ptr<Op> op) {
-          if (path) {
-            auto read = read_document(*path);
-            if (!read) return op->finish(read.status());
-            *doc = std::move(*read);
-          }
-          // Checked here first, so a bad document never occupies the writer.
-          auto db = store::Db::open(sp->config.db_path(), store::OpenMode::kReadOnly);
-          if (!db) return op->finish(db.status());
-          if (Status v = store::validate_import(**db, *doc); !v.is_ok()) return op->finish(v);
-          db->reset();
-          op->progress(0, 1, "transactions");
-          sp->writer.submit(
-              origin.empty() ? "import" : origin,
-              [doc, m, sp](store::WriteTxn& txn) {
-                return store::import_database(txn, *doc, m, sp->after_import);
-              },
-              [op](Result<Json> r) { op->finish(std::move(r)); });
-        },
-        std::move(reply));
-  });
+  r.add_async(
+      "db.import",
+      {"Imports an exported document, merging or replacing.",
+       {"db"},
+       {param::any("document", {{"type", "object"}}, "the exported document (or path)"),
+        param::str("path", 4096, "a file holding the document"),
+        param::enumeration("mode", {"merge", "replace"}, "merge into or replace what is stored")
+            .required()}},
+      [fam, sp](CallContext& ctx, const Json& params, Reply reply) {
+        Params p(params);
+        auto document = p.opt_any("document");
+        auto path = p.opt_str("path", 4096);
+        auto mode = p.enumeration("mode", {"merge", "replace"});
+        Status st = p.finish();
+        if (st.is_ok()) st = check_absolute(path);
+        if (st.is_ok() && !document == !path)
+          st = invalid_params("give document or path (one of them)");
+        if (!st.is_ok()) return reply(st);
+        auto doc = std::make_shared<Json>(document ? std::move(*document) : Json());
+        auto m = mode == "merge" ? store::ImportMode::kMerge : store::ImportMode::kReplace;
+        fam->ops.start(
+            "import",
+            [sp, doc, path, m, origin = ctx.origin](std::shared_ptr<Op> op) {
+              if (path) {
+                auto read = read_document(*path);
+                if (!read) return op->finish(read.status());
+                *doc = std::move(*read);
+              }
+              // Checked here first, so a bad document never occupies the writer.
+              auto db = store::Db::open(sp->config.db_path(), store::OpenMode::kReadOnly);
+              if (!db) return op->finish(db.status());
+              if (Status v = store::validate_import(**db, *doc); !v.is_ok()) return op->finish(v);
+              db->reset();
+              op->progress(0, 1, "transactions");
+              sp->writer.submit(
+                  origin.empty() ? "import" : origin,
+                  [doc, m, sp](store::WriteTxn& txn) {
+                    return store::import_database(txn, *doc, m, sp->after_import);
+                  },
+                  [op](Result<Json> r) { op->finish(std::move(r)); });
+            },
+            std::move(reply));
+      });
 
-  r.add_async("db.check", [fam, sp](CallContext&, const Json& params, Reply reply) {
-    Params p(params);
-    Status st = p.finish();
-    if (!st.is_ok()) return reply(st);
-    fam->ops.start(
-        "check", [sp](std::shared_ptr<Op> op) { op->finish(run_check(*sp, *op)); },
-        std::move(reply));
-  });
+  r.add_async("db.check", {"Checks the database's integrity and foreign keys.", {}, {}},
+              [fam, sp](CallContext&, const Json& params, Reply reply) {
+                Params p(params);
+                Status st = p.finish();
+                if (!st.is_ok()) return reply(st);
+                fam->ops.start(
+                    "check", [sp](std::shared_ptr<Op> op) { op->finish(run_check(*sp, *op)); },
+                    std::move(reply));
+              });
 
-  r.add_async("db.compact", [fam, sp](CallContext&, const Json& params, Reply reply) {
-    Params p(params);
-    bool full = p.opt_bool("full").value_or(false);
-    bool rebuild = p.opt_bool("rebuild_fts").value_or(false);
-    Status st = p.finish();
-    if (!st.is_ok()) return reply(st);
-    fam->ops.start(
-        "compact",
-        [sp, full, rebuild](std::shared_ptr<Op> op) {
-          op->finish(run_compact(*sp, *op, full, rebuild));
-        },
-        std::move(reply));
-  });
+  r.add_async("db.compact",
+              {"Checkpoints and vacuums the database.",
+               {},
+               {param::boolean("full", "VACUUM the whole file"),
+                param::boolean("rebuild_fts", "rebuild the full-text indexes")}},
+              [fam, sp](CallContext&, const Json& params, Reply reply) {
+                Params p(params);
+                bool full = p.opt_bool("full").value_or(false);
+                bool rebuild = p.opt_bool("rebuild_fts").value_or(false);
+                Status st = p.finish();
+                if (!st.is_ok()) return reply(st);
+                fam->ops.start(
+                    "compact",
+                    [sp, full, rebuild](std::shared_ptr<Op> op) {
+                      op->finish(run_compact(*sp, *op, full, rebuild));
+                    },
+                    std::move(reply));
+              });
 }
 
 }  // namespace cairn

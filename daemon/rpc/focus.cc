@@ -110,18 +110,36 @@ Result<Json> list(store::Db& db, const Json& params) {
 
 void register_focus(Registry& r, Services& s) {
   s.hub.add_topic("time");
-  r.add_write("focus.start", [](store::WriteTxn& txn, const Json& params) {
-    auto res = start(txn, params);
-    tasks::reset_statements(txn.db());
-    return res;
-  });
-  r.add_write("focus.complete", [](store::WriteTxn& txn, const Json& params) {
-    auto res = complete(txn, params);
-    tasks::reset_statements(txn.db());
-    return res;
-  });
-  r.add_read("focus.active", tasks::fresh_read(active));
-  r.add_read("focus.list", tasks::fresh_read(list));
+  r.add_write("focus.start",
+              {"Starts a focus session on a task.",
+               {"time"},
+               {tasks::task_id_param("task_id", "the task").required(),
+                param::integer("planned_minutes", 1, 1440, "planned length, 1 to 1440").required(),
+                param::time("at", "when (default now)")}},
+              [](store::WriteTxn& txn, const Json& params) {
+                auto res = start(txn, params);
+                tasks::reset_statements(txn.db());
+                return res;
+              });
+  r.add_write("focus.complete",
+              {"Completes a focus session and scores it.",
+               {"time"},
+               {tasks::task_id_param("id", "the focus session").required(),
+                param::integer("distractions", 0, 10000, "distractions counted"),
+                param::str("notes", 65536, "notes"), param::time("at", "when (default now)")}},
+              [](store::WriteTxn& txn, const Json& params) {
+                auto res = complete(txn, params);
+                tasks::reset_statements(txn.db());
+                return res;
+              });
+  r.add_read("focus.active", {"Reads the running focus session.", {}, {}},
+             tasks::fresh_read(active));
+  r.add_read("focus.list",
+             {"Lists focus sessions newest first.",
+              {},
+              {tasks::task_id_param("task_id", "only this task"),
+               param::integer("limit", 1, 10000, "most rows (default 100)")}},
+             tasks::fresh_read(list));
 }
 
 }  // namespace cairn

@@ -206,17 +206,49 @@ Result<int64_t> drop_old_logs(store::WriteTxn& txn, const Services& s) {
 void register_runs(Registry& r, Services& s) {
   s.hub.add_topic("runs");
   add_retention_step({"run_logs", drop_old_logs});
-  r.add_write("runs.create", create_run);
-  r.add_write("runs.update", update);
-  r.add_read("runs.list", list);
-  r.add_read("runs.get", [](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
-    auto id = p.str("id", 128);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    CAIRN_ASSIGN_OR_RETURN(auto row, find_run(db, id, true));
-    if (!row) return not_found("no run " + id);
-    return *row;
-  });
+  r.add_write("runs.create",
+              {"Records an agent run (queued).",
+               {"runs"},
+               {param::str("id", 128, "client-chosen id"),
+                param::str("task_id", 128, "the task it works on"),
+                param::str("instruction", 1 << 20, "what the run is to do").required(),
+                param::str("executor", 256, "who or what runs it")}},
+              create_run);
+  r.add_write(
+      "runs.update",
+      {"Moves a run along its states and records its output.",
+       {"runs"},
+       {param::str("id", 128, "the run").required(),
+        param::enumeration("status", kRunStatuses,
+                           "the new status (queued -> running -> succeeded, failed or canceled)"),
+        param::str("summary", 1 << 20, "a summary"),
+        param::str("patch", kMaxTextBytes, "the patch, up to 4 MiB"),
+        param::any(
+            "files_changed",
+            {{"type", "array"}, {"items", {{"type", "string"}}}, {"maxItems", kMaxFilesChanged}},
+            "paths the run changed"),
+        param::str("logs", kMaxTextBytes, "the logs (replaces them)"),
+        param::str("append_logs", kMaxTextBytes, "text to add to the logs"),
+        param::str("error", 1 << 20, "what went wrong")}},
+      update);
+  r.add_read("runs.list",
+             {"Lists runs newest first, without patch and logs.",
+              {},
+              {param::str("task_id", 128, "only for this task"),
+               param::enumeration("status", kRunStatuses, "only this status"),
+               param::integer("limit", 1, 1000, "most rows (default 100)")}},
+             list);
+  r.add_read(
+      "runs.get",
+      {"Reads a run with its patch and logs.", {}, {param::str("id", 128, "the run").required()}},
+      [](store::Db& db, const Json& params) -> Result<Json> {
+        Params p(params);
+        auto id = p.str("id", 128);
+        CAIRN_RETURN_IF_ERROR(p.finish());
+        CAIRN_ASSIGN_OR_RETURN(auto row, find_run(db, id, true));
+        if (!row) return not_found("no run " + id);
+        return *row;
+      });
 }
 
 }  // namespace cairn

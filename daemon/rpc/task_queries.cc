@@ -90,6 +90,16 @@ void bind_json(store::Stmt& s, int idx, const Json& v) {
   }
 }
 
+// status: a status, "open", or an array of them.
+Json status_filter_schema() {
+  Json one = tasks::statuses();
+  one.push_back("open");
+  return {{"type", Json::array({"string", "array"})},
+          {"anyOf",
+           Json::array({Json{{"type", "string"}, {"enum", one}},
+                        Json{{"type", "array"}, {"items", {{"type", "string"}, {"enum", one}}}}})}};
+}
+
 Result<Json> list_tasks(store::Db& db, const Json& params) {
   Params p(params);
   Json status = p.any("status");
@@ -214,8 +224,28 @@ Result<Json> ready_tasks(store::Db& db, const Json& params) {
 }  // namespace
 
 void register_task_queries(Registry& r, Services&) {
-  r.add_read("tasks.list", tasks::fresh_read(list_tasks));
-  r.add_read("tasks.ready", tasks::fresh_read(ready_tasks));
+  r.add_read(
+      "tasks.list",
+      {"Lists tasks with filters, sorted, a page at a time.",
+       {},
+       {param::any("status", status_filter_schema(), "a status, \"open\", or an array of them"),
+        tasks::list_ref_param("list_id", "only this list"),
+        param::str("tag", 100, "only tasks with this tag"),
+        param::time("due_before", "due before this (exclusive)"),
+        param::time("due_after", "due at or after this"),
+        tasks::task_id_param("parent_id", "only subtasks of this task"),
+        param::str("text", 1000, "a substring of title or description"),
+        param::enumeration("sort", sort_names(),
+                           "created (default), priority, due, updated or title"),
+        param::integer("limit", 1, kMaxPage, "most rows (default 100)"),
+        param::str("after", 4096, "the previous page's next cursor")}},
+      tasks::fresh_read(list_tasks));
+  r.add_read("tasks.ready",
+             {"Lists tasks ready to work on: open, with every dependency done.",
+              {},
+              {param::integer("limit", 1, kMaxPage, "most rows (default 100)"),
+               tasks::list_ref_param("list_id", "only this list")}},
+             tasks::fresh_read(ready_tasks));
 }
 
 }  // namespace cairn

@@ -129,6 +129,23 @@ Result<bool> edge_exists(store::Db& db, int64_t id, int64_t dep) {
   return row;
 }
 
+// tags: an array of 1-100 byte strings (at most 64).
+Json tags_schema() {
+  return {{"type", "array"},
+          {"items", {{"type", "string"}, {"minLength", 1}, {"maxLength", 100}}},
+          {"maxItems", 64}};
+}
+
+// depends_on: a task id or an array of them.
+Json depends_schema() {
+  Json id{{"type", "integer"}, {"minimum", 1}, {"maximum", tasks::kMaxId}};
+  return {{"type", Json::array({"integer", "array"})},
+          {"minimum", 1},
+          {"maximum", tasks::kMaxId},
+          {"items", id},
+          {"maxItems", kMaxDepends}};
+}
+
 // Task ids on the wire: integers within ±2^53.
 std::optional<int64_t> opt_id(Params& p, const char* key) {
   return p.opt_int(key, 1, tasks::kMaxId);
@@ -396,21 +413,72 @@ WriteHandler w(Result<Json> (*fn)(store::WriteTxn&, const Json&)) {
 
 void register_tasks(Registry& r, Services& s) {
   s.hub.add_topic("tasks");
-  r.add_write("tasks.create", w(create_task));
-  r.add_write("tasks.update", w(update_task));
-  r.add_write("tasks.delete", w(delete_task));
-  r.add_write("tasks.depend", w([](store::WriteTxn& txn, const Json& params) {
-                return change_edge(txn, params, true);
-              }));
-  r.add_write("tasks.undepend", w([](store::WriteTxn& txn, const Json& params) {
-                return change_edge(txn, params, false);
-              }));
-  r.add_read("tasks.get", tasks::fresh_read([](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
-    int64_t id = p.integer("id", 1, tasks::kMaxId);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    return tasks::task_detail(db, id, wall_ms());
-  }));
+  r.add_write(
+      "tasks.create",
+      {"Creates a task; with a client-chosen id a repeat is idempotent.",
+       {"tasks"},
+       {tasks::task_id_param("id", "client-chosen id (the same content returns the existing task)"),
+        param::str("title", kMaxTitle, "the title").required(),
+        param::str("description", kMaxDescription, "the description"),
+        param::integer("priority", 1, 5, "1 to 5, 5 most urgent (default 3)"),
+        param::enumeration("status", tasks::statuses(), "the status (default todo)"),
+        param::time("due", "when it is due"), param::time("scheduled", "when it is scheduled"),
+        param::integer("estimate_minutes", 0, kMaxEstimate, "the estimate in minutes"),
+        param::any("tags", tags_schema(), "tags, 1 to 100 bytes each"),
+        tasks::list_ref_param("list_id", "its list (default: the parent's, else the default list)"),
+        tasks::task_id_param("parent_id", "the parent task"),
+        param::any("depends_on", depends_schema(), "a task id or ids it depends on"),
+        param::time("at", "when it was completed, if created done")}},
+      w(create_task));
+  r.add_write(
+      "tasks.update",
+      {"Changes a task; null clears a field; a stale version is CONFLICT.",
+       {"tasks"},
+       {tasks::task_id_param("id", "the task").required(),
+        param::integer("version", 1, INT64_MAX,
+                       "the version read (CONFLICT when it changed since)"),
+        param::str("title", kMaxTitle, "the title"),
+        param::str("description", kMaxDescription, "the description").nullable(),
+        param::integer("priority", 1, 5, "1 to 5, 5 most urgent"),
+        param::enumeration("status", tasks::statuses(), "the status"),
+        param::time("due", "when it is due").nullable(),
+        param::time("scheduled", "when it is scheduled").nullable(),
+        param::integer("estimate_minutes", 0, kMaxEstimate, "the estimate in minutes").nullable(),
+        param::any("tags", tags_schema(), "tags, 1 to 100 bytes each").nullable(),
+        tasks::list_ref_param("list_id", "its list"),
+        tasks::task_id_param("parent_id", "the parent task").nullable(),
+        param::time("at", "when it was completed, if it becomes done")}},
+      w(update_task));
+  r.add_write("tasks.delete",
+              {"Deletes a task: detaches subtasks, removes edges and its sessions.",
+               {"tasks", "time"},
+               {tasks::task_id_param("id", "the task").required(),
+                param::integer("version", 1, INT64_MAX,
+                               "the version read (CONFLICT when it changed since)")}},
+              w(delete_task));
+  r.add_write(
+      "tasks.depend",
+      {"Makes a task depend on another (a cycle is CONFLICT).",
+       {"tasks"},
+       {tasks::task_id_param("id", "the task").required(),
+        tasks::task_id_param("depends_on", "the task it depends on").required()}},
+      w([](store::WriteTxn& txn, const Json& params) { return change_edge(txn, params, true); }));
+  r.add_write(
+      "tasks.undepend",
+      {"Removes a dependency edge.",
+       {"tasks"},
+       {tasks::task_id_param("id", "the task").required(),
+        tasks::task_id_param("depends_on", "the task it depended on").required()}},
+      w([](store::WriteTxn& txn, const Json& params) { return change_edge(txn, params, false); }));
+  r.add_read(
+      "tasks.get",
+      {"Reads a task with its details.", {}, {tasks::task_id_param("id", "the task").required()}},
+      tasks::fresh_read([](store::Db& db, const Json& params) -> Result<Json> {
+        Params p(params);
+        int64_t id = p.integer("id", 1, tasks::kMaxId);
+        CAIRN_RETURN_IF_ERROR(p.finish());
+        return tasks::task_detail(db, id, wall_ms());
+      }));
   register_task_queries(r, s);
 }
 

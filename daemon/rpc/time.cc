@@ -320,17 +320,46 @@ WriteHandler writes(Fn fn) {
 
 void register_time(Registry& r, Services& s) {
   s.hub.add_topic("time");
-  r.add_write("time.start", writes(start));
-  r.add_write("time.pause", writes([](store::WriteTxn& txn, const Json& params) {
-                return pause_or_resume(txn, params, true);
-              }));
-  r.add_write("time.resume", writes([](store::WriteTxn& txn, const Json& params) {
-                return pause_or_resume(txn, params, false);
-              }));
-  r.add_write("time.stop", writes(stop));
-  r.add_read("time.active", tasks::fresh_read(active));
-  r.add_read("time.sessions", tasks::fresh_read(sessions));
-  r.add_read("time.report", tasks::fresh_read(report));
+  r.add_write("time.start",
+              {"Starts timing a task (stopping the one running).",
+               {"time"},
+               {tasks::task_id_param("task_id", "the task").required(),
+                param::time("at", "when it started (default now)"),
+                param::str("note", kMaxNote, "a note")}},
+              writes(start));
+  r.add_write(
+      "time.pause",
+      {"Pauses the running time session.", {"time"}, {param::time("at", "when (default now)")}},
+      writes([](store::WriteTxn& txn, const Json& params) {
+        return pause_or_resume(txn, params, true);
+      }));
+  r.add_write(
+      "time.resume",
+      {"Resumes the paused time session.", {"time"}, {param::time("at", "when (default now)")}},
+      writes([](store::WriteTxn& txn, const Json& params) {
+        return pause_or_resume(txn, params, false);
+      }));
+  r.add_write("time.stop",
+              {"Stops the running time session.",
+               {"time"},
+               {param::str("note", kMaxNote, "a note"), param::time("at", "when (default now)")}},
+              writes(stop));
+  r.add_read("time.active", {"Reads the running time session and focus session.", {}, {}},
+             tasks::fresh_read(active));
+  r.add_read("time.sessions",
+             {"Lists time sessions overlapping [from, to), newest first.",
+              {},
+              {tasks::task_id_param("task_id", "only this task"),
+               param::time("from", "start of the range"), param::time("to", "end of the range"),
+               param::integer("limit", 1, kMaxSessions, "most rows (default 1000)")}},
+             tasks::fresh_read(sessions));
+  r.add_read("time.report",
+             {"Sums worked time in [from, to) by day, task or list.",
+              {},
+              {param::time("from", "start of the range").required(),
+               param::time("to", "end of the range").required(),
+               param::enumeration("by", {"day", "task", "list"}, "grouping (default day)")}},
+             tasks::fresh_read(report));
 }
 
 }  // namespace cairn
