@@ -21,7 +21,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { pack, unpack } from './msgpack_lite.js';
+// The tests' minimal msgpack (tests/mcp/msgpack_lite.js) for the direct baseline.
+import { pack, unpack } from '../../tests/mcp/msgpack_lite.js';
 
 const here = import.meta.dirname;
 const binDir = path.resolve(process.env.CAIRN_BIN_DIR ?? path.join(here, '../../build/bin'));

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { pack, unpack } from './msgpack_lite.js';
 
 export const binDir = process.env.CAIRN_BIN_DIR
   ? path.resolve(process.env.CAIRN_BIN_DIR)
@@ -71,41 +72,20 @@ export class Daemon {
   }
 }
 
-// A minimal msgpack encoder (maps, arrays, strings, small integers, null,
-// booleans): enough to write what no CLI command writes (sessions, messages).
-function pack(v) {
-  if (v === null || v === undefined) return Buffer.from([0xc0]);
-  if (v === true || v === false) return Buffer.from([v ? 0xc3 : 0xc2]);
-  if (Number.isInteger(v) && v >= 0 && v < 0x80000000) {
-    const b = Buffer.alloc(5); b[0] = 0xce; b.writeUInt32BE(v, 1); return b;
-  }
-  if (typeof v === 'string') {
-    const s = Buffer.from(v, 'utf8');
-    const h = Buffer.alloc(5); h[0] = 0xdb; h.writeUInt32BE(s.length, 1);
-    return Buffer.concat([h, s]);
-  }
-  if (Array.isArray(v)) {
-    const h = Buffer.alloc(5); h[0] = 0xdd; h.writeUInt32BE(v.length, 1);
-    return Buffer.concat([h, ...v.map(pack)]);
-  }
-  const keys = Object.keys(v);
-  const h = Buffer.alloc(5); h[0] = 0xdf; h.writeUInt32BE(keys.length, 1);
-  return Buffer.concat([h, ...keys.flatMap((k) => [pack(k), pack(v[k])])]);
-}
-
-// Calls `method` on the daemon directly; resolves once a reply without error
-// arrives (a reply is [1, msgid, error, result]: byte 3 is nil on success).
-Daemon.prototype.rpc = function rpc(method, args) {
+// Calls `method` on the daemon directly (what no CLI command does: sessions,
+// messages, daemon.describe) and resolves with its result.
+Daemon.prototype.rpc = function rpc(method, args = {}) {
   return new Promise((resolve, reject) => {
     const s = net.connect(this.socket);
     let got = Buffer.alloc(0);
     s.on('connect', () => s.write(pack([0, 1, method, [args]])));
     s.on('data', (d) => {
       got = Buffer.concat([got, d]);
-      if (got.length < 4) return;
+      const m = unpack(got, 0);
+      if (!m) return;
       s.destroy();
-      if (got[0] === 0x94 && got[1] === 1 && got[2] === 1 && got[3] === 0xc0) resolve();
-      else reject(new Error(`${method} failed: ${got.toString('latin1')}`));
+      const [, , err, result] = m[0];
+      if (err) reject(new Error(`${method} failed: ${JSON.stringify(err)}`)); else resolve(result);
     });
     s.on('error', reject);
   });

@@ -70,6 +70,22 @@ test('tools/list lists every tool with a description and input and output schema
   assert.deepEqual(recall.inputSchema.required, ['query']);
 });
 
+test('input schemas are the described methods\' parameters, renamed where the tool says so', async () => {
+  const described = await daemon.rpc('daemon.describe', {});
+  const method = (name) => described.methods.find((m) => m.name === name).params;
+  const { tools } = await client.listTools();
+  const tool = (name) => tools.find((t) => t.name === name).inputSchema;
+  for (const p of ['title', 'priority', 'status', 'due', 'tags', 'depends_on']) {
+    assert.deepEqual(tool('create_task').properties[p], method('tasks.create').properties[p], p);
+  }
+  assert.ok(tool('create_task').properties.priority.maximum, 'limits come along');
+  assert.deepEqual(tool('recall').properties.query, method('search.query').properties.q);
+  assert.deepEqual(tool('remember').properties.title, method('knowledge.create').properties.title);
+  assert.deepEqual(tool('run_log').properties.text.type, method('runs.update').properties.append_logs.type);
+  assert.deepEqual(tool('start_timer').properties.task_id, method('time.start').properties.task_id);
+  assert.deepEqual(tool('update_task').required, ['id']);
+});
+
 test('task tools create, depend, list ready, update and complete tasks', async () => {
   const a = (await call(client, 'create_task', { title: 'write the parser', priority: 5 })).structuredContent;
   const b = (await call(client, 'create_task', { title: 'ship the parser' })).structuredContent;

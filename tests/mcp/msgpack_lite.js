@@ -1,6 +1,6 @@
-// Just enough msgpack to call cairnd directly over its socket, as the direct
-// baseline of mcp_bench: encode maps, arrays, strings, integers, null,
-// booleans; decode any reply.
+// Just enough msgpack to call cairnd directly over its socket: the MCP tests
+// write what no CLI command writes, and mcp_bench times direct calls. Encodes
+// maps, arrays, strings, integers, null and booleans; decodes any reply.
 export function pack(v) {
   if (v === null || v === undefined) return Buffer.from([0xc0]);
   if (v === true || v === false) return Buffer.from([v ? 0xc3 : 0xc2]);
