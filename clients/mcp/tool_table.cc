@@ -123,7 +123,12 @@ std::vector<Tool> cairn_tools() {
       "Results come best first as a location (path:line for files, cairn://kind/id for the "
       "rest, readable as resources) with a snippet.",
       "search.query",
-      {renamed("query", "q", t_str(), true), same("kinds", t_strs()), same("root", t_str()),
+      {renamed("query", "q", t_str(), true,
+               "Words (all must appear), \"a phrase\", prefix*, -excluded; identifiers with _ "
+               "or . match as written; any text is accepted"),
+       renamed("kinds", "kinds", t_strs(), false,
+               "Only these kinds: file, message, knowledge, task (default: all)"),
+       renamed("root", "root", t_str(), false, "Only files below this absolute directory"),
        same("path_glob", t_str()), same("limit", t_int())},
       out_object(
           {{"results", list_of({{"location", t_str()}, {"kind", t_str()}, {"snippet", t_str()}})}}),

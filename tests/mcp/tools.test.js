@@ -79,7 +79,11 @@ test('input schemas are the described methods\' parameters, renamed where the to
     assert.deepEqual(tool('create_task').properties[p], method('tasks.create').properties[p], p);
   }
   assert.ok(tool('create_task').properties.priority.maximum, 'limits come along');
-  assert.deepEqual(tool('recall').properties.query, method('search.query').properties.q);
+  // recall words its query for a model; the rest of the declaration is the method's.
+  const { description: ours, ...query } = tool('recall').properties.query;
+  const { description: theirs, ...q } = method('search.query').properties.q;
+  assert.deepEqual(query, q);
+  assert.notEqual(ours, theirs);
   assert.deepEqual(tool('remember').properties.title, method('knowledge.create').properties.title);
   assert.deepEqual(tool('run_log').properties.text.type, method('runs.update').properties.append_logs.type);
   assert.deepEqual(tool('start_timer').properties.task_id, method('time.start').properties.task_id);
