@@ -247,6 +247,8 @@ Result<Json> report(store::Db& db, const Json& params) {
   int64_t from = p.time("from");
   int64_t to = p.time("to");
   std::string by = p.opt_enum("by", {"day", "task", "list"}).value_or("day");
+  // Days split at the client's midnight: its UTC offset, in minutes east.
+  int64_t tz = p.opt_int("tz_offset_minutes", -14 * 60, 14 * 60).value_or(0) * 60000;
   CAIRN_RETURN_IF_ERROR(p.finish());
   if (to <= from) return invalid_params("to must be after from");
   // The work grows with the range (one bucket per day), so the range is bounded.
@@ -262,7 +264,7 @@ Result<Json> report(store::Db& db, const Json& params) {
   q->bind_all(from, to);
   int64_t now = wall_ms();
   std::map<std::string, Bucket> buckets;  // ordered by key text
-  timemath::DayBuckets days(from, to);
+  timemath::DayBuckets days(from + tz, to + tz);  // in local time when tz is given
   int64_t total = 0, count = 0;
   for (;;) {
     CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
@@ -274,6 +276,10 @@ Result<Json> report(store::Db& db, const Json& params) {
     total += in_range;
     ++count;
     if (by == "day") {
+      for (auto& piece : worked) {
+        piece.start += tz;
+        piece.end += tz;
+      }
       days.add_session(worked);
       continue;
     }
