@@ -19,6 +19,17 @@ const std::map<std::string, std::string>& topics() {
        "  1  the daemon answered with an error; it is printed as `cairn: CODE: message`\n"
        "  2  bad command line (unknown command or option, malformed JSON argument)\n"
        "  3  no daemon is running and none could be started (or --no-spawn was given)\n"},
+      {"dates",
+       "Dates on every date flag (--due, --scheduled, --at, --from, --to, ...), in local time\n"
+       "(TZ), sent to the daemon as ISO 8601 with the local offset:\n"
+       "  now, today, tomorrow, yesterday      today and tomorrow at 00:00\n"
+       "  friday, fri                          the next one, today excluded\n"
+       "  eod, eow, eom, eoy / sod, sow, ...   end (last second) / start of day, week, month, year\n"
+       "  +3d, -2h, +1w, +90m                  from now\n"
+       "  today 17:00, friday 9am, 17:00       a day word with a time; a time alone is today\n"
+       "  2026-12-01, 2026-12-01 17:00         local time\n"
+       "  2026-12-01T17:00Z, 1764608400000     with a zone, or Unix ms: as given\n"
+       "A value starting with - goes as --at=-2h. Reports split days at local midnight.\n"},
       {"errors",
        "Error codes in `cairn: CODE: message` (and in the protocol):\n"
        "  INVALID_PARAMS  a parameter is missing, wrong, too long or unknown; the message names "
@@ -39,7 +50,7 @@ const std::map<std::string, std::string>& topics() {
        "  config    $XDG_CONFIG_HOME/cairn/cairnd.toml                      (cairnd --config)\n"},
       {"scripting",
        "Scripting with cairn:\n"
-       "  --json on any command prints the daemon's reply as JSON.\n"
+       "  --json on any command (before or after it) prints the daemon's reply as JSON.\n"
        "  cairn call METHOD '{\"key\": \"value\"}' sends any request (see daemon.hello for the\n"
        "  list of methods) and prints the reply as JSON.\n"
        "  Exit codes are stable: see `cairn help exit-codes`.\n"},
@@ -197,7 +208,7 @@ void add_help_commands(CLI::App& app, Cli& cli) {
   auto* help = app.add_subcommand("help", "explain a topic or a command: cairn help TOPIC|COMMAND");
   auto words = std::make_shared<std::vector<std::string>>();
   help->add_option("topic", *words,
-                   "a topic (exit-codes, errors, paths, scripting, service) "
+                   "a topic (dates, exit-codes, errors, paths, scripting, service) "
                    "or a command such as `prefs set`");
   help->callback([&app, &cli, words] {
     if (words->empty()) {
