@@ -192,11 +192,48 @@ void add_task_commands(CLI::App& app, Cli& cli) {
     }
   });
 
-  auto* show =
-      task->add_subcommand("show", "a task with its subtasks, dependencies and time spent");
+  auto* show = task->add_subcommand(
+      "show", "a task with its subtasks, dependencies, time sessions, runs and reviews");
   show->add_option("id", o.id, "task id")->required();
   show->callback([&cli] {
-    if (auto r = cli.call("tasks.get", {{"id", task_opts().id}})) cli.print(*r, print_task_detail);
+    int64_t id = task_opts().id;
+    auto r = cli.call("tasks.get", {{"id", id}});
+    if (!r) return;
+    // What happened on the task: its time sessions, agent runs and reviews
+    // (runs and reviews name their task by a string id).
+    Json t = *r;
+    auto sessions = cli.call("time.sessions", {{"task_id", id}, {"limit", 20}});
+    auto runs = cli.call("runs.list", {{"task_id", std::to_string(id)}, {"limit", 20}});
+    auto reviews = cli.call("reviews.list", {{"task_id", std::to_string(id)}, {"limit", 20}});
+    if (!sessions || !runs || !reviews) return;
+    t["sessions"] = (*sessions)["sessions"];
+    t["runs"] = (*runs)["runs"];
+    t["reviews"] = (*reviews)["reviews"];
+    cli.print(t, [](const Json& v) {
+      print_task_detail(v);
+      if (!v["sessions"].empty()) {
+        std::cout << "\nsessions:\n";
+        for (const auto& s : v["sessions"]) {
+          std::cout << "  " << short_time(s["started_at"]) << "  "
+                    << format_duration_ms(s.value("duration_ms", int64_t{0}))
+                    << (s["note"].is_string() ? "  " + cell(s["note"]) : "") << "\n";
+        }
+      }
+      if (!v["runs"].empty()) {
+        std::cout << "\nruns:\n";
+        for (const auto& run : v["runs"]) {
+          std::cout << "  " << cell(run["id"]) << "  " << cell(run["status"]) << "  "
+                    << short_time(run["created_at"]) << "\n";
+        }
+      }
+      if (!v["reviews"].empty()) {
+        std::cout << "\nreviews:\n";
+        for (const auto& rv : v["reviews"]) {
+          std::cout << "  " << cell(rv["id"]) << "  score " << cell(rv["score"]) << ", "
+                    << cell(rv["feedback_count"]) << " feedback  " << cell(rv["summary"]) << "\n";
+        }
+      }
+    });
   });
 
   auto* edit = task->add_subcommand("edit", "change a task's fields");

@@ -218,7 +218,7 @@ std::string format_local_iso8601(int64_t unix_ms) {
   char buf[64];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   int64_t off = tm.tm_gmtoff / 60;
-  char zone[16];
+  char zone[48];
   std::snprintf(zone, sizeof zone, "%c%02lld:%02lld", off < 0 ? '-' : '+',
                 static_cast<long long>(std::abs(off) / 60),
                 static_cast<long long>(std::abs(off) % 60));

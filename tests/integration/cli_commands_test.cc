@@ -164,6 +164,30 @@ TEST_F(CliCommands, ReviewsListShowAndFeedbackForAFile) {
   EXPECT_TRUE(has(file.output, "unchecked result")) << file.output;
 }
 
+TEST_F(CliCommands, TaskShowListsItsSessionsRunsAndReviews) {
+  ASSERT_EQ(cairn({"task", "add", "--id", "5", "Parser"}).status, 0);
+  ASSERT_EQ(cairn({"timer", "start", "5"}).status, 0);
+  ASSERT_EQ(cairn({"timer", "stop", "--note", "lexer done"}).status, 0);
+  ASSERT_EQ(
+      cairn({"call", "runs.create", R"({"id":"run-9","task_id":"5","instruction":"write it"})"})
+          .status,
+      0);
+  ASSERT_EQ(cairn({"call", "reviews.create",
+                   R"({"id":"rev-9","task_id":"5","summary":"solid","score":90,"feedback":[]})"})
+                .status,
+            0);
+  auto show = cairn({"task", "show", "5"});
+  ASSERT_EQ(show.status, 0) << show.output;
+  EXPECT_TRUE(has(show.output, "lexer done")) << show.output;
+  EXPECT_TRUE(has(show.output, "run-9")) << show.output;
+  EXPECT_TRUE(has(show.output, "rev-9")) << show.output;
+  auto js = cairn({"--json", "task", "show", "5"});
+  Json t = Json::parse(js.output);
+  EXPECT_EQ(t["runs"][0]["id"], "run-9");
+  EXPECT_EQ(t["reviews"][0]["id"], "rev-9");
+  EXPECT_EQ(t["sessions"].size(), 1u);
+}
+
 TEST_F(CliCommands, StatusShowsRetention) {
   auto r = cairn({"status"});
   ASSERT_EQ(r.status, 0) << r.output;
