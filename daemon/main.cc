@@ -86,6 +86,8 @@ int main(int argc, char** argv) {
       "Ctrl-C or `cairn stop`."};
   // A later flag overrides an earlier one (wrappers append to a base command).
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.set_version_flag("--version", std::string("cairnd ") + CAIRN_VERSION,
+                       "print the version and exit");
   std::string socket, data_dir, state_dir, log_file, log_level, config_file;
   int64_t max_clients = -1, readers = -1;
   bool debug_methods = false;

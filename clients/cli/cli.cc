@@ -22,21 +22,30 @@ Result<ipc::Client*> Cli::client() {
   return &*client_;
 }
 
-std::optional<Json> Cli::call(const std::string& method, const Json& args) {
+std::optional<Result<Json>> Cli::try_call(const std::string& method, const Json& args) {
   auto c = client();
   if (!c) {
     std::cerr << "cairn: no daemon: " << terminal_safe(c.status().message()) << "\n";
     exit_code = kExitNoDaemon;
     return std::nullopt;
   }
-  auto r = (*c)->call(method, args, timeout_ms);
-  if (!r) {
-    // A message may quote stored text (a list's name, a title).
-    std::cerr << "cairn: " << terminal_safe(r.status().to_string()) << "\n";
-    exit_code = kExitError;
+  return (*c)->call(method, args, timeout_ms);
+}
+
+void Cli::fail(const Status& st) {
+  // A message may quote stored text (a list's name, a title).
+  std::cerr << "cairn: " << terminal_safe(st.to_string()) << "\n";
+  exit_code = kExitError;
+}
+
+std::optional<Json> Cli::call(const std::string& method, const Json& args) {
+  auto r = try_call(method, args);
+  if (!r) return std::nullopt;
+  if (!*r) {
+    fail(r->status());
     return std::nullopt;
   }
-  return *r;
+  return **r;
 }
 
 void Cli::print(const Json& value, const std::function<void(const Json&)>& human) {

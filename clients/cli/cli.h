@@ -5,7 +5,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <optional>
 #include <string>
@@ -36,6 +35,11 @@ class Cli {
   Result<ipc::Client*> client();
   // Calls a method; on error prints "cairn: CODE: message" and sets the exit code.
   std::optional<Json> call(const std::string& method, const Json& args = nullptr);
+  // Calls a method and hands back its error instead of printing it; a missing
+  // daemon is still reported (and exits 3) here.
+  std::optional<Result<Json>> try_call(const std::string& method, const Json& args = nullptr);
+  // Prints "cairn: CODE: message" for a daemon error and sets the exit code.
+  void fail(const Status& st);
   // Prints `value` as JSON (with --json) or through `human`.
   void print(const Json& value, const std::function<void(const Json&)>& human);
 
@@ -67,6 +71,7 @@ void add_prefs_commands(CLI::App& app, Cli& cli);
 void add_approve_commands(CLI::App& app, Cli& cli);
 void add_inbox_commands(CLI::App& app, Cli& cli);
 void add_runs_commands(CLI::App& app, Cli& cli);
+void add_reviews_commands(CLI::App& app, Cli& cli);
 void add_chat_commands(CLI::App& app, Cli& cli);
 void add_kb_commands(CLI::App& app, Cli& cli);
 void add_task_commands(CLI::App& app, Cli& cli);

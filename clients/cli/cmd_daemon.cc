@@ -25,12 +25,24 @@ void print_status(const Json& s) {
   const Json& r = s["requests"];
   std::cout << "clients   " << cell(c["open"]) << " connected, " << cell(c["subscribers"])
             << " subscribed\n"
-            << "requests  " << cell(r["served"]) << " served, " << cell(r["errors"])
-            << " errors, " << cell(r["slow"]) << " slow\n";
+            << "requests  " << cell(r["served"]) << " served, " << cell(r["errors"]) << " errors, "
+            << cell(r["slow"]) << " slow\n";
+  // The last clean-up pass of the retention timer (docs/guide/workflow.md).
+  const Json& ret = s.value("retention", Json());
+  if (ret.is_object() && ret.contains("at")) {
+    std::cout << "retention last ran " << cell(ret["at"]);
+    std::string removed;
+    for (const auto& [what, n] : ret.value("removed", Json::object()).items()) {
+      removed += (removed.empty() ? "" : ", ") + cell(n) + " " + cell(what);
+    }
+    std::cout << (removed.empty() ? "" : ", removed " + removed) << "\n";
+  } else {
+    std::cout << "retention not run yet (first pass 10 s after start)\n";
+  }
   for (const auto& [key, section] : s.items()) {
-    static const char* kShown[] = {"version",   "pid",     "uptime_ms", "socket",
-                                   "database",  "connections", "requests", "started_at",
-                                   "protocol",  "data_dir", "writer", "readers", "retention"};
+    static const char* kShown[] = {"version",     "pid",      "uptime_ms",  "socket",   "database",
+                                   "connections", "requests", "started_at", "protocol", "data_dir",
+                                   "writer",      "readers",  "retention"};
     bool shown = false;
     for (const char* k : kShown) shown |= key == k;
     if (!shown && section.is_object()) {
@@ -44,43 +56,46 @@ void print_status(const Json& s) {
 }  // namespace
 
 void add_daemon_commands(CLI::App& app, Cli& cli) {
-  app.add_subcommand("status", "show the daemon's state (starts it if needed)")
-      ->callback([&cli] {
-        if (auto s = cli.call("daemon.status")) cli.print(*s, print_status);
-      });
+  app.add_subcommand("status", "show the daemon's state (starts it if needed)")->callback([&cli] {
+    if (auto s = cli.call("daemon.status")) cli.print(*s, print_status);
+  });
 
   app.add_subcommand("ping", "check that the daemon answers; prints the round trip")
       ->callback([&cli] {
         int64_t start = monotonic_ns();
         if (auto r = cli.call("daemon.ping")) {
           double ms = static_cast<double>(monotonic_ns() - start) / 1e6;
-          cli.print(Json{{"reply", *r}, {"ms", ms}}, [ms](const Json&) {
-            std::printf("pong in %.3f ms\n", ms);
-          });
+          cli.print(Json{{"reply", *r}, {"ms", ms}},
+                    [ms](const Json&) { std::printf("pong in %.3f ms\n", ms); });
         }
       });
 
-  app.add_subcommand("stop", "ask the daemon to finish in-flight work and exit")
-      ->callback([&cli] {
-        cli.no_spawn = true;
-        auto status = cli.call("daemon.status");
-        if (!status) return;
-        auto r = cli.call("daemon.shutdown");
-        if (!r) return;
-        // Return once it has exited, so a following command never meets a
-        // daemon that is still draining (or its data-dir lock).
-        pid_t pid = (*status)["pid"].get<pid_t>();
-        int64_t deadline = monotonic_ms() + 10000;
-        while (::kill(pid, 0) == 0 && monotonic_ms() < deadline) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        if (::kill(pid, 0) == 0) {
-          std::cerr << "cairn: cairnd (pid " << pid << ") is still stopping after 10 s\n";
-          cli.exit_code = kExitError;
-          return;
-        }
-        cli.print(*r, [](const Json&) { std::cout << "cairnd stopped\n"; });
-      });
+  app.add_subcommand("stop", "ask the daemon to finish in-flight work and exit")->callback([&cli] {
+    cli.no_spawn = true;
+    if (!cli.client()) {
+      // Nothing to stop is the state the user asked for.
+      cli.print(Json{{"stopped", false}, {"running", false}},
+                [](const Json&) { std::cout << "cairnd is not running\n"; });
+      return;
+    }
+    auto status = cli.call("daemon.status");
+    if (!status) return;
+    auto r = cli.call("daemon.shutdown");
+    if (!r) return;
+    // Return once it has exited, so a following command never meets a
+    // daemon that is still draining (or its data-dir lock).
+    pid_t pid = (*status)["pid"].get<pid_t>();
+    int64_t deadline = monotonic_ms() + 10000;
+    while (::kill(pid, 0) == 0 && monotonic_ms() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (::kill(pid, 0) == 0) {
+      std::cerr << "cairn: cairnd (pid " << pid << ") is still stopping after 10 s\n";
+      cli.exit_code = kExitError;
+      return;
+    }
+    cli.print(*r, [](const Json&) { std::cout << "cairnd stopped\n"; });
+  });
 
   auto* call = app.add_subcommand(
       "call", "send any request and print the reply as JSON (the scripting escape hatch)");

@@ -1,13 +1,20 @@
 // cairn backup|restore|export|import|check|compact: the db.* methods.
 // Paths are made absolute here, since cairnd reads and writes them.
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
+#include "base/clock.h"
 #include "clients/cli/cli.h"
 
 namespace cairn::cli {
@@ -27,26 +34,97 @@ void allow_long_call(Cli& cli) {
   if (cli.timeout_ms == kDefaultTimeoutMs) cli.timeout_ms = 6 * 3600 * 1000;
 }
 
-std::string bytes(const Json& v) {
-  return human_bytes(v.is_number() ? v.get<int64_t>() : 0);
+std::string bytes(const Json& v) { return human_bytes(v.is_number() ? v.get<int64_t>() : 0); }
+
+// mkdir -p with mode 0700 for each directory it creates.
+bool make_private_dirs(const std::string& path) {
+  std::filesystem::path p = std::filesystem::absolute(path).lexically_normal();
+  std::filesystem::path at;
+  for (const auto& part : p) {
+    at /= part;
+    if (::mkdir(at.c_str(), 0700) != 0 && errno != EEXIST) return false;
+  }
+  return std::filesystem::is_directory(p);
 }
+
+// An elapsed-time line on stderr while a long call runs, when stderr is a
+// terminal (and nothing when it is not: logs and pipes stay clean).
+class Spinner {
+ public:
+  explicit Spinner(std::string what) : what_(std::move(what)) {
+    if (::isatty(STDERR_FILENO) != 1) return;
+    thread_ = std::thread([this] {
+      static const char kFrames[] = "|/-\\";
+      int64_t start = monotonic_ms();
+      for (int i = 0;; ++i) {
+        {
+          std::unique_lock lock(mu_);
+          if (cv_.wait_for(lock, std::chrono::milliseconds(i ? 125 : 300),
+                           [this] { return done_; })) {
+            break;
+          }
+        }
+        std::fprintf(stderr, "\r%c %s %llds", kFrames[i % 4], what_.c_str(),
+                     static_cast<long long>((monotonic_ms() - start) / 1000));
+        std::fflush(stderr);
+        shown_ = true;
+      }
+      if (shown_) std::fprintf(stderr, "\r\033[K");
+    });
+  }
+  ~Spinner() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::string what_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  bool shown_ = false;
+};
 
 }  // namespace
 
 void add_db_commands(CLI::App& app, Cli& cli) {
   static std::string path;
   static int keep = 0;
-  static bool verify = false, merge = false, replace = false, full = false, rebuild = false;
+  static bool verbose = false, verify = false, merge = false, replace = false, full = false,
+              rebuild = false;
   static std::vector<std::string> tables;
 
   auto* backup = app.add_subcommand(
-      "backup", "consistent copy of the live database (default: <data dir>/backups/cairn-<time>.db)");
+      "backup",
+      "consistent copy of the live database (default: <data dir>/backups/cairn-<time>.db)");
   backup->add_option("path", path, "file or directory to write the backup to");
-  backup->add_option("--keep", keep, "keep only the newest N timestamped backups in that directory");
+  backup->add_option("--keep", keep,
+                     "keep only the newest N timestamped backups in that directory");
   backup->add_flag("--verify", verify, "run integrity_check on the copy before keeping it");
   backup->callback([&cli] {
     allow_long_call(cli);
     Json args = Json::object();
+    if (!path.empty() && keep > 0) {
+      // --keep rotates timestamped backups in a folder: PATH is that folder.
+      std::error_code ec;
+      auto st = std::filesystem::status(path, ec);
+      if (std::filesystem::exists(st) && !std::filesystem::is_directory(st)) {
+        std::cerr << "cairn: with --keep, " << path << " must be a folder, not a file\n";
+        cli.exit_code = kExitUsage;
+        return;
+      }
+      if (!std::filesystem::exists(st) && !make_private_dirs(path)) {
+        std::cerr << "cairn: cannot create " << path << ": " << std::strerror(errno) << "\n";
+        cli.exit_code = kExitError;
+        return;
+      }
+    }
     if (!path.empty()) args["path"] = absolute(path);
     if (keep > 0) args["keep"] = keep;
     if (verify) args["verify"] = true;
@@ -79,6 +157,7 @@ void add_db_commands(CLI::App& app, Cli& cli) {
 
   auto* exp = app.add_subcommand("export", "print every table (or --tables) as one JSON document");
   exp->add_option("--tables", tables, "only these tables");
+  exp->add_flag("-v,--verbose", verbose, "say on stderr which tables were left out and why");
   exp->callback([&cli] {
     allow_long_call(cli);
     // cairnd writes the document to a private file that is then copied to
@@ -100,7 +179,7 @@ void add_db_commands(CLI::App& app, Cli& cli) {
       std::ifstream in(file, std::ios::binary);
       std::cout << in.rdbuf();
       std::cout.flush();
-      for (const auto& s : (*r)["skipped"]) {
+      for (const auto& s : verbose ? (*r)["skipped"] : Json::array()) {
         std::cerr << "cairn: skipped " << cell(s["table"]) << ": " << cell(s["why"]) << "\n";
       }
     }
@@ -128,7 +207,12 @@ void add_db_commands(CLI::App& app, Cli& cli) {
   auto* check = app.add_subcommand("check", "integrity, full-text index and foreign key checks");
   check->callback([&cli] {
     allow_long_call(cli);
-    if (auto r = cli.call("db.check", Json::object())) {
+    std::optional<Json> r;
+    {
+      Spinner spin("checking the database");
+      r = cli.call("db.check", Json::object());
+    }
+    if (r) {
       cli.print(*r, [](const Json& v) {
         if (v["ok"].get<bool>()) {
           std::cout << "ok: integrity, foreign keys";
@@ -159,11 +243,10 @@ void add_db_commands(CLI::App& app, Cli& cli) {
       cli.print(*r, [](const Json& v) {
         const Json& b = v["before"];
         const Json& a = v["after"];
-        print_table({"", "DATABASE", "WAL", "FREE PAGES"},
-                    {{"before", bytes(b["file_bytes"]), bytes(b["wal_bytes"]),
-                      cell(b["freelist_pages"])},
-                     {"after", bytes(a["file_bytes"]), bytes(a["wal_bytes"]),
-                      cell(a["freelist_pages"])}});
+        print_table(
+            {"", "DATABASE", "WAL", "FREE PAGES"},
+            {{"before", bytes(b["file_bytes"]), bytes(b["wal_bytes"]), cell(b["freelist_pages"])},
+             {"after", bytes(a["file_bytes"]), bytes(a["wal_bytes"]), cell(a["freelist_pages"])}});
         if (v.contains("note")) std::cout << cell(v["note"]) << "\n";
       });
     }

@@ -1,10 +1,13 @@
 // cairn track | untrack | roots | files | rescan | watch
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "base/byte_text.h"
@@ -71,6 +74,160 @@ std::optional<Json> wait_for_scan(Cli& cli, const std::string& path) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
   }
+}
+
+}  // namespace
+
+namespace {
+
+// One `cairn watch`: subscribes to topic files, prints events, and after the
+// connection drops (a daemon restart) reconnects and replays what it missed
+// from changes.since with the last cursor seen, so no event is lost or shown
+// twice (watchman-wait's model).
+class FileWatch {
+ public:
+  FileWatch(Cli& cli, std::string only, int64_t since)
+      : cli_(cli), only_(std::move(only)), cursor_(since) {}
+
+  void run() {
+    auto first = cli_.client();
+    if (!first) {
+      std::cerr << "cairn: " << first.status().message() << "\n";
+      cli_.exit_code = kExitNoDaemon;
+      return;
+    }
+    client_ = *first;
+    warn_if_untracked();
+    if (!start()) {
+      cli_.fail(last_error_);
+      return;
+    }
+    // On stderr, also with --json: a script reads events from stdout.
+    std::cerr << "watching " << (only_.empty() ? "every root" : terminal_safe(only_))
+              << " from cursor " << cursor_ << " (cairn watch --since " << cursor_
+              << " resumes here)" << std::endl;
+    for (;;) {
+      auto n = client_->next_notification(1000);
+      if (n) {
+        if (n->method == "event" && n->params.is_array()) {
+          for (const auto& e : n->params) print(e);
+        }
+        continue;
+      }
+      // A quiet second is not an error; a closed connection is.
+      const std::string& m = n.status().message();
+      if (m == "no notification arrived" || m == "timed out waiting for the daemon") continue;
+      if (!reconnect(m)) return;
+    }
+  }
+
+ private:
+  void warn_if_untracked() {
+    if (only_.empty()) return;
+    auto r = client_->call("files.roots", nullptr, cli_.timeout_ms);
+    if (!r) return;
+    for (const auto& root : (*r)["roots"]) {
+      std::string p = raw_text(root["path"]);
+      auto below = [](const std::string& a, const std::string& b) {  // a at or below b
+        return a == b || (a.size() > b.size() && a.compare(0, b.size(), b) == 0 &&
+                          (b.back() == '/' || a[b.size()] == '/'));
+      };
+      if (below(only_, p) || below(p, only_)) return;
+    }
+    std::cerr << "cairn: warning: " << terminal_safe(only_)
+              << " is not tracked, so no events will come; track it with `cairn track "
+              << terminal_safe(only_) << "`\n";
+  }
+
+  // Subscribes, then replays the changes after the cursor (or learns the
+  // latest cursor when there is none yet).
+  bool start() {
+    auto sub = client_->call("events.subscribe", {{"topics", {"files"}}}, cli_.timeout_ms);
+    if (!sub) return fail(sub.status());
+    for (;;) {
+      Json args{{"cursor", cursor_ < 0 ? INT64_MAX : cursor_}, {"topics", {"files"}}};
+      if (!db_id_.empty()) args["db_id"] = db_id_;
+      auto r = client_->call("changes.since", args, cli_.timeout_ms);
+      if (!r) return fail(r.status());
+      db_id_ = raw_text((*r)["db_id"]);
+      if ((*r)["fresh_instance"] == true) {
+        if (cursor_ >= 0) {
+          std::cerr << "cairn: the changes after cursor " << cursor_
+                    << " are gone (database replaced, or the log trimmed); continuing from "
+                    << (*r)["cursor"].get<int64_t>() << "\n";
+        }
+        cursor_ = (*r)["cursor"].get<int64_t>();
+        return true;
+      }
+      for (const auto& c : (*r)["changes"]) print(c);
+      cursor_ = std::max(cursor_, (*r)["cursor"].get<int64_t>());
+      if ((*r)["has_more"] != true) return true;
+    }
+  }
+
+  bool reconnect(const std::string& why) {
+    std::cerr << "cairn: " << terminal_safe(why) << "; reconnecting\n";
+    own_.reset();
+    for (;;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      auto c = ipc::Client::connect(cli_.socket, 2000);
+      if (!c) continue;
+      own_.emplace(std::move(*c));
+      client_ = &*own_;
+      if (start()) {
+        std::cerr << "cairn: reconnected; resumed after cursor " << cursor_ << "\n";
+        return true;
+      }
+      if (!retryable_) {
+        cli_.fail(last_error_);
+        return false;
+      }
+    }
+  }
+
+  // Connection-level errors (a daemon still starting or stopping drops the
+  // call) are retried by reconnect(); others end the watch.
+  bool fail(const Status& st) {
+    last_error_ = st;
+    retryable_ = st.code() == Code::kIoError || st.code() == Code::kBusy;
+    return false;
+  }
+
+  void print(const Json& e) {
+    if (e.contains("cursor") && e["cursor"].is_number_integer()) {
+      int64_t c = e["cursor"].get<int64_t>();
+      if (c <= cursor_) return;  // seen in the replay already
+      cursor_ = c;
+    }
+    std::string p = raw_text(e.value("path", Json()));  // str, or bin when not UTF-8
+    if (!only_.empty() && p != only_ && p.compare(0, only_.size() + 1, only_ + "/") != 0) return;
+    if (cli_.json) {
+      std::cout << bins_as_str(e).dump(-1, ' ', false, Json::error_handler_t::replace) << std::endl;
+      return;
+    }
+    std::string kind = e.value("kind", "");
+    std::cout << terminal_safe(kind) << std::string(kind.size() < 9 ? 9 - kind.size() : 1, ' ')
+              << terminal_safe(p);
+    if (e.contains("from")) std::cout << " (from " << cell(e["from"]) << ")";
+    if (e.contains("sha256") && e["sha256"].is_string()) {
+      std::cout << "  " << e["sha256"].get<std::string>().substr(0, 12);
+    }
+    if (e.contains("error")) std::cout << "  error: " << cell(e["error"]);
+    std::cout << std::endl;
+  }
+
+  Cli& cli_;
+  std::string only_;
+  int64_t cursor_;
+  std::string db_id_;
+  ipc::Client* client_ = nullptr;
+  std::optional<ipc::Client> own_;
+  bool retryable_ = false;
+  Status last_error_;
+};
+
+void watch_files(Cli& cli, const std::string& prefix, int64_t since) {
+  FileWatch(cli, prefix.empty() ? "" : absolute_normal(prefix), since).run();
 }
 
 }  // namespace
@@ -189,50 +346,15 @@ void add_files_commands(CLI::App& app, Cli& cli) {
   });
 
   auto* watch = app.add_subcommand(
-      "watch", "print file events (created, modified, deleted, renamed) as they happen");
+      "watch",
+      "print file events (created, modified, deleted, renamed) as they happen; survives a "
+      "daemon restart, resuming from the last event seen");
   watch->add_option("path", prefix, "only events at or below this path");
-  watch->callback([&cli] {
-    auto c = cli.client();
-    if (!c) {
-      std::cerr << "cairn: " << c.status().message() << "\n";
-      cli.exit_code = kExitNoDaemon;
-      return;
-    }
-    ipc::Client* client = *c;
-    if (!cli.call("events.subscribe", {{"topics", {"files"}}})) return;
-    std::string only = prefix.empty() ? "" : absolute_normal(prefix);
-    if (!cli.json) std::cerr << "watching " << (only.empty() ? "every root" : only) << "\n";
-    for (;;) {
-      auto n = client->next_notification(1000);
-      if (!n) {
-        // A quiet second is not an error; a closed connection is.
-        const std::string& m = n.status().message();
-        if (m == "no notification arrived" || m == "timed out waiting for the daemon") continue;
-        std::cerr << "cairn: " << n.status().message() << "\n";
-        cli.exit_code = kExitError;
-        return;
-      }
-      if (n->method != "event" || !n->params.is_array()) continue;
-      for (const auto& e : n->params) {
-        std::string p = raw_text(e.value("path", Json()));  // str, or bin when not UTF-8
-        if (!only.empty() && p != only && p.compare(0, only.size() + 1, only + "/") != 0) continue;
-        if (cli.json) {
-          std::cout << bins_as_str(e).dump(-1, ' ', false, Json::error_handler_t::replace)
-                    << std::endl;
-          continue;
-        }
-        std::string kind = e.value("kind", "");
-        std::cout << terminal_safe(kind) << std::string(kind.size() < 9 ? 9 - kind.size() : 1, ' ')
-                  << terminal_safe(p);
-        if (e.contains("from")) std::cout << " (from " << cell(e["from"]) << ")";
-        if (e.contains("sha256") && e["sha256"].is_string()) {
-          std::cout << "  " << e["sha256"].get<std::string>().substr(0, 12);
-        }
-        if (e.contains("error")) std::cout << "  error: " << cell(e["error"]);
-        std::cout << std::endl;
-      }
-    }
-  });
+  static int64_t since = -1;
+  watch->add_option("--since", since,
+                    "first replay the events after this cursor (each --json event has its "
+                    "cursor), as after an interruption");
+  watch->callback([&cli] { watch_files(cli, prefix, since); });
 }
 
 }  // namespace cairn::cli

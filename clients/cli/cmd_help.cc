@@ -1,4 +1,5 @@
-// `cairn help [TOPIC|COMMAND...]` and `cairn completion bash|zsh`. Both read the
+// `cairn help [TOPIC|COMMAND...]`, `cairn completion bash|zsh|fish` and the
+// hidden `cairn __complete WORDS...` the completion scripts call. Both read the
 // command tree CLI11 already holds, so every family added in main.cc is covered
 // without a second list to keep in step.
 #include <iostream>
@@ -18,9 +19,22 @@ const std::map<std::string, std::string>& topics() {
        "  1  the daemon answered with an error; it is printed as `cairn: CODE: message`\n"
        "  2  bad command line (unknown command or option, malformed JSON argument)\n"
        "  3  no daemon is running and none could be started (or --no-spawn was given)\n"},
+      {"dates",
+       "Dates on every date flag (--due, --scheduled, --at, --from, --to, ...), in local time\n"
+       "(TZ), sent to the daemon as ISO 8601 with the local offset:\n"
+       "  now, today, tomorrow, yesterday      today and tomorrow at 00:00\n"
+       "  friday, fri                          the next one, today excluded\n"
+       "  eod, eow, eom, eoy / sod, sow, ...   end (last second) / start of day, week, month, "
+       "year\n"
+       "  +3d, -2h, +1w, +90m                  from now\n"
+       "  today 17:00, friday 9am, 17:00       a day word with a time; a time alone is today\n"
+       "  2026-12-01, 2026-12-01 17:00         local time\n"
+       "  2026-12-01T17:00Z, 1764608400000     with a zone, or Unix ms: as given\n"
+       "A value starting with - goes as --at=-2h. Reports split days at local midnight.\n"},
       {"errors",
        "Error codes in `cairn: CODE: message` (and in the protocol):\n"
-       "  INVALID_PARAMS  a parameter is missing, wrong, too long or unknown; the message names it\n"
+       "  INVALID_PARAMS  a parameter is missing, wrong, too long or unknown; the message names "
+       "it\n"
        "  NOT_FOUND       the thing named does not exist\n"
        "  CONFLICT        a constraint: duplicate, cycle, illegal state change, id reused\n"
        "  BUSY            the database stayed locked; try again\n"
@@ -37,7 +51,7 @@ const std::map<std::string, std::string>& topics() {
        "  config    $XDG_CONFIG_HOME/cairn/cairnd.toml                      (cairnd --config)\n"},
       {"scripting",
        "Scripting with cairn:\n"
-       "  --json on any command prints the daemon's reply as JSON.\n"
+       "  --json on any command (before or after it) prints the daemon's reply as JSON.\n"
        "  cairn call METHOD '{\"key\": \"value\"}' sends any request (see daemon.hello for the\n"
        "  list of methods) and prints the reply as JSON.\n"
        "  Exit codes are stable: see `cairn help exit-codes`.\n"},
@@ -50,50 +64,143 @@ const std::map<std::string, std::string>& topics() {
   return t;
 }
 
-// Every command path ("", "task", "task add") with the words that may follow it.
-void collect(const CLI::App* app, const std::string& path,
-             std::map<std::string, std::vector<std::string>>& out) {
-  auto& words = out[path];
-  for (const CLI::App* sub : app->get_subcommands([](const CLI::App*) { return true; })) {
-    if (sub->get_name().empty()) continue;
-    words.push_back(sub->get_name());
-    collect(sub, path.empty() ? sub->get_name() : path + " " + sub->get_name(), out);
+// What a word at the cursor may be, beyond subcommand and option names.
+enum class Kind { kNone, kPath, kTask, kList, kTopic, kShell };
+
+// The kind of a command's positional argument, by command path.
+Kind positional_kind(const std::string& path) {
+  static const std::map<std::string, Kind> kinds = {
+      {"track", Kind::kPath},       {"untrack", Kind::kPath},     {"rescan", Kind::kPath},
+      {"watch", Kind::kPath},       {"files", Kind::kPath},       {"restore", Kind::kPath},
+      {"backup", Kind::kPath},      {"import", Kind::kPath},      {"task show", Kind::kTask},
+      {"task edit", Kind::kTask},   {"task start", Kind::kTask},  {"task done", Kind::kTask},
+      {"task cancel", Kind::kTask}, {"task rm", Kind::kTask},     {"timer start", Kind::kTask},
+      {"focus start", Kind::kTask}, {"list rename", Kind::kList}, {"list rm", Kind::kList},
+      {"help", Kind::kTopic},       {"completion", Kind::kShell},
+  };
+  auto it = kinds.find(path);
+  return it == kinds.end() ? Kind::kNone : it->second;
+}
+
+// The kind of an option's value, by its long name.
+Kind option_kind(const std::string& name) {
+  if (name == "list" || name == "move-to") return Kind::kList;
+  if (name == "depends-on" || name == "undepend" || name == "parent" || name == "task") {
+    return Kind::kTask;
   }
-  for (const CLI::Option* opt : app->get_options()) {
-    for (const auto& name : opt->get_lnames()) words.push_back("--" + name);
+  return Kind::kNone;
+}
+
+std::vector<CLI::App*> subcommands_of(const CLI::App* app) {
+  return const_cast<CLI::App*>(app)->get_subcommands(
+      [](CLI::App* a) { return !a->get_name().empty() && !a->get_group().empty(); });
+}
+
+// The candidates for the word after `words` (the command line without
+// "cairn" and without the word being typed), one per line. "__files__" asks
+// the shell to complete a path itself.
+void complete(const CLI::App& root, Cli& cli, const std::vector<std::string>& words) {
+  const CLI::App* at = &root;
+  std::string path;
+  Kind pending = Kind::kNone;  // the value of an option comes next
+  bool takes_value = false;
+  for (const auto& w : words) {
+    if (takes_value) {
+      takes_value = false;
+      pending = Kind::kNone;
+      continue;
+    }
+    if (w.size() > 1 && w[0] == '-') {
+      std::string name = w.substr(0, w.find('='));
+      for (const CLI::App* a = at; a != nullptr; a = a->get_parent()) {
+        for (const CLI::Option* o : a->get_options()) {
+          if (o->get_positional() || !o->check_name(name)) continue;
+          takes_value = o->get_expected_max() > 0 && w.find('=') == std::string::npos;
+          if (takes_value) {
+            auto l = o->get_lnames();
+            pending = l.empty() ? Kind::kNone : option_kind(l[0]);
+          }
+        }
+      }
+      continue;
+    }
+    for (const CLI::App* s : subcommands_of(at)) {
+      if (s->check_name(w)) {
+        at = s;
+        path += (path.empty() ? "" : " ") + s->get_name();
+        break;
+      }
+    }
+  }
+  Kind kind = takes_value ? pending : positional_kind(path);
+  if (takes_value && kind == Kind::kNone) return;  // a free value: nothing to offer
+  if (!takes_value) {
+    for (const CLI::App* s : subcommands_of(at)) std::cout << s->get_name() << "\n";
+    for (const CLI::App* a = at; a != nullptr; a = a->get_parent()) {
+      for (const CLI::Option* o : a->get_options()) {
+        if (o->get_group().empty()) continue;
+        for (const auto& n : o->get_lnames()) std::cout << "--" << n << "\n";
+      }
+    }
+  }
+  cli.no_spawn = true;  // a tab press never starts the daemon
+  cli.timeout_ms = 2000;
+  switch (kind) {
+    case Kind::kPath:
+      std::cout << "__files__\n";
+      break;
+    case Kind::kTask:
+      if (auto r = cli.try_call("tasks.list", {{"status", "open"}, {"limit", 1000}}); r && *r) {
+        for (const auto& t : (**r)["tasks"]) std::cout << cell(t["id"]) << "\n";
+      }
+      break;
+    case Kind::kList:
+      if (auto r = cli.try_call("lists.list"); r && *r) {
+        for (const auto& l : (**r)["lists"]) std::cout << cell(l["name"]) << "\n";
+      }
+      break;
+    case Kind::kTopic:
+      for (const auto& [name, text] : topics()) std::cout << name << "\n";
+      break;
+    case Kind::kShell:
+      std::cout << "bash\nzsh\nfish\n";
+      break;
+    case Kind::kNone:
+      break;
   }
 }
 
-std::string completion_script(const CLI::App& root, bool zsh) {
-  std::map<std::string, std::vector<std::string>> tree;
-  collect(&root, "", tree);
-  std::ostringstream s;
-  s << "# cairn completion for " << (zsh ? "zsh" : "bash")
-    << "; generated by `cairn completion`.\n";
-  if (zsh) s << "autoload -U +X bashcompinit && bashcompinit\n";
-  s << "_cairn() {\n"
-       "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" path=\"\" w i\n"
-       "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
-       "    w=\"${COMP_WORDS[i]}\"\n"
-       "    case \"$w\" in -*) continue ;; esac\n"
-       "    case \"${path:+$path }$w\" in\n";
-  for (const auto& [path, words] : tree) {
-    if (!path.empty()) s << "      \"" << path << "\") path=\"" << path << "\" ;;\n";
+// The scripts only ask `cairn __complete` for candidates, so they follow the
+// command tree and the daemon's tasks and lists as they are now.
+std::string completion_script(const std::string& shell) {
+  if (shell == "fish") {
+    return "# cairn completion for fish; generated by `cairn completion fish`.\n"
+           "function __cairn_complete\n"
+           "    set -l words (commandline -opc)\n"
+           "    set -e words[1]\n"
+           "    set -l out (cairn __complete -- $words 2>/dev/null)\n"
+           "    if contains -- __files__ $out\n"
+           "        set -e out[(contains -i -- __files__ $out)]\n"
+           "        __fish_complete_path (commandline -ct)\n"
+           "    end\n"
+           "    printf '%s\\n' $out\n"
+           "end\n"
+           "complete -c cairn -f -a '(__cairn_complete)'\n";
   }
-  s << "    esac\n"
-       "  done\n"
-       "  local words\n"
-       "  case \"$path\" in\n";
-  for (const auto& [path, words] : tree) {
-    s << "    \"" << path << "\") words=\"";
-    for (size_t i = 0; i < words.size(); ++i) s << (i ? " " : "") << words[i];
-    s << "\" ;;\n";
-  }
-  s << "  esac\n"
-       "  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
+  std::string s =
+      "# cairn completion for " + shell + "; generated by `cairn completion " + shell + "`.\n";
+  if (shell == "zsh") s += "autoload -U +X bashcompinit && bashcompinit\n";
+  s += "_cairn() {\n"
+       "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" IFS=$'\\n' out\n"
+       "  out=($(cairn __complete -- \"${COMP_WORDS[@]:1:COMP_CWORD-1}\" 2>/dev/null))\n"
+       "  COMPREPLY=($(compgen -W \"${out[*]}\" -- \"$cur\"))\n"
+       "  if [[ \" ${out[*]} \" == *\" __files__ \"* || \"${out[*]}\" == *__files__* ]]; then\n"
+       "    COMPREPLY=(\"${COMPREPLY[@]/__files__/}\" $(compgen -f -- \"$cur\"))\n"
+       "    compopt -o filenames 2>/dev/null\n"
+       "  fi\n"
        "}\n"
        "complete -F _cairn cairn\n";
-  return s.str();
+  return s;
 }
 
 }  // namespace
@@ -101,8 +208,9 @@ std::string completion_script(const CLI::App& root, bool zsh) {
 void add_help_commands(CLI::App& app, Cli& cli) {
   auto* help = app.add_subcommand("help", "explain a topic or a command: cairn help TOPIC|COMMAND");
   auto words = std::make_shared<std::vector<std::string>>();
-  help->add_option("topic", *words, "a topic (exit-codes, errors, paths, scripting, service) "
-                                    "or a command such as `prefs set`");
+  help->add_option("topic", *words,
+                   "a topic (dates, exit-codes, errors, paths, scripting, service) "
+                   "or a command such as `prefs set`");
   help->callback([&app, &cli, words] {
     if (words->empty()) {
       std::cout << app.help() << "\nTopics: cairn help TOPIC\n";
@@ -129,14 +237,26 @@ void add_help_commands(CLI::App& app, Cli& cli) {
     std::cout << at->help();
   });
 
-  auto* completion = app.add_subcommand(
-      "completion", "print a shell completion script: eval \"$(cairn completion bash)\", or "
-                    "cairn eval \"$(cairn completion zsh)\" in ~/.zshrc");
+  auto* completion =
+      app.add_subcommand("completion",
+                         "print a shell completion script: eval \"$(cairn completion bash)\" in "
+                         "~/.bashrc, eval \"$(cairn completion zsh)\" in ~/.zshrc, or "
+                         "cairn completion fish > ~/.config/fish/completions/cairn.fish");
   auto shell = std::make_shared<std::string>();
-  completion->add_option("shell", *shell, "bash or zsh")
+  completion->add_option("shell", *shell, "bash, zsh or fish")
       ->required()
-      ->check(CLI::IsMember({"bash", "zsh"}));
-  completion->callback([&app, shell] { std::cout << completion_script(app, *shell == "zsh"); });
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  completion->callback([shell] { std::cout << completion_script(*shell); });
+
+  // Hidden: what the completion scripts call for candidates.
+  auto* comp = app.add_subcommand("__complete", "candidates for the next word");
+  comp->group("");
+  auto comp_words = std::make_shared<std::vector<std::string>>();
+  comp->add_option("words", *comp_words, "the command line so far, after --");
+  comp->callback([&app, &cli, comp_words] {
+    complete(app, cli, *comp_words);
+    cli.exit_code = kExitOk;  // no daemon means fewer candidates, not an error
+  });
 }
 
 }  // namespace cairn::cli

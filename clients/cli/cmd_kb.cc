@@ -1,8 +1,9 @@
-// cairn kb add|ls|show|link: knowledge items and the links between them.
+// cairn kb add|ls|show|edit|rm|link: knowledge items and the links between them.
 #include <iostream>
 #include <iterator>
 
 #include "clients/cli/cli.h"
+#include "clients/cli/task_format.h"
 
 namespace cairn::cli {
 
@@ -15,7 +16,7 @@ void print_item(const Json& k) {
             << "  source:     " << cell(k["source_type"])
             << (k["source_id"].is_null() ? "" : " " + cell(k["source_id"])) << "\n"
             << "  confidence: " << cell(k["confidence"]) << "\n"
-            << "  tags:       " << cell(k["tags"]) << "\n"
+            << "  tags:       " << tags_cell(k["tags"]) << "\n"
             << "  updated:    " << cell(k["updated_at"]) << "\n";
   if (!k["content"].get<std::string>().empty()) std::cout << "\n" << block(k["content"]) << "\n";
 }
@@ -45,8 +46,8 @@ void add_kb_commands(CLI::App& app, Cli& cli) {
     if (content == "-") {
       content.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     }
-    Json args{{"title", title},           {"content", content},       {"knowledge_type", type},
-              {"source_type", source},    {"confidence", confidence}, {"tags", tags}};
+    Json args{{"title", title},        {"content", content},       {"knowledge_type", type},
+              {"source_type", source}, {"confidence", confidence}, {"tags", tags}};
     if (!source_id.empty()) args["source_id"] = source_id;
     if (!id.empty()) args["id"] = id;
     if (!metadata.empty()) {
@@ -76,7 +77,7 @@ void add_kb_commands(CLI::App& app, Cli& cli) {
         std::vector<std::vector<std::string>> rows;
         for (const auto& k : v["items"]) {
           rows.push_back({cell(k["id"]), cell(k["knowledge_type"]), cell(k["title"]),
-                          cell(k["confidence"]), cell(k["tags"]), cell(k["updated_at"])});
+                          cell(k["confidence"]), tags_cell(k["tags"]), cell(k["updated_at"])});
         }
         print_table({"ID", "TYPE", "TITLE", "CONFIDENCE", "TAGS", "UPDATED"}, rows);
       });
@@ -107,6 +108,55 @@ void add_kb_commands(CLI::App& app, Cli& cli) {
     });
   });
 
+  auto* edit = kb->add_subcommand("edit", "change an item: cairn kb edit ID --title T -c TEXT");
+  static std::string new_title;
+  static bool no_tags = false;
+  edit->add_option("id", id, "knowledge item id")->required();
+  edit->add_option("--title", new_title, "new title");
+  edit->add_option("-c,--content", content, "new text; '-' reads it from standard input");
+  edit->add_option("-t,--type", type, "knowledge type");
+  edit->add_option("--confidence", confidence, "0 to 1");
+  edit->add_option("--tag", tags, "replace the tags (repeatable)");
+  edit->add_flag("--no-tags", no_tags, "remove every tag");
+  edit->callback([&cli, edit] {
+    Json args{{"id", id}};
+    if (!new_title.empty()) args["title"] = new_title;
+    if (edit->count("--content")) {
+      if (content == "-") {
+        content.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+      }
+      args["content"] = content;
+    }
+    if (edit->count("--type")) args["knowledge_type"] = type;
+    if (edit->count("--confidence")) args["confidence"] = confidence;
+    if (!tags.empty()) args["tags"] = tags;
+    if (no_tags) args["tags"] = Json::array();
+    if (auto r = cli.call("knowledge.update", args)) {
+      cli.print(*r, [](const Json& v) {
+        std::cout << "updated " << cell(v["id"]) << " " << cell(v["title"]) << "\n";
+      });
+    }
+  });
+
+  auto* rm = kb->add_subcommand("rm", "delete knowledge items and their links");
+  static std::vector<std::string> ids;
+  rm->add_option("id", ids, "knowledge item ids")->required();
+  rm->callback([&cli] {
+    bool failed = false;
+    for (const auto& one : ids) {
+      auto r = cli.call("knowledge.delete", {{"id", one}});
+      if (!r) {
+        if (cli.exit_code == kExitNoDaemon) return;
+        failed = true;
+        continue;
+      }
+      cli.print(*r, [](const Json& v) {
+        std::cout << "deleted " << cell(v["id"]) << " (" << cell(v["links_deleted"]) << " links)\n";
+      });
+    }
+    cli.exit_code = failed ? kExitError : kExitOk;
+  });
+
   auto* link = kb->add_subcommand("link", "link two items: cairn kb link FROM TO -t extends");
   link->add_option("from", from, "the item the link starts at")->required();
   link->add_option("to", to, "the item it points to")->required();
@@ -114,8 +164,9 @@ void add_kb_commands(CLI::App& app, Cli& cli) {
                    "relates_to (default), contradicts, extends or implements");
   link->add_option("--strength", strength, "0 to 1 (default 1)");
   link->callback([&cli] {
-    if (auto r = cli.call("knowledge.link",
-                          {{"from", from}, {"to", to}, {"type", link_type}, {"strength", strength}})) {
+    if (auto r =
+            cli.call("knowledge.link",
+                     {{"from", from}, {"to", to}, {"type", link_type}, {"strength", strength}})) {
       cli.print(*r, [](const Json& v) {
         std::cout << cell(v["from"]) << " -" << cell(v["type"]) << "-> " << cell(v["to"]) << "\n";
       });

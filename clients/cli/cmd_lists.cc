@@ -63,8 +63,17 @@ void add_list_commands(CLI::App& app, Cli& cli) {
   rm->callback([&cli] {
     Json args{{"id", list_ref(ref)}};
     if (!move_to.empty()) args["move_to"] = list_ref(move_to);
-    if (auto r = cli.call("lists.delete", args)) {
-      cli.print(*r, [](const Json& v) {
+    auto r = cli.try_call("lists.delete", args);
+    if (!r) return;
+    if (!*r) {
+      // The daemon names its parameter; the user types a flag.
+      std::string m = r->status().message();
+      for (size_t at; (at = m.find("move_to")) != std::string::npos;) m.replace(at, 7, "--move-to");
+      cli.fail(Status(r->status().code(), m));
+      return;
+    }
+    {
+      cli.print(**r, [](const Json& v) {
         std::cout << "deleted list #" << cell(v["id"]);
         if (v["moved"].get<int64_t>() > 0) {
           std::cout << " (" << cell(v["moved"]) << " tasks moved to list #" << cell(v["move_to"])

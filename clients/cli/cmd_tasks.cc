@@ -1,4 +1,5 @@
-// cairn task add|ls|show|edit|start|done|cancel|rm|ready|depend|undepend
+// cairn task add|ls|show|edit|start|done|cancel|rm|ready
+#include <functional>
 #include <iostream>
 
 #include "clients/cli/cli.h"
@@ -15,7 +16,7 @@ struct TaskOpts {
   std::string title, description, status, due, scheduled, estimate, list, parent, sort, text;
   std::string due_before, due_after;
   std::vector<std::string> tags;
-  std::vector<int64_t> depends_on, undepend;
+  std::vector<int64_t> ids, depends_on, depend_alias, undepend;
   int priority = 0;
   int64_t version = 0, limit = 0, client_id = 0;
   bool all = false, clear_tags = false;
@@ -86,8 +87,8 @@ void add_field_options(CLI::App* c, bool edit) {
   c->add_option("--due", o.due, "due date, e.g. 2026-12-01 or 2026-12-01T17:00" + clear);
   c->add_option("--scheduled", o.scheduled, "when to work on it" + clear);
   c->add_option("--estimate", o.estimate, "estimated time: 90m, 1h30m, 2h" + clear);
-  c->add_option("-t,--tag", o.tags, edit ? "replace the tags (repeat for several)"
-                                         : "a tag (repeat for several)");
+  c->add_option("-t,--tag", o.tags,
+                edit ? "replace the tags (repeat for several)" : "a tag (repeat for several)");
   c->add_option("-l,--list", o.list, "list name or id");
   c->add_option("--parent", o.parent, "parent task id: this becomes a subtask" + clear);
 }
@@ -99,15 +100,37 @@ void print_one(Cli& cli, const Json& r, const std::string& verb) {
   });
 }
 
-void set_status(Cli& cli, CLI::App* parent, const char* name, const char* status,
-                const char* help, const char* verb) {
+// Runs `one` on every id; each is reported on its own, and the exit code is 1
+// when any of them failed.
+void each_id(Cli& cli, const std::function<bool(int64_t)>& one) {
+  bool failed = false;
+  for (int64_t id : task_opts().ids) {
+    cli.exit_code = kExitOk;
+    if (!one(id)) failed = true;
+    if (cli.exit_code == kExitNoDaemon) return;
+  }
+  cli.exit_code = failed ? kExitError : kExitOk;
+}
+
+void set_status(Cli& cli, CLI::App* parent, const char* name, const char* status, const char* help,
+                const char* verb) {
   auto* c = parent->add_subcommand(name, help);
-  c->add_option("id", task_opts().id, "task id")->required();
-  c->add_option("--version", task_opts().version, "fail if the task changed since this version");
+  c->add_option("id", task_opts().ids, "task ids")->required();
+  c->add_option("--version", task_opts().version,
+                "fail if the task changed since this version (one id only)");
   c->callback([&cli, status, verb] {
-    Json args{{"id", task_opts().id}, {"status", status}};
-    if (task_opts().version) args["version"] = task_opts().version;
-    if (auto r = cli.call("tasks.update", args)) print_one(cli, *r, verb);
+    if (task_opts().version && task_opts().ids.size() > 1) {
+      std::cerr << "cairn: --version applies to one task; give one id\n";
+      cli.exit_code = kExitUsage;
+      return;
+    }
+    each_id(cli, [&](int64_t id) {
+      Json args{{"id", id}, {"status", status}};
+      if (task_opts().version) args["version"] = task_opts().version;
+      auto r = cli.call("tasks.update", args);
+      if (r) print_one(cli, *r, verb);
+      return r.has_value();
+    });
   });
 }
 
@@ -115,14 +138,17 @@ void set_status(Cli& cli, CLI::App* parent, const char* name, const char* status
 
 void add_task_commands(CLI::App& app, Cli& cli) {
   TaskOpts& o = task_opts();
-  auto* task = app.add_subcommand("task", "tasks with priorities, due dates, subtasks and dependencies");
+  auto* task =
+      app.add_subcommand("task", "tasks with priorities, due dates, subtasks and dependencies");
   task->require_subcommand(1);
 
-  auto* add = task->add_subcommand("add", "add a task: cairn task add \"Write parser\" -p 4 --due 2026-12-01");
+  auto* add = task->add_subcommand(
+      "add", "add a task: cairn task add \"Write parser\" -p 4 --due 2026-12-01");
   add->add_option("title", o.title_words, "the task's title")->required();
   add_field_options(add, false);
   add->add_option("--depends-on", o.depends_on, "a task that must be done first (repeatable)");
-  add->add_option("--id", o.client_id, "choose the id (a repeated add with the same id is a no-op)");
+  add->add_option("--id", o.client_id,
+                  "choose the id (a repeated add with the same id is a no-op)");
   add->callback([&cli] {
     TaskOpts& o = task_opts();
     Json args{{"title", join(o.title_words)}};
@@ -166,10 +192,48 @@ void add_task_commands(CLI::App& app, Cli& cli) {
     }
   });
 
-  auto* show = task->add_subcommand("show", "a task with its subtasks, dependencies and time spent");
+  auto* show = task->add_subcommand(
+      "show", "a task with its subtasks, dependencies, time sessions, runs and reviews");
   show->add_option("id", o.id, "task id")->required();
   show->callback([&cli] {
-    if (auto r = cli.call("tasks.get", {{"id", task_opts().id}})) cli.print(*r, print_task_detail);
+    int64_t id = task_opts().id;
+    auto r = cli.call("tasks.get", {{"id", id}});
+    if (!r) return;
+    // What happened on the task: its time sessions, agent runs and reviews
+    // (runs and reviews name their task by a string id).
+    Json t = *r;
+    auto sessions = cli.call("time.sessions", {{"task_id", id}, {"limit", 20}});
+    auto runs = cli.call("runs.list", {{"task_id", std::to_string(id)}, {"limit", 20}});
+    auto reviews = cli.call("reviews.list", {{"task_id", std::to_string(id)}, {"limit", 20}});
+    if (!sessions || !runs || !reviews) return;
+    t["sessions"] = (*sessions)["sessions"];
+    t["runs"] = (*runs)["runs"];
+    t["reviews"] = (*reviews)["reviews"];
+    cli.print(t, [](const Json& v) {
+      print_task_detail(v);
+      if (!v["sessions"].empty()) {
+        std::cout << "\nsessions:\n";
+        for (const auto& s : v["sessions"]) {
+          std::cout << "  " << short_time(s["started_at"]) << "  "
+                    << format_duration_ms(s.value("duration_ms", int64_t{0}))
+                    << (s["note"].is_string() ? "  " + cell(s["note"]) : "") << "\n";
+        }
+      }
+      if (!v["runs"].empty()) {
+        std::cout << "\nruns:\n";
+        for (const auto& run : v["runs"]) {
+          std::cout << "  " << cell(run["id"]) << "  " << cell(run["status"]) << "  "
+                    << short_time(run["created_at"]) << "\n";
+        }
+      }
+      if (!v["reviews"].empty()) {
+        std::cout << "\nreviews:\n";
+        for (const auto& rv : v["reviews"]) {
+          std::cout << "  " << cell(rv["id"]) << "  score " << cell(rv["score"]) << ", "
+                    << cell(rv["feedback_count"]) << " feedback  " << cell(rv["summary"]) << "\n";
+        }
+      }
+    });
   });
 
   auto* edit = task->add_subcommand("edit", "change a task's fields");
@@ -177,11 +241,14 @@ void add_task_commands(CLI::App& app, Cli& cli) {
   edit->add_option("--title", o.title, "new title");
   add_field_options(edit, true);
   edit->add_flag("--no-tags", o.clear_tags, "remove every tag");
-  edit->add_option("--depend", o.depends_on, "add a dependency on this task (repeatable)");
+  edit->add_option("--depends-on", o.depends_on, "add a dependency on this task (repeatable)");
+  // The older name, kept working but out of the help.
+  edit->add_option("--depend", o.depend_alias)->group("");
   edit->add_option("--undepend", o.undepend, "remove the dependency on this task (repeatable)");
   edit->add_option("--version", o.version, "fail if the task changed since this version");
   edit->callback([&cli] {
     TaskOpts& o = task_opts();
+    o.depends_on.insert(o.depends_on.end(), o.depend_alias.begin(), o.depend_alias.end());
     Json args{{"id", o.id}};
     if (!o.title.empty()) args["title"] = o.title;
     if (o.version) args["version"] = o.version;
@@ -206,16 +273,19 @@ void add_task_commands(CLI::App& app, Cli& cli) {
   set_status(cli, task, "done", "done", "mark a task done (sets completed_at)", "done");
   set_status(cli, task, "cancel", "cancelled", "mark a task cancelled", "cancelled");
 
-  auto* rm = task->add_subcommand("rm", "delete a task (its subtasks move to the top level)");
-  rm->add_option("id", o.id, "task id")->required();
+  auto* rm = task->add_subcommand("rm", "delete tasks (their subtasks move to the top level)");
+  rm->add_option("id", o.ids, "task ids")->required();
   rm->callback([&cli] {
-    if (auto r = cli.call("tasks.delete", {{"id", task_opts().id}})) {
+    each_id(cli, [&](int64_t id) {
+      auto r = cli.call("tasks.delete", {{"id", id}});
+      if (!r) return false;
       cli.print(*r, [](const Json& v) {
         std::cout << "deleted #" << cell(v["id"]) << " (" << cell(v["subtasks_detached"])
                   << " subtasks detached, " << cell(v["sessions_deleted"])
                   << " sessions deleted)\n";
       });
-    }
+      return true;
+    });
   });
 
   auto* ready = task->add_subcommand(

@@ -3,6 +3,7 @@
 
 #include "base/clock.h"
 #include "clients/cli/cli.h"
+#include "clients/cli/human_time.h"
 #include "clients/cli/task_format.h"
 
 namespace cairn::cli {
@@ -35,8 +36,7 @@ void print_status(const Json& v) {
     std::cout << "no timer running\n";
   } else {
     const Json& s = v["session"];
-    std::cout << "running: " << session_line(s) << ", since " << short_time(s["started_at"])
-              << " UTC";
+    std::cout << "running: " << session_line(s) << ", since " << short_time(s["started_at"]);
     if (s["paused_ms"].get<int64_t>() > 0) {
       std::cout << ", paused " << format_duration_ms(s["paused_ms"].get<int64_t>());
     }
@@ -54,12 +54,14 @@ void timer_status(Cli& cli) {
   if (auto r = cli.call("time.active")) cli.print(*r, print_status);
 }
 
-// Default report range: the last seven UTC days, today included.
+// Default report range: the last seven local days, today included; days
+// split at local midnight (the client's UTC offset goes with the request).
 void default_range(Json& args) {
   const TimeOpts& o = time_opts();
-  int64_t today = wall_ms() / 86400000 * 86400000;
-  args["from"] = o.from.empty() ? Json(today - 6 * 86400000LL) : time_arg(o.from);
-  args["to"] = o.to.empty() ? Json(today + 86400000LL) : time_arg(o.to);
+  int64_t now = wall_ms();
+  args["from"] = o.from.empty() ? Json(local_midnight(now, -6)) : time_arg(o.from);
+  args["to"] = o.to.empty() ? Json(local_midnight(now, 1)) : time_arg(o.to);
+  args["tz_offset_minutes"] = local_utc_offset_minutes(now);
 }
 
 }  // namespace
@@ -119,8 +121,8 @@ void add_time_commands(CLI::App& app, Cli& cli) {
   });
 
   auto* report = app.add_subcommand("report", "time worked, by day, task or list");
-  report->add_option("--from", o.from, "start (default: six days before today, UTC)");
-  report->add_option("--to", o.to, "end, exclusive (default: end of today, UTC)");
+  report->add_option("--from", o.from, "start (default: six days before today, local time)");
+  report->add_option("--to", o.to, "end, exclusive (default: end of today, local time)");
   report->add_option("--by", o.by, "day, task or list")
       ->check(CLI::IsMember({"day", "task", "list"}));
   report->callback([&cli] {
@@ -139,23 +141,29 @@ void add_time_commands(CLI::App& app, Cli& cli) {
         }
         std::vector<std::string> total{"total", format_duration_ms(v["total_ms"].get<int64_t>()),
                                        cell(v["sessions"])};
-        std::vector<std::string> header{by == "day" ? "DAY" : by == "task" ? "TASK" : "LIST",
+        std::vector<std::string> header{by == "day"    ? "DAY"
+                                        : by == "task" ? "TASK"
+                                                       : "LIST",
                                         "TIME", "SESSIONS"};
         if (by != "day") {
           total.insert(total.begin() + 1, "");
           header.insert(header.begin() + 1, "NAME");
         }
         rows.push_back(total);
-        std::cout << "from " << short_time(v["from"]) << " to " << short_time(v["to"])
-                  << " (UTC)\n";
+        std::cout << "from " << short_time(v["from"]) << " to " << short_time(v["to"]) << "\n";
         print_table(header, rows);
       });
     }
   });
 
-  auto* focus = app.add_subcommand("focus", "focus sessions: a planned stretch on one task");
-  focus->require_subcommand(1);
-  auto* fstart = focus->add_subcommand("start", "start a focus session: cairn focus start 12 --minutes 25");
+  auto* focus = app.add_subcommand(
+      "focus", "focus sessions: a planned stretch on one task; alone, shows what runs now");
+  focus->require_subcommand(0, 1);
+  focus->callback([&cli, focus] {
+    if (focus->get_subcommands().empty()) timer_status(cli);
+  });
+  auto* fstart =
+      focus->add_subcommand("start", "start a focus session: cairn focus start 12 --minutes 25");
   fstart->add_option("task", o.task_id, "task id")->required();
   fstart->add_option("-m,--minutes", o.minutes, "planned minutes (default 25)")
       ->check(CLI::Range(1, 1440));
@@ -166,7 +174,7 @@ void add_time_commands(CLI::App& app, Cli& cli) {
     if (auto r = cli.call("focus.start", args)) {
       cli.print(*r, [](const Json& f) {
         std::cout << "focus #" << cell(f["id"]) << " on #" << cell(f["task_id"]) << " "
-                  << cell(f["task_title"]) << " until " << short_time(f["ends_at"]) << " UTC\n";
+                  << cell(f["task_title"]) << " until " << short_time(f["ends_at"]) << "\n";
       });
     }
   });
@@ -193,7 +201,8 @@ void add_time_commands(CLI::App& app, Cli& cli) {
     if (auto r = cli.call("focus.complete", args)) {
       cli.print(*r, [](const Json& f) {
         std::cout << "focus #" << cell(f["id"]) << " done: "
-                  << format_duration_ms(static_cast<int64_t>(f["actual_minutes"].get<double>() * 60000))
+                  << format_duration_ms(
+                         static_cast<int64_t>(f["actual_minutes"].get<double>() * 60000))
                   << " of " << cell(f["planned_minutes"]) << "m, " << cell(f["distractions"])
                   << " distractions, score " << cell(f["score"]) << "\n";
       });

@@ -1,19 +1,28 @@
 // cairn: the thin command-line client of cairnd. Every subcommand family is
 // listed here, one add_*_commands() per cmd_*.cc.
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "base/paths.h"
 #include "clients/cli/cli.h"
+#include "clients/cli/command_tree.h"
 
 int main(int argc, char** argv) {
   using namespace cairn::cli;
   Cli cli;
-  CLI::App app{"cairn: workspace memory from the cairnd daemon.\n"
-               "Starts cairnd when none is running (unless --no-spawn)."};
+  CLI::App app{
+      "cairn: workspace memory from the cairnd daemon.\n"
+      "Starts cairnd when none is running (unless --no-spawn)."};
   app.require_subcommand(1);
+  // Global options are accepted after the subcommand too (`cairn status --json`):
+  // subcommands inherit fallthrough and hand options they do not know upwards.
+  app.fallthrough();
+  app.set_version_flag("--version", std::string("cairn ") + CAIRN_VERSION,
+                       "print the version and exit");
   cli.socket = cairn::default_socket_path();
-  app.add_option("--socket", cli.socket, "daemon socket (default $CAIRN_SOCKET, else "
-                                         "$XDG_RUNTIME_DIR/cairn/cairnd.sock)");
+  app.add_option("--socket", cli.socket,
+                 "daemon socket (default $CAIRN_SOCKET, else "
+                 "$XDG_RUNTIME_DIR/cairn/cairnd.sock)");
   app.add_flag("--json", cli.json, "print JSON for scripts");
   app.add_flag("--no-spawn", cli.no_spawn, "never start the daemon");
   app.add_option("--timeout", cli.timeout_ms, "milliseconds to wait for a reply (default 30000)");
@@ -23,6 +32,7 @@ int main(int argc, char** argv) {
   add_approve_commands(app, cli);
   add_inbox_commands(app, cli);
   add_runs_commands(app, cli);
+  add_reviews_commands(app, cli);
   add_chat_commands(app, cli);
   add_kb_commands(app, cli);
   add_task_commands(app, cli);
@@ -33,10 +43,17 @@ int main(int argc, char** argv) {
   add_search_commands(app, cli);
   add_mcp_commands(app, cli);
   add_help_commands(app, cli);  // last: it reads the whole command tree
+  one_value_per_option(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      if (auto msg = unknown_command_message(app, argc, argv)) {
+        std::cerr << *msg << "\n";
+        return kExitUsage;
+      }
+    }
     int rc = app.exit(e);
     return rc == 0 ? 0 : kExitUsage;
   }

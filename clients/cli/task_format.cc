@@ -3,7 +3,9 @@
 #include <iostream>
 #include <vector>
 
+#include "base/clock.h"
 #include "clients/cli/cli.h"
+#include "clients/cli/human_time.h"
 
 namespace cairn::cli {
 
@@ -46,6 +48,7 @@ std::string format_duration_ms(int64_t ms) {
 std::string short_time(const Json& iso) {
   if (!iso.is_string()) return "";
   std::string s = iso.get<std::string>();
+  if (auto ms = parse_iso8601(s)) s = format_local_iso8601(*ms).substr(0, 19) + ".000";
   if (s.size() < 16) return s;
   if (s.compare(10, 13, "T00:00:00.000") == 0) return s.substr(0, 10);
   return s.substr(0, 10) + " " + s.substr(11, 5);
@@ -56,10 +59,12 @@ Json time_arg(const std::string& text) {
       text.size() < 16) {
     return std::stoll(text);
   }
-  return text;
+  if (auto ms = parse_human_time(text, wall_ms())) return format_local_iso8601(*ms);
+  if (parse_iso8601(text)) return text;  // with a zone: as given
+  throw CLI::ValidationError("cannot read `" + text +
+                             "` as a date; try tomorrow, friday, +3d, eow, eod, today 17:00, "
+                             "2026-12-01 or 2026-12-01T17:00+01:00");
 }
-
-namespace {
 
 std::string tags_cell(const Json& tags) {
   std::string out;
@@ -67,6 +72,8 @@ std::string tags_cell(const Json& tags) {
   for (const auto& t : tags) out += (out.empty() ? "" : ",") + cell(t);
   return out;
 }
+
+namespace {
 
 std::string progress_cell(const Json& p) {
   if (!p.is_object()) return "";
@@ -106,8 +113,8 @@ void print_task_table(const Json& tasks) {
 void print_task_detail(const Json& t) {
   std::cout << "#" << cell(t["id"]) << "  " << cell(t["title"]) << "\n";
   auto field = [](const char* name, const std::string& value) {
-    if (!value.empty()) std::cout << "  " << name << std::string(12 - std::string(name).size(), ' ')
-                                  << value << "\n";
+    if (!value.empty())
+      std::cout << "  " << name << std::string(12 - std::string(name).size(), ' ') << value << "\n";
   };
   field("status", cell(t["status"]));
   field("priority", cell(t["priority"]));

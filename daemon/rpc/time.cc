@@ -241,6 +241,8 @@ Result<Json> report(store::Db& db, const Json& params) {
   int64_t from = a.time("from");
   int64_t to = a.time("to");
   std::string by = a.opt_str("by").value_or("day");
+  // Days split at the client's midnight: its UTC offset, in minutes east.
+  int64_t tz = a.opt_int("tz_offset_minutes").value_or(0) * 60000;
   if (to <= from) return invalid_params("to must be after from");
   // The work grows with the range (one bucket per day), so the range is bounded.
   if (to - from > timemath::kMaxReportDays * timemath::kDayMs) {
@@ -255,7 +257,7 @@ Result<Json> report(store::Db& db, const Json& params) {
   q->bind_all(from, to);
   int64_t now = wall_ms();
   std::map<std::string, Bucket> buckets;  // ordered by key text
-  timemath::DayBuckets days(from, to);
+  timemath::DayBuckets days(from + tz, to + tz);  // in local time when tz is given
   int64_t total = 0, count = 0;
   for (;;) {
     CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
@@ -267,6 +269,10 @@ Result<Json> report(store::Db& db, const Json& params) {
     total += in_range;
     ++count;
     if (by == "day") {
+      for (auto& piece : worked) {
+        piece.start += tz;
+        piece.end += tz;
+      }
       days.add_session(worked);
       continue;
     }
@@ -362,7 +368,10 @@ void register_time(Registry& r, Services& s) {
               {},
               {param::time("from", "start of the range").required(),
                param::time("to", "end of the range").required(),
-               param::enumeration("by", {"day", "task", "list"}, "grouping (default day)")}},
+               param::enumeration("by", {"day", "task", "list"}, "grouping (default day)"),
+               param::integer("tz_offset_minutes", -14 * 60, 14 * 60,
+                              "the client's UTC offset, east: days split at its midnight "
+                              "(default 0, UTC days)")}},
              tasks::fresh_read(report));
 }
 

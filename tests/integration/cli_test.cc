@@ -123,9 +123,11 @@ TEST(Cli, HelpTopicsAndCommandHelpAnswerWithoutADaemon) {
 TEST(Cli, BashCompletionCompletesCommandsAndOptions) {
   auto bin = DaemonProcess::binary("cairn");
   auto complete = [&](const std::string& words, int cword) {
+    // The script asks `cairn` on the PATH for candidates.
     return run_command({"bash", "-c", "eval \"$(" + bin + " completion bash)\"; COMP_WORDS=(" +
                                           words + "); COMP_CWORD=" + std::to_string(cword) +
-                                          "; _cairn; echo \"${COMPREPLY[*]}\""})
+                                          "; _cairn; echo \"${COMPREPLY[*]}\""},
+                       {{"PATH", bin.substr(0, bin.rfind('/')) + ":/usr/bin:/bin"}})
         .output;
   };
   EXPECT_EQ(complete("cairn prefs s", 2), "set\n");

@@ -408,7 +408,7 @@ TEST_F(Tasks, TheCliAddsListsShowsAndTracksTasks) {
   EXPECT_NE(focus.output.find("1 distractions"), std::string::npos) << focus.output;
   auto rm = cairn({"list", "rm", "work"});
   EXPECT_EQ(rm.status, 1);
-  EXPECT_NE(rm.output.find("move_to"), std::string::npos) << rm.output;
+  EXPECT_NE(rm.output.find("--move-to"), std::string::npos) << rm.output;
   EXPECT_EQ(cairn({"list", "rm", "work", "--move-to", "default"}).status, 0);
   EXPECT_EQ(cairn({"task", "rm", "1"}).status, 0);
 }
