@@ -50,9 +50,9 @@ export interface Methods {
     cursor: number;
     /** the db_id seen before: a different database sets fresh_instance */
     db_id?: string;
-    /** most changes to return (default 1000) */
+    /** most changes to return (default 1000); a page also ends at about 4 MiB */
     limit?: number;
-    /** only these topics */
+    /** only these topics (or ["*"] for all) */
     topics?: Array<string>;
   };
   /** Describes every method (kind, parameters as JSON Schema, topics), the error codes and the event topics. (read) */
@@ -77,6 +77,8 @@ export interface Methods {
     /** check the copy after writing it */
     verify?: boolean;
   };
+  /** Cancels the running db operation: a copy stops at its next step. (read) */
+  "db.cancel": Record<string, never>;
   /** Checks the database's integrity and foreign keys. (async) */
   "db.check": Record<string, never>;
   /** Checkpoints and vacuums the database. (async) */
@@ -94,14 +96,7 @@ export interface Methods {
     tables?: Array<string>;
   };
   /** Imports an exported document, merging or replacing. (async) */
-  "db.import": {
-    /** the exported document (or path) */
-    document?: Record<string, unknown>;
-    /** merge into or replace what is stored */
-    mode: "merge" | "replace";
-    /** a file holding the document */
-    path?: string;
-  };
+  "db.import": unknown | unknown;
   /** Replaces the database with a backup. (async) */
   "db.restore": {
     /** the backup file */
@@ -334,7 +329,7 @@ export interface Methods {
     /** response time in ms */
     response_time_ms?: number;
     /** who speaks */
-    role?: "system" | "user" | "assistant" | "tool";
+    role: "system" | "user" | "assistant" | "tool";
     /** the session */
     session_id: string;
     /** where it came from */
@@ -351,7 +346,38 @@ export interface Methods {
   /** Appends up to 4096 messages at once (all or nothing). (write) */
   "messages.bulk": {
     /** messages as for messages.append */
-    messages: Array<Record<string, unknown>>;
+    messages: Array<{
+      /** the assistant */
+      assistant_id?: string;
+      /** attachments (or its JSON text) */
+      attachments?: Record<string, unknown> | Array<unknown> | string;
+      /** the text, up to 4 MiB */
+      content?: string;
+      /** when it was written (default now) (ISO 8601 or Unix ms) */
+      created_at?: string | number;
+      /** an error to record */
+      error?: string;
+      /** client-chosen id (a retry returns the existing message) */
+      id?: string;
+      /** the message it replies to (same session) */
+      parent_id?: string;
+      /** response time in ms */
+      response_time_ms?: number;
+      /** who speaks */
+      role: "system" | "user" | "assistant" | "tool";
+      /** the session */
+      session_id?: string;
+      /** where it came from */
+      source?: string;
+      /** the model's reasoning */
+      thinking?: string;
+      /** tokens used */
+      tokens_used?: number;
+      /** the tool call this answers */
+      tool_call_id?: string;
+      /** tool calls (or its JSON text) */
+      tool_calls?: Record<string, unknown> | Array<unknown> | string;
+    }>;
     /** the session of rows that name none */
     session_id?: string;
   };
@@ -454,10 +480,12 @@ export interface Methods {
     /** the key */
     key: string;
   };
-  /** Lists preferences ordered by category and key. (read) */
+  /** Lists preferences ordered by category and key, a page of about 4 MiB at a time. (read) */
   "prefs.list": {
     /** only this category */
     category?: string;
+    /** where the page starts: the next_offset of the page before */
+    offset?: number;
   };
   /** Sets a preference (any value up to 1 MiB) by category and key. (write) */
   "prefs.set": {
@@ -522,10 +550,14 @@ export interface Methods {
     /** the task it works on */
     task_id?: string;
   };
-  /** Reads a run with its patch and logs. (read) */
+  /** Reads a run with its patch and a slice of its logs (at most 4 MiB a call). (read) */
   "runs.get": {
     /** the run */
     id: string;
+    /** most bytes of logs (default 4 MiB) */
+    logs_limit?: number;
+    /** byte offset of the logs slice: the logs_next_offset of the call before */
+    logs_offset?: number;
   };
   /** Lists runs newest first, without patch and logs. (read) */
   "runs.list": {
@@ -742,6 +774,8 @@ export interface Methods {
     from: string | number;
     /** end of the range (ISO 8601 or Unix ms) */
     to: string | number;
+    /** the client's UTC offset, east: days split at its midnight (default 0, UTC days) */
+    tz_offset_minutes?: number;
   };
   /** Resumes the paused time session. (write) */
   "time.resume": {
@@ -792,6 +826,7 @@ export const METHOD_NAMES: MethodName[] = [
   "daemon.shutdown",
   "daemon.status",
   "db.backup",
+  "db.cancel",
   "db.check",
   "db.compact",
   "db.export",
@@ -886,6 +921,7 @@ export interface Api {
   };
   db: {
     backup(params?: Methods["db.backup"]): Promise<any>;
+    cancel(params?: Methods["db.cancel"]): Promise<any>;
     check(params?: Methods["db.check"]): Promise<any>;
     compact(params?: Methods["db.compact"]): Promise<any>;
     export(params?: Methods["db.export"]): Promise<any>;
