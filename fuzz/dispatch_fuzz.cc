@@ -21,8 +21,8 @@
 // fuzz/structured_input.h: real method names from the registry (daemon.hello)
 // with deeply nested, huge, invalid-UTF-8, integer-keyed and repeated-key
 // params, and paths to special files made in the sandbox (a FIFO, a
-// directory) or given by the system (/dev/zero, /proc/self/status) and the live
-// database and its WAL. Any other input is a raw byte stream of frames.
+// directory, links to /dev/zero and /proc/self/status) and the live database
+// and its WAL. Any other input is a raw byte stream of frames.
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -123,11 +123,18 @@ void start_daemon() {
   std::string fifo = g_dir + "/fifo", dir = g_dir + "/dir";
   ::mkfifo(fifo.c_str(), 0600);
   ::mkdir(dir.c_str(), 0700);
+  // The system's special files are named through links in the sandbox: a write
+  // that wrongly went through would replace the link, never /dev/zero itself
+  // (the fuzzer runs as root in CI).
+  std::string zero = g_dir + "/zero", status = g_dir + "/status", fds = g_dir + "/fds";
+  ::symlink("/dev/zero", zero.c_str());
+  ::symlink("/proc/self/status", status.c_str());
+  ::symlink("/proc/self/fd", fds.c_str());
   g_box.paths = {fifo,
                  dir,
-                 "/dev/zero",
-                 "/proc/self/status",
-                 "/proc/self/fd",
+                 zero,
+                 status,
+                 fds,
                  config.db_path(),
                  config.db_path() + "-wal",
                  g_socket,

@@ -194,7 +194,7 @@ void value(Writer& w, Reader& r, const Sandbox& box, bool path_key, int level) {
       break;
     }
     case 9:
-      w.str(box.paths.empty() ? "/dev/zero" : box.paths[r.byte() % box.paths.size()]);
+      w.str(box.paths.empty() ? "/nonexistent" : box.paths[r.byte() % box.paths.size()]);
       break;
     case 10:
       w.str("{\"a\":1,\"a\":2}");
