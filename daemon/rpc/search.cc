@@ -26,8 +26,9 @@ void register_search(Registry& r, Services& s) {
   s.on_shutdown.push_back([worker] { worker->stop(); });
   s.status_sections.push_back([worker](Json& out) { out["index"] = worker->status(); });
   std::vector<std::string> kinds = worker->kinds();
+  auto status = std::make_shared<IndexStatus>(*worker, s.writer);
 
-  r.add_read("search.query", [kinds](store::Db& db, const Json& params) -> Result<Json> {
+  r.add_read("search.query", [kinds, status](store::Db& db, const Json& params) -> Result<Json> {
     Params p(params);
     indexer::SearchRequest req;
     req.q = p.str("q", 4096);
@@ -52,11 +53,13 @@ void register_search(Registry& r, Services& s) {
         return invalid_params("root must be an absolute path");
       }
       while (req.root->size() > 1 && req.root->back() == '/') req.root->pop_back();
+      CAIRN_ASSIGN_OR_RETURN(bool tracked, indexer::root_is_tracked(db, *req.root));
+      if (!tracked) return not_found("root is not tracked: " + *req.root);
     }
-    return indexer::search(db, req);
+    CAIRN_ASSIGN_OR_RETURN(Json out, indexer::search(db, req));
+    CAIRN_ASSIGN_OR_RETURN(out["index"], status->catching_up(db, req.kinds));
+    return out;
   });
-
-  auto status = std::make_shared<IndexStatus>(*worker, s.writer);
   r.add_read("index.status", [worker, status](store::Db& db, const Json& params) -> Result<Json> {
     Params p(params);
     CAIRN_RETURN_IF_ERROR(p.finish());
