@@ -247,6 +247,14 @@ TEST(Search, TheCliPrintsPathLineColumnAndTheMatchedLineAsGrepAndVimDo) {
   auto always = cairn_search(d, {"--color", "always", "clisearchword"});
   EXPECT_NE(always.output.find("\x1b[1;31mclisearchword\x1b[0m"), std::string::npos)
       << always.output;
+  // On a terminal (script(1) gives one), colour by default unless NO_COLOR is set.
+  std::string on_tty = DaemonProcess::binary("cairn") + " --socket " + d.socket_path() +
+                       " --no-spawn search clisearchword";
+  auto tty = run_command({"script", "-qec", on_tty, "/dev/null"});
+  EXPECT_NE(tty.output.find("\x1b[1;31mclisearchword"), std::string::npos) << tty.output;
+  auto no_color = run_command({"script", "-qec", on_tty, "/dev/null"}, {{"NO_COLOR", "1"}});
+  EXPECT_NE(no_color.output.find("clisearchword"), std::string::npos) << no_color.output;
+  EXPECT_EQ(no_color.output.find('\x1b'), std::string::npos) << no_color.output;
   auto st = run_command({DaemonProcess::binary("cairn"), "--socket", d.socket_path(), "--no-spawn",
                          "index", "status"});
   EXPECT_EQ(st.status, 0);
