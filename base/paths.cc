@@ -62,7 +62,7 @@ Status make_dirs(const std::string& dir, unsigned mode) {
     if (!S_ISDIR(st.st_mode)) return Status(Code::kIoError, dir + " exists and is not a directory");
     return Status::ok();
   }
-  CAIRN_RETURN_IF_ERROR(make_dirs(parent_dir(dir), 0755));
+  CAIRN_RETURN_IF_ERROR(make_dirs(parent_dir(dir), mode));
   if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
     return Status(Code::kIoError, "cannot create " + dir + ": " + std::strerror(errno));
   }

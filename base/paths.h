@@ -18,7 +18,7 @@ std::string default_state_dir();
 // $XDG_CONFIG_HOME/cairn/cairnd.toml, else ~/.config/cairn/cairnd.toml.
 std::string default_config_file();
 
-// Creates `dir` and missing parents; the last component gets `mode`.
+// Creates `dir` and missing parents, each new one with `mode`.
 Status make_dirs(const std::string& dir, unsigned mode);
 std::string parent_dir(const std::string& path);
 

@@ -1,5 +1,6 @@
 // Config: everything cairnd can be told, from (lowest to highest precedence)
 // built-in defaults, the TOML config file, the environment, and flags.
+// validate_config (config_check.h) refuses values that cannot work.
 #pragma once
 
 #include <string>
@@ -38,6 +39,9 @@ struct Config {
   int backup_interval_s = 0;
   int backup_keep = 7;
   std::string backup_dir;  // empty: <data_dir>/backups
+  // db.restore keeps the replaced database as cairn.db.before-restore-<time>;
+  // the newest `restore_keep` of those are kept, older ones removed.
+  int restore_keep = 3;
   ipc::Limits limits;
   // File watching (watchers/watcher.h).
   int watch_settle_ms = 20;         // quiet time before a changed path is looked at

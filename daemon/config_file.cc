@@ -1,6 +1,5 @@
 #include "daemon/config_file.h"
 
-#include <sys/stat.h>
 
 #include <cstdint>
 #include <map>
@@ -9,8 +8,12 @@
 
 #include <toml++/toml.h>
 
+#include "base/regular_file.h"
+
 namespace cairn {
 namespace {
+
+constexpr size_t kMaxConfigBytes = 1 << 20;
 
 // Every key the config file may hold, with where its value goes. A new setting
 // is one line here and one field in Config.
@@ -38,6 +41,7 @@ const std::map<std::string, Member>& config_keys() {
       {"index_interval_s", &Config::index_interval_s},
       {"backup_interval_s", &Config::backup_interval_s},
       {"backup_keep", &Config::backup_keep},
+      {"restore_keep", &Config::restore_keep},
       {"watch_settle_ms", &Config::watch_settle_ms},
       {"watch_reconcile_s", &Config::watch_reconcile_s},
       {"watch_degraded_scan_s", &Config::watch_degraded_scan_s},
@@ -52,14 +56,20 @@ const std::map<std::string, Member>& config_keys() {
 }  // namespace
 
 Status apply_config_file(const std::string& path, bool must_exist, Config& c) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    if (must_exist) return invalid_params("config file " + path + " does not exist");
-    return Status::ok();
+  // Opened without blocking (a FIFO would wait for a writer forever) and read
+  // only if it is a regular file: a directory or a device is refused, never
+  // skipped.
+  auto text = read_regular_file(path, "config file", kMaxConfigBytes);
+  if (!text) {
+    if (text.status().code() == Code::kNotFound && !must_exist) return Status::ok();
+    if (text.status().code() == Code::kNotFound) {
+      return invalid_params("config file " + path + " does not exist");
+    }
+    return text.status();
   }
   toml::table t;
   try {
-    t = toml::parse_file(path);
+    t = toml::parse(*text, path);
   } catch (const toml::parse_error& e) {
     return invalid_params(path + ":" + std::to_string(e.source().begin.line) + ": " +
                           std::string(e.description()));
@@ -85,7 +95,6 @@ Status apply_config_file(const std::string& path, bool must_exist, Config& c) {
         },
         it->second);
   }
-  if (c.index_interval_s < 1) c.index_interval_s = 1;
   return Status::ok();
 }
 

@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "base/clock.h"
+#include "base/private_mode.h"
 #include "daemon/instance_lock.h"
 #include "daemon/retention.h"
 #include "daemon/rpc/register.h"
@@ -49,6 +50,13 @@ Status Daemon::start() {
   // search.query's ranking function, on every connection opened from here on.
   CAIRN_RETURN_IF_ERROR(indexer::install_ranking());
   CAIRN_ASSIGN_OR_RETURN(data_lock_, lock_data_dir(config_.data_dir));
+  // A database made before its files were private (or under another umask)
+  // is tightened before anything opens it.
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    if (tighten_mode(config_.db_path() + suffix)) {
+      spdlog::warn("{}{} was readable by other users; made it 0600", config_.db_path(), suffix);
+    }
+  }
   CAIRN_ASSIGN_OR_RETURN(store::OpenedStore opened, store::open_store(config_.db_path()));
   poster_ = std::make_unique<LoopPoster>(&loop_);
   registry_ = std::make_unique<Registry>();

@@ -20,7 +20,12 @@ void Op::progress(int64_t done, int64_t total, const char* unit) {
   });
 }
 
-bool Op::cancelled() const { return ops_.stopping_.load(); }
+bool Op::cancelled() const { return ops_.stopping_.load() || ops_.cancel_.load(); }
+
+Status Op::cancelled_status() const {
+  if (ops_.stopping_.load()) return Status(Code::kBusy, "cairnd is stopping");
+  return Status(Code::kBusy, "db." + name_ + " was cancelled (db.cancel)");
+}
 
 void Op::watch(store::Db& db) {
   sqlite3_progress_handler(
@@ -59,6 +64,7 @@ void DbOps::start(std::string name, std::function<void(std::shared_ptr<Op>)> wor
   // handed its finish to the writer): joining is immediate.
   if (thread_.joinable()) thread_.join();
   running_ = name;
+  cancel_ = false;
   publish(name, "started", Json::object());
   std::shared_ptr<Op> op(new Op(*this, name, std::move(reply)));
   thread_ = std::thread([op, w = std::move(work)] {
@@ -69,6 +75,12 @@ void DbOps::start(std::string name, std::function<void(std::shared_ptr<Op>)> wor
       op->finish(internal_error(std::string("db.") + op->name() + " failed: " + e.what()));
     }
   });
+}
+
+std::string DbOps::cancel() {
+  if (running_.empty()) return "";
+  cancel_ = true;
+  return running_;
 }
 
 Json DbOps::status() const {

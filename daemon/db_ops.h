@@ -7,7 +7,11 @@
 // Progress and the outcome are published on topic "db" (kind "progress", then
 // "done" or "failed", id = the operation's name); they are not changelog rows.
 //
-// start(), status() and shutdown() on the loop thread. An Op is handed to the
+// cancel() (db.cancel) asks the running operation to give up: copies stop at
+// their next step, long statements are interrupted; a restore past its copy
+// (the swap itself) and an import already in the writer finish as they are.
+//
+// start(), cancel(), status() and shutdown() on the loop thread. An Op is handed to the
 // operation's thread; its methods may be called from any thread.
 #pragma once
 
@@ -34,8 +38,10 @@ class Op {
   const std::string& name() const { return name_; }
   // Publishes progress at most every 250 ms (and always the last step).
   void progress(int64_t done, int64_t total, const char* unit);
-  // True once the daemon is stopping: the operation should give up.
+  // True once the daemon is stopping or db.cancel asked: the operation should
+  // give up (and answer cancelled_status()).
   bool cancelled() const;
+  Status cancelled_status() const;
   // Makes long SQLite statements on `db` stop (SQLITE_INTERRUPT) once cancelled.
   void watch(store::Db& db);
   // Ends the operation: replies, publishes the outcome, frees the slot. Exactly
@@ -63,6 +69,8 @@ class DbOps {
   // Runs `work` on a new thread; `work` must call op.finish() (perhaps later,
   // from another thread). Replies CONFLICT at once when an operation runs.
   void start(std::string name, std::function<void(std::shared_ptr<Op>)> work, Reply reply);
+  // Asks the running operation to stop; returns its name ("" when none runs).
+  std::string cancel();
   // {running: name or null, last: {operation, at, ok, ...}}
   Json status() const;
   // Asks the running operation to stop and waits for its thread.
@@ -78,6 +86,7 @@ class DbOps {
   std::string running_;  // loop thread
   Json last_;            // loop thread
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> cancel_{false};  // db.cancel of the running operation
   std::thread thread_;
 };
 

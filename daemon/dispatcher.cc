@@ -31,6 +31,22 @@ Result<Json> timed(MethodCost* cost, Fn&& fn) {
   return r;
 }
 
+// The encoded reply, or TOO_LARGE to the same msgid when it would pass what
+// one reply may take: the connection stays, and the caller learns to ask for
+// less. A peer that does not read is another matter (the server's queue cap).
+// `st` becomes the status actually sent.
+std::string capped(std::string bytes, uint32_t msgid, const std::string& method, size_t max_bytes,
+                   Status& st) {
+  if (bytes.size() <= max_bytes) return bytes;
+  st = Status(Code::kTooLarge,
+              "the reply to " + method + " would be " + std::to_string(bytes.size()) +
+                  " bytes, over the " + std::to_string(max_bytes) +
+                  " a reply may take: ask for fewer items (a smaller limit or page_size) and "
+                  "page through the rest (the cursor, next_offset or "
+                  "logs_next_offset it returns)");
+  return ipc::encode_response(msgid, st, nullptr);
+}
+
 }  // namespace
 
 void Dispatcher::on_request(ipc::ConnId conn, ipc::Message&& req) {
@@ -51,9 +67,12 @@ void Dispatcher::on_request(ipc::ConnId conn, ipc::Message&& req) {
   LoopPoster& poster = services_.poster;
   // Runs on the reader or writer thread: the reply is encoded (and the result
   // freed) there, so the loop thread only writes bytes.
-  auto reply_later = [this, conn, msgid, name, start, &poster](Result<Json> r) {
-    std::string bytes = ipc::encode_reply(msgid, r.status(), r ? *r : kNoResult);
-    poster.post([this, conn, name, start, st = r.status(), bytes = std::move(bytes)]() mutable {
+  size_t max_reply = services_.server.max_reply_bytes();
+  auto reply_later = [this, conn, msgid, name, start, &poster, max_reply](Result<Json> r) {
+    Status st = r.status();
+    std::string bytes =
+        capped(ipc::encode_reply(msgid, st, r ? *r : kNoResult), msgid, name, max_reply, st);
+    poster.post([this, conn, name, start, st = std::move(st), bytes = std::move(bytes)]() mutable {
       finish_encoded(conn, name, start, st, std::move(bytes));
     });
   };
@@ -90,8 +109,10 @@ void Dispatcher::finish(ipc::ConnId conn, uint32_t msgid, const std::string& met
                         int64_t start_ns, const Result<Json>& result) {
   // Both branches are lvalues, so the reply is encoded from the result in place:
   // `result ? *result : Json()` deep-copied every reply on the loop thread.
-  finish_encoded(conn, method, start_ns, result.status(),
-                 ipc::encode_reply(msgid, result.status(), result ? *result : kNoResult));
+  Status st = result.status();
+  std::string bytes = capped(ipc::encode_reply(msgid, st, result ? *result : kNoResult), msgid,
+                             method, services_.server.max_reply_bytes(), st);
+  finish_encoded(conn, method, start_ns, st, std::move(bytes));
 }
 
 void Dispatcher::finish_encoded(ipc::ConnId conn, const std::string& method, int64_t start_ns,

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "base/paths.h"
+#include "base/private_mode.h"
 
 namespace cairn {
 
@@ -31,6 +32,8 @@ Status init_logging(const std::string& level, const std::string& log_file) {
     } catch (const spdlog::spdlog_ex& e) {
       return Status(Code::kIoError, std::string("cannot open log file: ") + e.what());
     }
+    // A log made before files were private stays readable only by its owner now.
+    tighten_mode(log_file);
   }
   auto logger = std::make_shared<spdlog::logger>("cairnd", sinks.begin(), sinks.end());
   logger->set_level(lvl);

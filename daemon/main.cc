@@ -1,14 +1,17 @@
 // cairnd: parses flags into a Config and runs the Daemon, or `cairnd migrate`.
 #include <CLI/CLI.hpp>
-#include <unistd.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
 #include "base/paths.h"
 #include "daemon/config.h"
+#include "daemon/config_check.h"
 #include "daemon/config_file.h"
 #include "daemon/daemon.h"
 #include "daemon/instance_lock.h"
@@ -73,6 +76,9 @@ int migrate(const cairn::Config& config, bool status_only, int target) {
 
 int main(int argc, char** argv) {
   using namespace cairn;
+  // Everything cairnd creates (database, WAL, backups, exports, logs, their
+  // directories) is its user's alone: files 0600, directories 0700.
+  ::umask(077);
   Config config;
   CLI::App app{
       "cairnd: the cairn daemon. Owns one SQLite database of workspace memory and serves it\n"
@@ -119,10 +125,16 @@ int main(int argc, char** argv) {
   if (!state_dir.empty()) config.state_dir = state_dir;
   if (!log_file.empty()) config.log_file = log_file;
   if (!log_level.empty()) config.log_level = log_level;
-  if (max_clients >= 0) config.max_clients = static_cast<size_t>(max_clients);
-  if (readers > 0) config.reader_threads = static_cast<int>(readers);
+  if (max_clients >= 0) config.max_clients = static_cast<size_t>(std::min<int64_t>(max_clients, 1 << 30));
+  if (readers >= 0) config.reader_threads = static_cast<int>(std::min<int64_t>(readers, 1 << 20));
   config.debug_methods = debug_methods;
-  if (config.log_file.empty()) config.log_file = config.state_dir + "/cairnd.log";
+  if (config.log_file.empty() && !config.state_dir.empty()) {
+    config.log_file = config.state_dir + "/cairnd.log";
+  }
+  if (Status st = validate_config(config); !st.is_ok()) {
+    std::cerr << "cairnd: " << st.message() << "\n";
+    return 2;
+  }
 
   if (*mig) {
     if (!mig_status && mig_to < 0) {

@@ -56,6 +56,11 @@ struct Services {
   // SQL run after an import wrote its rows, in its transaction: a domain fills in
   // columns that copy a value kept in another table. Added at registration.
   std::vector<std::string> after_import;
+  // Called after db.restore put another database file in place (loop thread,
+  // readers reopened, before the reply): every component holding state read
+  // from the database (roots, the index worker's connection, open waits)
+  // starts over on the new file as it would at a start. Added at registration.
+  std::vector<std::function<void()>> restore_observers;
   // Runs when the daemon stops, before the writer drains (loop thread).
   std::vector<std::function<void()>> on_shutdown;
 };

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "fuzz/structured_input.h"
 #include "ipc/codec.h"
 
 namespace cairn::fuzz {
@@ -43,8 +44,7 @@ int ms_left(Clock::time_point deadline) {
 
 // Writes everything, reading (and keeping) answers while the socket is full so
 // a peer that answers as it reads cannot deadlock us. False when the peer closed.
-bool write_all(int fd, std::string_view bytes, ipc::Decoder& answers,
-               Clock::time_point deadline) {
+bool write_all(int fd, std::string_view bytes, ipc::Decoder& answers, Clock::time_point deadline) {
   while (!bytes.empty()) {
     pollfd p{fd, POLLOUT | POLLIN, 0};
     if (::poll(&p, 1, ms_left(deadline)) <= 0) return false;
@@ -62,6 +62,19 @@ bool write_all(int fd, std::string_view bytes, ipc::Decoder& answers,
     }
   }
   return true;
+}
+
+// Replies may be as large as the daemon sends (8 MiB) and decode to more than
+// a request may.
+ipc::Limits answer_limits() {
+  ipc::Limits l;
+  l.max_frame_bytes = 64u << 20;
+  l.max_string_bytes = 64u << 20;
+  l.max_elements = 1u << 24;
+  l.max_depth = 128;
+  l.max_values = 1u << 26;
+  l.max_decoded_bytes = size_t{1} << 34;
+  return l;
 }
 
 // Counts responses already decoded; false when the answer stream is broken.
@@ -122,8 +135,8 @@ bool shutdown(const std::string& socket_path, int timeout_ms) {
   int fd = connect_to(socket_path);
   if (fd < 0) return false;
   ipc::Decoder answers;
-  bool ok = write_all(fd, ipc::encode_request(1, "daemon.shutdown", Json::array()), answers,
-                      deadline);
+  bool ok =
+      write_all(fd, ipc::encode_request(1, "daemon.shutdown", Json::array()), answers, deadline);
   while (ok) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, ms_left(deadline)) <= 0) break;
@@ -135,7 +148,7 @@ bool shutdown(const std::string& socket_path, int timeout_ms) {
 }
 
 DriveResult drive_dispatch(const std::string& socket_path, const uint8_t* data, size_t size,
-                           int answer_timeout_ms) {
+                           int answer_timeout_ms, bool structured) {
   DriveResult r;
   std::string_view input(reinterpret_cast<const char*>(data), size);
 
@@ -160,7 +173,7 @@ DriveResult drive_dispatch(const std::string& socket_path, const uint8_t* data, 
       }
       if (!m) break;  // an incomplete tail is not sent
       if (m->type == ipc::MessageType::kRequest || m->type == ipc::MessageType::kNotification) {
-        if (denied_method(m->method)) {
+        if (structured ? structured_denied(m->method) : denied_method(m->method)) {
           r.sent_bytes = before;
           break;
         }
@@ -179,7 +192,7 @@ DriveResult drive_dispatch(const std::string& socket_path, const uint8_t* data, 
     std::abort();
   }
   auto deadline = Clock::now() + std::chrono::milliseconds(answer_timeout_ms);
-  ipc::Decoder answers;
+  ipc::Decoder answers(answer_limits());
   std::string out(input.substr(0, r.sent_bytes));
   out += ipc::encode_request(kPingId, "daemon.ping", Json::array());
   bool open = write_all(fd, out, answers, deadline);

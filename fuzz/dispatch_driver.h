@@ -35,8 +35,11 @@ struct DriveResult {
 };
 
 // Aborts when the daemon stops answering daemon.ping on a fresh connection.
+// `structured`: the input came from structured_requests(), whose path
+// parameters name only the sandbox's files, so only structured_denied()
+// methods are held back.
 DriveResult drive_dispatch(const std::string& socket_path, const uint8_t* data, size_t size,
-                           int answer_timeout_ms = 2000);
+                           int answer_timeout_ms = 2000, bool structured = false);
 
 // Connects and pings until the daemon answers or `timeout_ms` passes.
 bool ping(const std::string& socket_path, int timeout_ms);

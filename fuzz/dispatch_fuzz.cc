@@ -13,12 +13,23 @@
 // joined before the process's statics (spdlog's registry among them) are
 // destroyed under it, and before OpenSSL's own exit cleanup, which would
 // otherwise orphan the per-thread state of threads still running; then the
-// data directory is removed.
+// data directory is removed. A daemon that does not stop within 60 s (a
+// handler stuck on a special file) is reported, not waited on forever.
+//
+// Two modes, chosen by the first byte. An input that starts with
+// kStructuredMarker (0xc1, never msgpack) is read as choices by
+// fuzz/structured_input.h: real method names from the registry (daemon.hello)
+// with deeply nested, huge, invalid-UTF-8, integer-keyed and repeated-key
+// params, and paths to special files made in the sandbox (a FIFO, a
+// directory) or given by the system (/dev/zero, /proc/self/status) and the live
+// database and its WAL. Any other input is a raw byte stream of frames.
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -28,6 +39,8 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "fuzz/dispatch_driver.h"
+#include "fuzz/structured_input.h"
+#include "ipc/client.h"
 
 namespace {
 
@@ -35,6 +48,7 @@ std::string g_dir;
 std::string g_socket;
 std::thread* g_daemon = nullptr;  // never destroyed: joined by stop_daemon()
 std::atomic<bool> g_stopping{false};
+cairn::fuzz::Sandbox g_box;
 
 void remove_dir() {
   std::error_code ec;
@@ -46,6 +60,11 @@ void remove_dir() {
 // was registered): it runs before those.
 void stop_daemon() {
   g_stopping = true;
+  std::thread([] {
+    std::this_thread::sleep_for(std::chrono::seconds(60));
+    std::fprintf(stderr, "dispatch fuzz: the daemon did not stop within 60 s\n");
+    std::abort();
+  }).detach();
   if (!cairn::fuzz::shutdown(g_socket, 30000)) {
     std::fprintf(stderr, "dispatch fuzz: could not ask the daemon to stop\n");
     std::abort();
@@ -88,6 +107,31 @@ void start_daemon() {
     std::abort();
   }
   std::atexit(stop_daemon);
+  // What the structured mode may name.
+  if (auto c = cairn::ipc::Client::connect(g_socket, 5000)) {
+    if (auto hello = c->call("daemon.hello", nullptr, 10000);
+        hello && (*hello)["methods"].is_array()) {
+      for (const auto& m : (*hello)["methods"]) {
+        if (m.is_string()) g_box.methods.push_back(m.get<std::string>());
+      }
+    }
+  }
+  if (g_box.methods.empty()) {
+    std::fprintf(stderr, "dispatch fuzz: daemon.hello listed no methods\n");
+    std::abort();
+  }
+  std::string fifo = g_dir + "/fifo", dir = g_dir + "/dir";
+  ::mkfifo(fifo.c_str(), 0600);
+  ::mkdir(dir.c_str(), 0700);
+  g_box.paths = {fifo,
+                 dir,
+                 "/dev/zero",
+                 "/proc/self/status",
+                 "/proc/self/fd",
+                 config.db_path(),
+                 config.db_path() + "-wal",
+                 g_socket,
+                 g_dir + "/out.json"};
 }
 
 }  // namespace
@@ -95,6 +139,12 @@ void start_daemon() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static bool started = (start_daemon(), true);
   (void)started;
+  if (size > 0 && data[0] == cairn::fuzz::kStructuredMarker) {
+    std::string requests = cairn::fuzz::structured_requests(data + 1, size - 1, g_box);
+    cairn::fuzz::drive_dispatch(g_socket, reinterpret_cast<const uint8_t*>(requests.data()),
+                                requests.size(), 2000, /*structured=*/true);
+    return 0;
+  }
   cairn::fuzz::drive_dispatch(g_socket, data, size);
   return 0;
 }

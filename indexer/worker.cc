@@ -73,13 +73,16 @@ void Worker::set_error(const std::string& e) {
 void Worker::run() {
   set_background_priority();  // before the name: a named thread is reniced
   set_thread_name("cairn-index");
+  // The generation before the open: a restore between them makes the next
+  // pass reopen again.
+  db_generation_ = writer_.generation();
   auto opened = store::Db::open(options_.db_path, store::OpenMode::kReadOnly);
   if (!opened.has_value()) {
     spdlog::error("index worker cannot open the database: {}", opened.status().message());
     set_error(opened.status().message());
     return;
   }
-  store::Db& db = **opened;
+  std::unique_ptr<store::Db> db = std::move(*opened);
   auto next_periodic = std::chrono::steady_clock::now() + std::chrono::seconds(options_.interval_s);
   for (;;) {
     bool periodic = false;
@@ -99,7 +102,20 @@ void Worker::run() {
     if (periodic) {
       next_periodic = std::chrono::steady_clock::now() + std::chrono::seconds(options_.interval_s);
     }
-    pass(db, periodic);
+    if (writer_.generation() != db_generation_) {
+      // db.restore replaced the file: read the new one, as at a start.
+      int64_t generation = writer_.generation();
+      auto reopened = store::Db::open(options_.db_path, store::OpenMode::kReadOnly);
+      if (!reopened.has_value()) {
+        set_error(reopened.status().message());
+        continue;
+      }
+      db = std::move(*reopened);
+      db_generation_ = generation;
+      set_error("");
+      spdlog::info("index worker: following the restored database");
+    }
+    pass(*db, periodic);
   }
 }
 
@@ -232,6 +248,7 @@ bool Worker::index_source(store::Db& db, IndexSource& src) {
           return Json();
         });
     if (Status st = write_batch(fn); !st.is_ok()) {
+      if (writer_.generation() != db_generation_) return false;  // restored: start over
       spdlog::warn("index {}: write failed: {}", kind, st.message());
       set_error(st.message());
       return false;
@@ -246,7 +263,12 @@ Status Worker::write_batch(std::shared_ptr<store::WriteFn> fn) {
   auto done = std::make_shared<std::promise<Status>>();
   std::future<Status> result = done->get_future();
   writer_.submit_background(
-      "index", [fn](store::WriteTxn& txn) { return (*fn)(txn); },
+      "index",
+      [fn, w = &writer_, generation = db_generation_](store::WriteTxn& txn) -> Result<Json> {
+        // Documents read from a database a restore replaced never reach the new one.
+        if (w->generation() != generation) return store::Writer::replaced_status();
+        return (*fn)(txn);
+      },
       [done](Result<Json> r) { done->set_value(r.status()); });
   // Bounded wait: at shutdown the writer still drains (stop() runs before it stops).
   while (result.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {

@@ -11,6 +11,10 @@
 // segments a step). index.rebuild marks documents dirty and wakes the worker;
 // queries keep answering from the old chunks while it works.
 //
+// After db.restore (the writer's generation moved) batches read from the old
+// file are refused by their own generation check, and the next pass reopens
+// the connection on the new file first; the restore wakes the worker.
+//
 // Owned by the search RPC family; wake()/status() from any thread; stop() from
 // the loop thread at shutdown, before the writer stops.
 #pragma once
@@ -88,6 +92,8 @@ class Worker {
   std::atomic<int64_t> last_pass_ms_{-1};
   std::atomic<int64_t> last_pass_at_{0};
   std::string last_error_;  // guarded by mu_
+  // The writer generation of the worker's connection (worker thread only).
+  int64_t db_generation_ = 0;
 };
 
 }  // namespace cairn::indexer

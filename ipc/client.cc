@@ -20,6 +20,7 @@ Limits client_limits() {
   l.max_elements = 1u << 26;
   l.max_depth = 64;
   l.max_values = 1u << 30;
+  l.max_decoded_bytes = size_t{1} << 40;  // bounded by the frame and values above
   return l;
 }
 

@@ -35,14 +35,20 @@ class Decoder {
   // The next complete message; nullopt when more bytes are needed.
   // On DecodeError::fatal the decoder must not be used again.
   std::optional<Message> next(DecodeError& err, bool& failed);
-  // Bytes received that do not yet form a whole message.
+  // Bytes received and not yet returned by next() (whole messages included).
   size_t buffered() const { return buf_.size() - start_; }
+  // True when next() has something to return at once: a whole message (or an
+  // error); false when the buffered bytes are at most a partial message, the
+  // part the peer has yet to send.
+  bool has_frame();
 
  private:
   Limits limits_;
   FrameScanner scanner_;
   std::string buf_;
-  size_t start_ = 0;  // consumed prefix of buf_, dropped lazily
+  size_t start_ = 0;                  // consumed prefix of buf_, dropped lazily
+  size_t ready_ = 0;                  // length of a whole message at start_ already scanned
+  std::optional<Status> scan_error_;  // framing lost: every next() fails
 };
 
 // Turns a decoded msgpack value into a Message, checking the msgpack-RPC shape.
@@ -55,6 +61,8 @@ std::string encode_response(uint32_t msgid, const Status& error, const Json& res
 // msgpack cannot hold) becomes an INTERNAL error reply. Any thread.
 std::string encode_reply(uint32_t msgid, const Status& error, const Json& result);
 std::string encode_notification(std::string_view method, const Json& params);
+// The msgid of a response as encode_response writes it, or nullopt.
+std::optional<uint32_t> response_msgid(std::string_view encoded);
 // Any Json value as one msgpack object (binary becomes bin, strings str).
 std::string encode_value(const Json& value);
 // A value that is already one msgpack object, such as a changelog value read

@@ -15,6 +15,11 @@ struct Limits {
   // bytes once decoded, so without it a legal 8 MiB frame of nils (4096 per
   // array) would take ~0.5 GB to decode; with it, at most ~8 MiB.
   size_t max_values = 1u << 17;
+  // Memory one decoded message may take (its Json values, strings and map
+  // nodes, counted as the decoder builds them). A frame of 127k small strings
+  // is ~5 MB on the wire and several times that decoded; this refuses it with
+  // TOO_LARGE before it is built in full.
+  size_t max_decoded_bytes = 24u << 20;
 };
 
 }  // namespace cairn::ipc

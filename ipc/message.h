@@ -2,6 +2,7 @@
 // memory is referenced once a Message exists).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -13,11 +14,13 @@ enum class MessageType { kRequest = 0, kResponse = 1, kNotification = 2 };
 
 struct Message {
   MessageType type = MessageType::kRequest;
-  uint32_t msgid = 0;   // requests and responses
-  std::string method;   // requests and notifications
-  Json params;          // requests and notifications: always an array
-  Json error;           // responses: null on success
-  Json result;          // responses
+  uint32_t msgid = 0;  // requests and responses
+  std::string method;  // requests and notifications
+  Json params;         // requests and notifications: always an array
+  Json error;          // responses: null on success
+  Json result;         // responses
+  // What the decoded message holds in memory, about (Decoder::next sets it).
+  size_t decoded_bytes = 0;
 };
 
 }  // namespace cairn::ipc

@@ -1,7 +1,6 @@
 #include "ipc/packer.h"
 
 #include <algorithm>
-
 #include <msgpack.hpp>
 
 #include "ipc/codec.h"
@@ -46,6 +45,8 @@ Packer& Packer::nil() {
   impl_->pk.pack_nil();
   return *this;
 }
+
+size_t Packer::size() const { return impl_->sb.size(); }
 
 Packer& Packer::stored(std::string_view bytes) {
   if (!is_one_value(bytes)) return nil();

@@ -39,6 +39,9 @@ class Packer {
   // an array of values counted as they were written.
   Packer& append(const Packer& other);
 
+  // Bytes written so far (a reply cuts its page by them).
+  size_t size() const;
+
   // The value written, to place inside a Json reply (see preencoded()).
   Json take();
 

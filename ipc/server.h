@@ -11,7 +11,12 @@
 // (a peer that never reads, held under the cap by the pause above), is
 // disconnected. A protocol violation gets a last error, then
 // the connection is shut down. A frame left half-sent for read_deadline_ms is
-// dropped with its connection.
+// dropped with its connection; whole frames the server holds back do not count.
+// Memory: decoded requests in flight on all connections hold at most
+// max_held_bytes (plus the message that crosses it); a connection waiting for
+// that budget is not read.
+// A peer that shuts down its sending side (EOF) still gets the replies to
+// every request it sent; the connection closes once they are written.
 //
 // Loop thread only, including construction and destruction. The loop must run
 // until every handle has closed before the Server is destroyed.
@@ -24,6 +29,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -57,6 +63,17 @@ struct ServerOptions {
   size_t pause_write_bytes = 1u << 20;
   size_t resume_write_bytes = 64u << 10;
   size_t max_write_bytes = 8u << 20;
+  // One reply may take at most this many bytes; the caller answers TOO_LARGE
+  // instead (see encode_capped_reply). The queue may hold max_write_bytes of
+  // earlier output plus one such reply before the peer counts as not reading.
+  size_t max_reply_bytes = 8u << 20;
+  // Decoded requests in flight on all connections together (Message::
+  // decoded_bytes): past it, connections with a request in flight are not
+  // decoded further until replies free memory.
+  size_t max_held_bytes = 32u << 20;
+  // After a burst whose requests held this much, freed memory is returned to
+  // the system (malloc_trim) once nothing is held.
+  size_t trim_after_bytes = 16u << 20;
   int read_deadline_ms = 10000;
   int write_deadline_ms = 10000;
   bool check_peer_uid = true;
@@ -100,6 +117,9 @@ class Server {
   void close_all();
 
   const ServerStats& stats() const { return stats_; }
+  // Decoded size of the requests in flight on every connection.
+  size_t held_bytes() const { return held_bytes_; }
+  size_t max_reply_bytes() const { return opts_.max_reply_bytes; }
 
  private:
   struct Connection;
@@ -114,6 +134,10 @@ class Server {
   void accept_one();
   void process(Connection& c);
   void update_reading(Connection& c);
+  void finish_if_done(Connection& c);
+  void release(Connection& c, std::optional<uint32_t> msgid);
+  void release_all(Connection& c);
+  void resume_starved();
   void write(Connection& c, std::string bytes);
   // Answers a bad message; false when the connection must close.
   bool fail(Connection& c, const DecodeError& err);
@@ -129,6 +153,9 @@ class Server {
   std::unordered_map<ConnId, std::unique_ptr<Connection>> conns_;
   ConnId next_id_ = 1;
   bool reading_enabled_ = true;
+  size_t held_bytes_ = 0;     // decoded size of every request in flight
+  size_t held_peak_ = 0;      // largest held_bytes_ since the last trim
+  std::set<ConnId> starved_;  // waiting for held_bytes_ to drop
   char read_buf_[64 * 1024];
   ServerStats stats_;
 };

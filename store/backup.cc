@@ -48,7 +48,9 @@ Status run_backup(Db& src, const std::string& dest_path, const BackupOptions& op
   remove_with_sidecars(dest_path);
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(dest_path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                               SQLITE_OPEN_NOFOLLOW,
+                           nullptr);
   RawDb dest(raw);
   if (rc != SQLITE_OK) return sqlite_status(raw, rc, "open " + dest_path);
   // The file is private until renamed and fsynced as a whole afterwards, so the
@@ -68,7 +70,7 @@ Status run_backup(Db& src, const std::string& dest_path, const BackupOptions& op
     }
     if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
       if (options.progress && !options.progress(done, total)) {
-        result = Status(Code::kInternal, "backup cancelled");
+        result = Status(Code::kBusy, "the copy was cancelled");
         break;
       }
       if (rc != SQLITE_OK) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -180,6 +182,8 @@ Result<BackupInfo> backup_database(const std::string& src_path, const std::strin
   struct stat stt {};
   if (::stat(tmp.c_str(), &stt) != 0) return fail(errno_status("stat " + tmp));
   info.bytes = stt.st_size;
+  // Private whatever the umask: a backup holds everything the database does.
+  if (::chmod(tmp.c_str(), 0600) != 0) return fail(errno_status("chmod " + tmp));
   if (::rename(tmp.c_str(), dest_path.c_str()) != 0) {
     return fail(errno_status("rename " + tmp + " to " + dest_path));
   }
@@ -316,7 +320,10 @@ Status fsync_dir(const std::string& dir) {
 Status write_file_atomic(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tmp";
   {
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    // A fresh file: a link (or anything else) left at the .tmp name is removed,
+    // never written through.
+    ::unlink(tmp.c_str());
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd.get() < 0) return errno_status("open " + tmp);
     size_t off = 0;
     while (off < text.size()) {

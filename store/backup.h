@@ -42,8 +42,9 @@ struct BackupInfo {
   Json to_json() const;
 };
 
-// Copies the database at `src_path` to `dest_path` (replaced atomically) and
-// writes the sidecar. The destination directory must exist.
+// Copies the database at `src_path` to `dest_path` (replaced atomically, mode
+// 0600) and writes the sidecar. The destination directory must exist; the
+// caller checks that `dest_path` is a place it may write (daemon/write_target.h).
 Result<BackupInfo> backup_database(const std::string& src_path, const std::string& dest_path,
                                    const BackupOptions& options = {});
 
@@ -71,7 +72,8 @@ Result<int> verify_database_file(const std::string& path);
 Result<std::string> sha256_file(const std::string& path);
 Status fsync_file(const std::string& path);
 Status fsync_dir(const std::string& dir);
-// Writes `text` to `path` through `path.tmp`, fsync and rename.
+// Writes `text` to `path` through a fresh `path.tmp` (O_EXCL|O_NOFOLLOW, 0600),
+// fsync and rename: the rename replaces the entry at `path`, never a link's target.
 Status write_file_atomic(const std::string& path, const std::string& text);
 std::string dir_of(const std::string& path);
 

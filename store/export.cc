@@ -1,5 +1,7 @@
 #include "store/export.h"
 
+#include "base/json_text.h"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -199,6 +201,15 @@ Status check_value(const Json& v, const Column& c, bool rowid_alias, const std::
   }
   if (v.is_boolean() || v.is_array()) {
     return invalid_params(where + ": " + std::string(v.type_name()) + " is not a SQLite value");
+  }
+  // JSON columns are read back by recursive code: a text that is JSON nested
+  // deeper than every other way in allows would crash each later read.
+  if (v.is_string()) {
+    const auto& t = v.get_ref<const std::string&>();
+    if (json_text_depth(t) > kMaxJsonDepth && Json::accept(t)) {
+      return invalid_params(where + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                            " levels");
+    }
   }
   switch (c.affinity) {
     case Affinity::kInteger:

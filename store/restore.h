@@ -13,6 +13,10 @@
 //      file can ever be applied to the new one; hard-link cairn.db to
 //      `cairn.db.before-restore-<time>` (the old database kept aside); rename the
 //      copy over cairn.db; fsync the directory; open the new file.
+//   3. remove_old_restore_copies: only the newest few kept-aside databases stay.
+// A source that is not a regular file, not SQLite, another application's
+// database, corrupt or of a newer schema is refused (INVALID_PARAMS "not a
+// cairn backup: ..."); the caller refuses the daemon's own files first.
 // Until the rename, cairn.db is the old database whole; after it, the new one
 // with no WAL beside it. A leftover .restore.tmp after a crash is inert and is
 // removed by the next restore.
@@ -21,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "store/backup.h"
@@ -44,6 +49,12 @@ struct SwapOutcome {
   std::string kept_aside;  // where the old database now is
   std::string db_id;       // of the database `db` is connected to
 };
+
+// Removes the oldest `<db>.before-restore-*` files beyond the newest `keep`
+// (at least 1), `newest` (the copy just made) always kept; returns the paths
+// removed. Any thread but the writer's.
+std::vector<std::string> remove_old_restore_copies(const std::string& db_path, int keep,
+                                                   const std::string& newest);
 
 // Writer thread, readers paused. `now_ms` names the kept-aside file.
 SwapOutcome swap_database(std::unique_ptr<Db> current, const PreparedRestore& prepared,

@@ -61,6 +61,11 @@ void Writer::submit_raw(RawFn fn) {
   cv_.notify_one();
 }
 
+Status Writer::replaced_status() {
+  return Status(Code::kConflict,
+                "the database was replaced (db.restore); work read from the old file is dropped");
+}
+
 void Writer::submit_reopen(ReopenFn fn) {
   // Wrapped as a raw job so it keeps its place in the queue; the wrapper only
   // marks it, run() hands over the connection.

@@ -78,6 +78,15 @@ class Writer {
   // Runs every job already queued, then stops the thread. Idempotent.
   void stop();
 
+  // Counts the times the database file was replaced under the writer
+  // (db.restore). A component that read from the old file captures it when it
+  // opens its connection and checks it in its write jobs (replaced_status()
+  // when it moved), so nothing derived from the old file lands in the new one.
+  // Any thread; mark_replaced() from a ReopenFn on the writer thread only.
+  int64_t generation() const { return generation_.load(); }
+  void mark_replaced() { ++generation_; }
+  static Status replaced_status();
+
   const WriterStats& stats() const { return stats_; }
   // Set after a COMMIT failed with an I/O error: the file's state is uncertain,
   // so every later write is refused until a restart. Empty while healthy.
@@ -110,6 +119,7 @@ class Writer {
   Durability sync_ = Durability::kFull;  // writer thread only
   int64_t next_wal_try_ms_ = 0;          // writer thread only
   WriterStats stats_;
+  std::atomic<int64_t> generation_{0};
   std::thread thread_;
 };
 

@@ -105,12 +105,10 @@ void Crawler::check(std::shared_ptr<RootState> root, std::vector<std::string> pa
 void Crawler::run() {
   set_background_priority();  // before the name: a named thread is reniced
   set_thread_name("cairn-crawl");
-  auto db = store::Db::open(options_.db_path, store::OpenMode::kReadOnly);
-  if (!db) {
-    spdlog::error("watcher cannot open the database: {}", db.status().message());
+  if (Status st = open_db(); !st.is_ok()) {
+    spdlog::error("watcher cannot open the database: {}", st.message());
     return;
   }
-  db_ = std::move(*db);
   int threads = options_.hash_threads;
   if (threads <= 0) threads = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
   pool_ =
@@ -131,7 +129,39 @@ void Crawler::run() {
   db_.reset();
 }
 
+Status Crawler::open_db() {
+  // The generation first: a restore between the two makes them differ, and the
+  // next job reopens again (never the other way round).
+  int64_t generation = writer_.generation();
+  auto db = store::Db::open(options_.db_path, store::OpenMode::kReadOnly);
+  if (!db) return db.status();
+  db_ = std::move(*db);
+  db_generation_ = generation;
+  return Status::ok();
+}
+
+void Crawler::follow_replaced_database() {
+  if (writer_.generation() == db_generation_) return;
+  finish_hashes();
+  batch_.clear();  // observations compared with the old file's rows
+  batch_roots_.clear();
+  roots_.clear();
+  rules_.clear();
+  db_.reset();
+  if (Status st = open_db(); !st.is_ok()) {
+    spdlog::error("watcher cannot open the restored database: {}", st.message());
+    return;
+  }
+  spdlog::info("watcher: following the restored database");
+}
+
 void Crawler::run_task(Task& t) {
+  follow_replaced_database();
+  if (!db_) return;
+  if (t.root && t.root->generation != db_generation_) {
+    if (t.kind == Kind::kScan) --t.root->scans_queued;
+    return;
+  }
   switch (t.kind) {
     case Kind::kAdd:
       do_add(t.root);
@@ -391,7 +421,9 @@ void Crawler::finish_scan(const std::shared_ptr<RootState>& root, ScanRun& run) 
     auto r = root;
     writer_.submit_background(
         "watcher",
-        [id = s.id, at, took, error, error_count](store::WriteTxn& txn) -> Result<Json> {
+        [id = s.id, at, took, error, error_count, w = &writer_,
+         generation = db_generation_](store::WriteTxn& txn) -> Result<Json> {
+          if (w->generation() != generation) return store::Writer::replaced_status();
           CAIRN_ASSIGN_OR_RETURN(
               store::Stmt * up,
               txn.db().cached("UPDATE roots SET last_scan_at = ?2, last_scan_ms = ?3, last_error "
@@ -517,11 +549,13 @@ void Crawler::flush() {
   auto outcome = std::make_shared<BatchOutcome>();
   writer_.submit_background(
       "watcher",
-      [batch = std::move(batch_), outcome](store::WriteTxn& txn) -> Result<Json> {
+      [batch = std::move(batch_), outcome, w = &writer_,
+       generation = db_generation_](store::WriteTxn& txn) -> Result<Json> {
+        if (w->generation() != generation) return store::Writer::replaced_status();
         CAIRN_ASSIGN_OR_RETURN(*outcome, apply_batch(txn, batch));
         return Json();
       },
-      [this, outcome, roots = std::move(roots)](Result<Json> r) {
+      [this, outcome, roots = std::move(roots), generation = db_generation_](Result<Json> r) {
         if (r) {
           for (const auto& [id, delta] : outcome->deltas) {
             auto it = roots.find(id);
@@ -529,6 +563,8 @@ void Crawler::flush() {
             it->second->totals.files += delta.first;
             it->second->totals.bytes += delta.second;
           }
+        } else if (writer_.generation() != generation) {
+          spdlog::debug("watcher: {}", r.status().message());
         } else {
           spdlog::error("watcher: writing file rows failed: {}", r.status().message());
           for (const auto& [id, root] : roots) write_failed(root, r.status());

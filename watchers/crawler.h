@@ -32,6 +32,13 @@
 // commit, which clears it. A rescan compares the disk with the rows, so it
 // rewrites exactly what was lost.
 //
+// After db.restore (the writer's generation moved) the crawler drops what it
+// read from the old file (rules, roots, the unsent batch) and reopens its
+// connection before its next job; its write jobs carry the generation they were
+// made in, and the writer refuses them once it moved, so no row observed
+// against the old file reaches the new one. The Watcher retires the old roots
+// and tracks the restored file's.
+//
 // Public methods are called on the loop thread; everything else runs on the
 // crawler thread, which owns the RootRules and its read-only connection.
 #pragma once
@@ -221,6 +228,10 @@ class Crawler {
   RootRules* rules_of(int64_t root_id);
   bool skip_own_file(const struct stat& dir_st, const std::string& name) const;
   bool cancelled(const std::shared_ptr<RootState>& root) const;
+  // Opens db_ on the current database file, remembering the writer generation.
+  Status open_db();
+  // Before each job: follows a database replaced by db.restore.
+  void follow_replaced_database();
 
   CrawlerOptions options_;
   store::Writer& writer_;
@@ -242,6 +253,7 @@ class Crawler {
 
   // Crawler thread only:
   std::unique_ptr<store::Db> db_;
+  int64_t db_generation_ = 0;  // the writer's generation when db_ was opened
   std::unique_ptr<HashPool> pool_;
   std::map<int64_t, std::shared_ptr<RootState>> roots_;
   std::map<int64_t, std::unique_ptr<RootRules>> rules_;

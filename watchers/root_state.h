@@ -31,6 +31,10 @@ struct RootState {
   explicit RootState(RootSpec s) : spec(std::move(s)) {}
 
   const RootSpec spec;
+  // The writer generation (store/writer.h) of the database the spec was read
+  // from; set by the Watcher before the root is shared. Work queued for a root
+  // of an older generation is dropped: its id means nothing after a restore.
+  int64_t generation = 0;
   RootTotals totals;
   std::atomic<bool> retired{false};      // untracked: stop working on it
   std::atomic<int64_t> scans_queued{0};  // > 0: state "scanning"

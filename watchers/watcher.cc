@@ -105,6 +105,10 @@ Status Watcher::start() {
   }
 
   // Resume the roots tracked before the restart.
+  return load_roots();
+}
+
+Status Watcher::load_roots() {
   CAIRN_ASSIGN_OR_RETURN(auto db, store::Db::open(options_.db_path, store::OpenMode::kReadOnly));
   CAIRN_ASSIGN_OR_RETURN(store::Stmt q,
                          db->prepare("SELECT id, path, include, exclude, gitignore, last_scan_at, "
@@ -127,6 +131,21 @@ Status Watcher::start() {
     track(std::move(spec), &persisted);
   }
   return Status::ok();
+}
+
+void Watcher::reload() {
+  if (stopped_ || !crawler_) return;
+  for (auto& [path, root] : roots_) {
+    root->retired = true;  // queued work for it stops
+    if (inotify_) inotify_->remove_under(path);
+  }
+  roots_.clear();
+  pending_.clear();
+  if (Status st = load_roots(); !st.is_ok()) {
+    spdlog::error("cannot load the restored database's roots: {}", st.message());
+  } else {
+    spdlog::info("watcher: {} roots of the restored database", roots_.size());
+  }
 }
 
 void Watcher::stop() {
@@ -178,6 +197,7 @@ std::shared_ptr<RootState> Watcher::track(RootSpec spec, const RootState* persis
     roots_.erase(spec.path);
   }
   auto root = std::make_shared<RootState>(std::move(spec));
+  root->generation = writer_.generation();
   if (persisted) {
     root->last_scan_at_ms = persisted->last_scan_at_ms;
     root->last_scan_ms = persisted->last_scan_ms;

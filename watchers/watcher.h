@@ -14,6 +14,9 @@
 // whose rows could not be written (state "stale") is rescanned after a back-off
 // of 1 s doubling to 30 s, until a scan's writes commit.
 //
+// After db.restore, reload() drops every root and tracks the restored file's
+// (the crawler follows the new file on its own, see crawler.h).
+//
 // Created, started, stopped and called on the loop thread only. Crawler
 // callbacks reach it through the LoopPoster.
 #pragma once
@@ -61,6 +64,9 @@ class Watcher {
   // and queues their scans (the stat fast path makes unchanged files free).
   Status start();
   void stop();
+  // The database file was replaced (db.restore): retires every live root and
+  // loads the active roots of the new file, as start() does.
+  void reload();
 
   // The live root whose path is `path` exactly, or null.
   std::shared_ptr<RootState> root_at(const std::string& path) const;
@@ -92,6 +98,8 @@ class Watcher {
   // A write of rows failed: rescan the stale roots after the back-off.
   void arm_stale();
   void on_stale();
+  // Tracks the active roots of the database and queues their scans.
+  Status load_roots();
 
   uv_loop_t* loop_;
   LoopPoster& poster_;

@@ -70,6 +70,9 @@ void add_db_commands(CLI::App& app, Cli& cli) {
       cli.print(*r, [](const Json& v) {
         std::cout << "restored " << cell(v["path"]) << " (schema " << cell(v["schema_version"])
                   << ")\nprevious database kept as " << cell(v["kept_aside"]) << "\n";
+        for (const auto& gone : v.value("removed", Json::array())) {
+          std::cout << "removed " << cell(gone) << "\n";
+        }
       });
     }
   });

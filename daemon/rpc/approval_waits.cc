@@ -18,6 +18,9 @@ void ApprovalWaits::start() {
   s_.on_shutdown.push_back([weak] {
     if (auto self = weak.lock()) self->shutdown();
   });
+  s_.restore_observers.push_back([weak] {
+    if (auto self = weak.lock()) self->on_restore();
+  });
   int every = s_.config.approval_expiry_interval_ms;
   if (every <= 0) return;
   expiry_timer_.init([&](uv_timer_t* t) { return uv_timer_init(s_.loop, t); });
@@ -129,6 +132,15 @@ void ApprovalWaits::on_disconnect(ipc::ConnId conn) {
   // The reply goes nowhere; answering frees the waiter and its timers and
   // ends the call for the daemon's in-flight count.
   for (uint64_t key : keys) answer(key, Status(Code::kBusy, "the connection closed"));
+}
+
+void ApprovalWaits::on_restore() {
+  std::vector<uint64_t> keys;
+  for (auto& [key, w] : waiters_) {
+    w->deadline.close();  // the restored row says when it expires
+    keys.push_back(key);
+  }
+  for (uint64_t key : keys) check(key, false);
 }
 
 void ApprovalWaits::expire_now() {

@@ -9,6 +9,9 @@
 //     first read and the decision);
 //   - its timeout fires (answered with timed_out: true);
 //   - the daemon shuts down (BUSY: wait again after the restart);
+//   - db.restore replaced the database: every waiter is read again from the
+//     restored file (answered if decided or missing there, else waits on, its
+//     deadline taken from the restored row);
 //   - its connection closes (the answer is dropped; the waiter is gone).
 // Expiry: a periodic timer (approval_expiry_interval_ms) asks a reader whether
 // any pending approval is past its deadline and, only then, submits the write
@@ -65,6 +68,7 @@ class ApprovalWaits : public std::enable_shared_from_this<ApprovalWaits> {
   void answer(uint64_t key, Result<Json> result);
   void on_changes(const std::vector<store::Change>& changes);
   void on_disconnect(ipc::ConnId conn);
+  void on_restore();
   void arm_deadline(Waiter& w, const Json& row);
   void periodic_check();
   void shutdown();

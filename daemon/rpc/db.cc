@@ -1,21 +1,29 @@
 // db.*: backup, restore, export, import, check, compact. Topic "db".
 //
 // Every method is async and runs through DbOps (one operation at a time, on a
-// thread of its own, progress as events). Paths are the daemon's: they must be
-// absolute, since the daemon's working directory is not the client's.
+// thread of its own, progress as events; db.cancel stops the running one).
+// Paths are the daemon's: they must be absolute, since the daemon's working
+// directory is not the client's. A path written (backup, export) passes
+// check_write_target (never the daemon's own files, nothing inside the data
+// directory but its backups, no symlink); a path read (restore, import) must
+// not be one of the daemon's files and must be a regular file, opened without
+// blocking. Every mistake in what a client names is INVALID_PARAMS or
+// NOT_FOUND, never INTERNAL.
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <chrono>
-#include <fstream>
 #include <future>
 #include <sstream>
 
 #include "base/clock.h"
+#include "base/regular_file.h"
+#include "base/json_text.h"
 #include "base/uv_handle.h"
 #include "daemon/db_ops.h"
 #include "daemon/params.h"
 #include "daemon/rpc/register.h"
+#include "daemon/write_target.h"
 #include "store/backup.h"
 #include "store/check.h"
 #include "store/export.h"
@@ -26,6 +34,8 @@ namespace cairn {
 namespace {
 
 constexpr int kMaxProblems = 100;
+// An import document is parsed whole in memory.
+constexpr size_t kMaxImportBytes = size_t{256} << 20;
 
 struct DbFamily {
   explicit DbFamily(Services& s) : ops(s) {}
@@ -55,17 +65,13 @@ Status make_dirs(const std::string& dir) {
 }
 
 // The live database and its -wal and -shm may only be touched through SQLite
-// (FACTS.md): a backup never overwrites them and a restore never reads them.
-Status check_not_live(const Services& s, const std::string& path) {
-  struct stat target {};
-  if (::stat(path.c_str(), &target) != 0) return Status::ok();
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-    struct stat live {};
-    std::string p = s.config.db_path() + suffix;
-    if (::stat(p.c_str(), &live) == 0 && live.st_dev == target.st_dev &&
-        live.st_ino == target.st_ino) {
-      return invalid_params(path + " is the live database (" + p + "); choose another path");
-    }
+// (FACTS.md: even a plain open and close of one drops SQLite's locks), so a
+// restore or an import never reads them, nor the daemon's other files.
+Status check_not_daemon_file(const Services& s, const std::string& path) {
+  if (is_daemon_file(s.config, path)) {
+    return invalid_params(path + " is one of cairnd's own files (the live database, its -wal or "
+                                 "-shm, the lock, socket, log or config); choose a backup or "
+                                 "export file");
   }
   return Status::ok();
 }
@@ -87,7 +93,7 @@ Result<T> on_writer(Services& s, Op& op, std::function<Result<T>(store::Db&)> fn
   while (future.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
     if (op.cancelled()) {
       if (future.wait_for(std::chrono::seconds(30)) == std::future_status::ready) break;
-      return Status(Code::kBusy, "cairnd is stopping");
+      return op.cancelled_status();
     }
   }
   return future.get();
@@ -98,11 +104,14 @@ Result<Json> run_backup(Services& s, Op& op, std::optional<std::string> path,
   std::string dest;
   if (!path || is_dir(*path)) {
     std::string dir = path ? *path : s.config.backups_path();
-    CAIRN_RETURN_IF_ERROR(make_dirs(dir));
+    if (!path) CAIRN_RETURN_IF_ERROR(make_dirs(dir));
     dest = store::default_backup_path(dir, wall_ms());
   } else {
     dest = *path;
-    CAIRN_RETURN_IF_ERROR(check_not_live(s, dest));
+  }
+  // The backup, its .tmp and its sidecar.
+  for (const std::string& p : {dest, dest + ".tmp", dest + ".json"}) {
+    CAIRN_RETURN_IF_ERROR(check_write_target(s.config, p));
   }
   store::BackupOptions o;
   o.verify = verify;
@@ -110,7 +119,9 @@ Result<Json> run_backup(Services& s, Op& op, std::optional<std::string> path,
     op.progress(done, total, "pages");
     return !op.cancelled();
   };
-  CAIRN_ASSIGN_OR_RETURN(store::BackupInfo info, store::backup_database(s.config.db_path(), dest, o));
+  auto made = store::backup_database(s.config.db_path(), dest, o);
+  if (!made && op.cancelled()) return op.cancelled_status();
+  CAIRN_ASSIGN_OR_RETURN(store::BackupInfo info, std::move(made));
   Json out = info.to_json();
   out["pages"] = info.pages;
   out["verified"] = verify;
@@ -122,13 +133,14 @@ Result<Json> run_backup(Services& s, Op& op, std::optional<std::string> path,
 }
 
 void start_restore(Services& s, std::shared_ptr<Op> op, const std::string& path) {
-  if (Status st = check_not_live(s, path); !st.is_ok()) return op->finish(st);
+  if (Status st = check_not_daemon_file(s, path); !st.is_ok()) return op->finish(st);
   store::BackupOptions o;
   o.progress = [&op](int64_t done, int64_t total) {
     op->progress(done, total, "pages");
     return !op->cancelled();
   };
   auto prepared = store::prepare_restore(path, s.config.db_path(), o);
+  if (!prepared && op->cancelled()) return op->finish(op->cancelled_status());
   if (!prepared) return op->finish(prepared.status());
   auto p = std::make_shared<store::PreparedRestore>(*prepared);
   Services* sp = &s;
@@ -140,6 +152,7 @@ void start_restore(Services& s, std::shared_ptr<Op> op, const std::string& path)
         store::swap_database(std::move(current), *p, wall_ms()));
     std::unique_ptr<store::Db> db = std::move(out->db);
     bool swapped = !out->kept_aside.empty();
+    if (swapped) sp->writer.mark_replaced();
     if (!swapped) ::unlink(p->tmp_path.c_str());
     sp->poster.post([sp, op, p, out, swapped] {
       // Readers are paused until here, so none reads db_id while it changes.
@@ -152,11 +165,18 @@ void start_restore(Services& s, std::shared_ptr<Op> op, const std::string& path)
       }
       if (!swapped) return op->finish(out->status);
       spdlog::info("restored {} (old database kept as {})", p->source, out->kept_aside);
+      // Every component with state read from the old file starts over on the
+      // new one, as at a start on it.
+      for (const auto& reload : sp->restore_observers) reload();
+      std::vector<std::string> removed = store::remove_old_restore_copies(
+          sp->config.db_path(), sp->config.restore_keep, out->kept_aside);
+      for (const auto& r : removed) spdlog::info("removed the old restore copy {}", r);
       Json result{{"path", p->source},
                   {"kept_aside", out->kept_aside},
                   {"schema_version", p->schema_version},
                   {"source_schema_version", p->source_version},
-                  {"db_id", out->db_id}};
+                  {"db_id", out->db_id},
+                  {"removed", removed}};
       if (!out->status.is_ok()) result["warning"] = out->status.to_string();
       // The restore is itself a change: recorded in the restored database, so a
       // subscriber sees an event and a later changes.since finds it.
@@ -178,6 +198,10 @@ void start_restore(Services& s, std::shared_ptr<Op> op, const std::string& path)
 
 Result<Json> run_export(Services& s, Op& op, const std::optional<std::vector<std::string>>& tables,
                         const std::optional<std::string>& path) {
+  if (path) {
+    CAIRN_RETURN_IF_ERROR(check_write_target(s.config, *path));
+    CAIRN_RETURN_IF_ERROR(check_write_target(s.config, *path + ".tmp"));
+  }
   CAIRN_ASSIGN_OR_RETURN(auto db, store::Db::open(s.config.db_path(), store::OpenMode::kReadOnly));
   op.watch(*db);
   // One read transaction: every table from the same snapshot.
@@ -197,11 +221,17 @@ Result<Json> run_export(Services& s, Op& op, const std::optional<std::vector<std
               {"skipped", (*doc)["skipped"]}};
 }
 
-Result<Json> read_document(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return not_found("cannot read " + path);
-  Json doc = Json::parse(in, nullptr, false);
+Result<Json> read_document(const Services& s, const std::string& path) {
+  CAIRN_RETURN_IF_ERROR(check_not_daemon_file(s, path));
+  CAIRN_ASSIGN_OR_RETURN(std::string text,
+                         read_regular_file(path, "import document", kMaxImportBytes));
+  Json doc = Json::parse(text, nullptr, false);
   if (doc.is_discarded()) return invalid_params(path + " is not a JSON document");
+  // Tables, rows and values take 4 levels; anything deeper is not an export and
+  // would be walked recursively later.
+  if (json_depth(doc, 8) > 8) {
+    return invalid_params(path + " is not a cairn export: nested deeper than 8 levels");
+  }
   return doc;
 }
 
@@ -390,7 +420,7 @@ void register_db(Registry& r, Services& s) {
         "import",
         [sp, doc, path, m, origin = ctx.origin](std::shared_ptr<Op> op) {
           if (path) {
-            auto read = read_document(*path);
+            auto read = read_document(*sp, *path);
             if (!read) return op->finish(read.status());
             *doc = std::move(*read);
           }
@@ -408,6 +438,13 @@ void register_db(Registry& r, Services& s) {
               [op](Result<Json> r) { op->finish(std::move(r)); });
         },
         std::move(reply));
+  });
+
+  r.add_loop("db.cancel", [fam](CallContext&, const Json& params) -> Result<Json> {
+    Params p(params);
+    CAIRN_RETURN_IF_ERROR(p.finish());
+    std::string name = fam->ops.cancel();
+    return Json{{"cancelled", name.empty() ? Json() : Json(name)}};
   });
 
   r.add_async("db.check", [fam, sp](CallContext&, const Json& params, Reply reply) {

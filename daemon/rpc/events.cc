@@ -14,6 +14,9 @@ namespace cairn {
 namespace {
 
 constexpr int64_t kMaxChanges = 10000;
+// Bytes of changes one changes.since page holds at most (before the last one
+// added): half of what one reply may take.
+constexpr size_t kPageBytes = 4u << 20;
 
 Result<std::string> meta_value(store::Db& db, const char* key) {
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * s, db.cached("SELECT value FROM meta WHERE key = ?1"));
@@ -116,7 +119,11 @@ void register_events(Registry& r, Services& s) {
     for (;;) {
       CAIRN_ASSIGN_OR_RETURN(bool row, q.step());
       if (!row) break;
-      if (n == limit) {
+      // A page ends at `limit` changes or once it holds kPageBytes, whichever
+      // comes first, so the reply stays within what one reply may take.
+      if (n == limit || (n > 0 && rows.size() + q.blob_view(6).size() + q.blob_view(7).size() +
+                                          q.blob_view(8).size() >
+                                      kPageBytes)) {
         more = true;
         break;
       }

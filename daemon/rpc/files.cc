@@ -13,6 +13,7 @@
 
 #include "base/byte_text.h"
 #include "base/clock.h"
+#include "base/json_text.h"
 #include "daemon/params.h"
 #include "daemon/rpc/register.h"
 #include "watchers/pseudo_fs.h"
@@ -77,6 +78,12 @@ Json paths_as_str(const Json& params) {
   return out;
 }
 
+// A stored JSON column, or null when it is malformed or too deep to compare.
+Json stored_json(std::string_view text) {
+  auto v = parse_json_text(text);
+  return v ? std::move(*v) : Json();
+}
+
 Json root_row_json(const RootSpec& spec) {
   return Json{{"path", spec.path},
               {"include", spec.include},
@@ -102,6 +109,7 @@ void register_files(Registry& r, Services& s) {
     spdlog::error("file tracking is unavailable: {}", st.message());
   }
   s.on_shutdown.push_back([w] { w->stop(); });
+  s.restore_observers.push_back([w] { w->reload(); });
   s.status_sections.push_back([w](Json& out) { out["files"] = w->status_json(); });
 
   r.add_async("files.track", [&s, w](CallContext& ctx, const Json& params, Reply reply) {
@@ -149,8 +157,8 @@ void register_files(Registry& r, Services& s) {
           if (found) {
             int64_t id = q.int64(0);
             Json old{{"path", spec.path},
-                     {"include", Json::parse(q.text(1), nullptr, false)},
-                     {"exclude", Json::parse(q.text(2), nullptr, false)},
+                     {"include", stored_json(q.text(1))},
+                     {"exclude", stored_json(q.text(2))},
                      {"gitignore", q.int64(3) != 0}};
             bool active = q.int64(4) != 0;
             if (active && old == now) return Json{{"id", id}, {"changed", false}};

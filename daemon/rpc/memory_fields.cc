@@ -54,11 +54,12 @@ std::optional<std::string> opt_json(Params& p, const char* key, JsonShape shape,
   if (!raw || !p.ok()) return std::nullopt;
   Json value = *raw;
   if (value.is_string()) {
-    value = Json::parse(raw->get_ref<const std::string&>(), nullptr, /*allow_exceptions=*/false);
-    if (value.is_discarded()) {
-      p.fail(invalid_params(std::string(key) + " is not valid JSON"));
+    auto parsed = parse_json_param(raw->get_ref<const std::string&>(), key);
+    if (!parsed) {
+      p.fail(parsed.status());
       return std::nullopt;
     }
+    value = std::move(*parsed);
   }
   bool ok = false;
   const char* want = "";

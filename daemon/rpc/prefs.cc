@@ -9,6 +9,9 @@ namespace cairn {
 namespace {
 
 constexpr size_t kMaxValueBytes = 1u << 20;
+// Bytes of values one prefs.list page holds (before the last one added): half
+// of what one reply may take.
+constexpr size_t kPageBytes = 4u << 20;
 
 Json pref_row(const store::Stmt& s) {
   auto value = parse_json_text(s.text(2));
@@ -81,18 +84,30 @@ void register_prefs(Registry& r, Services& s) {
   r.add_read("prefs.list", [](store::Db& db, const Json& params) -> Result<Json> {
     Params p(params);
     auto category = p.opt_str("category", 256);
+    int64_t offset = p.opt_int("offset", 0, INT64_MAX).value_or(0);
     CAIRN_RETURN_IF_ERROR(p.finish());
     CAIRN_ASSIGN_OR_RETURN(store::Stmt * s,
                            db.cached("SELECT category, key, value, updated_at FROM prefs WHERE "
-                                     "?1 IS NULL OR category = ?1 ORDER BY category, key"));
-    s->bind_all(category);
+                                     "?1 IS NULL OR category = ?1 ORDER BY category, key "
+                                     "LIMIT -1 OFFSET ?2"));
+    s->bind_all(category, offset);
+    // A page ends once its values hold kPageBytes (values are up to 1 MiB
+    // each): next_offset says where the next one starts.
     Json items = Json::array();
+    size_t bytes = 0;
+    Json next = nullptr;
     for (;;) {
       CAIRN_ASSIGN_OR_RETURN(bool row, s->step());
       if (!row) break;
+      if (!items.empty() && bytes + s->text(2).size() > kPageBytes) {
+        next = offset + static_cast<int64_t>(items.size());
+        break;
+      }
+      bytes += s->text(2).size() + s->text(1).size() + s->text(0).size();
       items.push_back(pref_row(*s));
     }
-    return Json{{"prefs", std::move(items)}};
+    s->reset();
+    return Json{{"prefs", std::move(items)}, {"next_offset", next}};
   });
 
   r.add_write("prefs.delete", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {

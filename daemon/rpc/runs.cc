@@ -23,6 +23,29 @@ bool legal(const std::string& from, const std::string& to) {
   return false;
 }
 
+// What one runs.get returns of a run's logs at most.
+constexpr int64_t kLogSliceBytes = 4LL << 20;
+
+// [begin, end) of `text` from `offset` for at most `limit` bytes, both ends
+// moved back to the start of a UTF-8 character so no slice splits one (a
+// slice of text that is not UTF-8 is cut where asked).
+std::pair<size_t, size_t> utf8_slice(const std::string& text, size_t offset, size_t limit) {
+  auto continuation = [&](size_t i) {
+    return i < text.size() && (static_cast<unsigned char>(text[i]) & 0xc0) == 0x80;
+  };
+  auto back = [&](size_t i, size_t floor) {
+    for (int n = 0; n < 3 && i > floor && continuation(i); ++n) --i;
+    return i;
+  };
+  size_t begin = back(std::min(offset, text.size()), 0);
+  size_t end = std::min(text.size(), begin + limit);
+  if (end < text.size()) {
+    size_t cut = back(end, begin);
+    if (cut > begin) end = cut;
+  }
+  return {begin, end};
+}
+
 bool final_state(const std::string& s) {
   return s == "succeeded" || s == "failed" || s == "canceled";
 }
@@ -212,9 +235,23 @@ void register_runs(Registry& r, Services& s) {
   r.add_read("runs.get", [](store::Db& db, const Json& params) -> Result<Json> {
     Params p(params);
     auto id = p.str("id", 128);
+    // Logs reach 16 MiB, more than one reply may take: they come in slices.
+    int64_t logs_offset = p.opt_int("logs_offset", 0, kMaxLogBytes).value_or(0);
+    int64_t logs_limit = p.opt_int("logs_limit", 1, kLogSliceBytes).value_or(kLogSliceBytes);
     CAIRN_RETURN_IF_ERROR(p.finish());
     CAIRN_ASSIGN_OR_RETURN(auto row, find_run(db, id, true));
     if (!row) return not_found("no run " + id);
+    Json& logs = (*row)["logs"];
+    Json next = nullptr;
+    if (logs.is_string()) {
+      const auto& all = logs.get_ref<const std::string&>();
+      auto [begin, end] = utf8_slice(all, static_cast<size_t>(logs_offset),
+                                     static_cast<size_t>(logs_limit));
+      if (end < all.size()) next = static_cast<int64_t>(end);
+      logs = all.substr(begin, end - begin);
+    }
+    (*row)["logs_offset"] = logs_offset;
+    (*row)["logs_next_offset"] = next;
     return *row;
   });
 }

@@ -24,6 +24,7 @@ void register_search(Registry& r, Services& s) {
     if (worker->concerns(changes)) worker->wake();
   });
   s.on_shutdown.push_back([worker] { worker->stop(); });
+  s.restore_observers.push_back([worker] { worker->wake(); });
   s.status_sections.push_back([worker](Json& out) { out["index"] = worker->status(); });
   std::vector<std::string> kinds = worker->kinds();
   auto status = std::make_shared<IndexStatus>(*worker, s.writer);

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "base/clock.h"
+#include "base/json_text.h"
 #include "daemon/params.h"
 #include "daemon/rpc/register.h"
 #include "daemon/rpc/task_rows.h"
@@ -133,7 +134,8 @@ Result<Json> list_tasks(store::Db& db, const Json& params) {
   }
   Json cursor;
   if (after) {
-    cursor = Json::parse(*after, nullptr, false);
+    auto parsed = parse_json_param(*after, "after");
+    cursor = parsed ? std::move(*parsed) : Json(Json::value_t::discarded);
     if (cursor.is_discarded() || !cursor.is_array() || cursor.size() != sort->keys.size() + 1) {
       return invalid_params("after is not a cursor from tasks.list with sort " + sort_name);
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/clock.h"
+#include "base/json_text.h"
 
 namespace cairn::timemath {
 
@@ -115,8 +116,9 @@ std::vector<DayBuckets::Day> DayBuckets::days() const {
 std::string utc_day(int64_t ms) { return format_iso8601(day_start(ms)).substr(0, 10); }
 
 Result<std::vector<Interval>> parse_breaks(const std::string& text) {
-  Json v = Json::parse(text, nullptr, false);
-  if (v.is_discarded() || !v.is_array()) return internal_error("breaks column is not an array");
+  auto parsed = parse_json_text(text);
+  Json v = parsed ? std::move(*parsed) : Json();
+  if (!v.is_array()) return internal_error("breaks column is not an array");
   std::vector<Interval> out;
   for (const auto& b : v) {
     if (!b.is_array() || b.size() != 2 || !b[0].is_number_integer() || !b[1].is_number_integer()) {

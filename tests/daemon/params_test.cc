@@ -24,7 +24,7 @@ Status params_text_of(const std::string& s) {
 
 TEST(Params, TextMustBeUtf8WithoutNulAndTheErrorNamesTheField) {
   EXPECT_TRUE(params_text_of("caf\xc3\xa9 \xf0\x9f\x98\x80").is_ok());
-  for (const std::string bad :
+  for (const std::string& bad :
        {std::string("\xff"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
         std::string("ok\xe2\x82"), std::string("t\0u", 3)}) {
     Status st = params_text_of(bad);

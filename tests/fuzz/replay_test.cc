@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "fuzz/frame_property.h"
+#include "fuzz/structured_input.h"
+#include "ipc/codec.h"
 
 namespace {
 
@@ -47,5 +49,38 @@ TEST(Fuzz, CorpusThroughTheFrameDecoder) {
 }
 
 TEST(Fuzz, RegressionsThroughTheFrameDecoder) { replay(inputs("regressions")); }
+
+// The structured seeds of the dispatch target build requests (for made-up
+// method names here) that hold the hostile shapes, and the decoder answers
+// each frame of them without losing the stream.
+TEST(Fuzz, StructuredSeedsBuildRequestsTheDecoderAnswersFrameByFrame) {
+  cairn::fuzz::Sandbox box{{"prefs.set", "sessions.create", "db.import", "tasks.list"},
+                           {"/dev/zero", "/proc/self/status"}};
+  size_t structured = 0, errors_with_id = 0;
+  for (const auto& f : inputs("corpus")) {
+    std::ifstream in(f, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != cairn::fuzz::kStructuredMarker) continue;
+    SCOPED_TRACE(f.string());
+    ++structured;
+    std::string req = cairn::fuzz::structured_requests(
+        reinterpret_cast<const uint8_t*>(bytes.data()) + 1, bytes.size() - 1, box);
+    ASSERT_FALSE(req.empty());
+    cairn::fuzz::check_frame_input(reinterpret_cast<const uint8_t*>(req.data()), req.size());
+    cairn::ipc::Decoder d;
+    d.feed(req);
+    for (;;) {
+      cairn::ipc::DecodeError err;
+      bool failed = false;
+      auto m = d.next(err, failed);
+      if (failed && err.msgid) ++errors_with_id;
+      if (failed && err.fatal) break;
+      if (!failed && !m) break;
+    }
+  }
+  EXPECT_GE(structured, 5u) << "the structured seeds are missing";
+  // Integer and repeated keys inside params are answered to their request.
+  EXPECT_GE(errors_with_id, 2u);
+}
 
 }  // namespace

@@ -1,8 +1,8 @@
 // Hostile and malformed input against a live daemon (RELIABILITY.md rows 16-21):
 // each gets an error reply or a disconnect, memory stays bounded, and a fresh
 // client's daemon.ping still answers afterwards.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -104,11 +104,11 @@ TEST_F(ProtocolAbuse, WrongShapesGetInvalidRequest) {
     std::string input;
     bool has_id;
   } cases[] = {
-      {bytes({0x2a}), false},                                     // not an array
-      {bytes({0x94, 0x01, 0x05, 0xc0, 0xc0}), false},             // a response from a client: dropped
-      {bytes({0x94, 0x00, 0x05, 0x2a, 0x90}), true},              // method not a string
-      {bytes({0x94, 0x00, 0x06, 0xa1, 'x', 0x2a}), true},         // params not an array
-      {bytes({0x93, 0x00, 0x07, 0xa1}) + "x", true},              // too short
+      {bytes({0x2a}), false},                              // not an array
+      {bytes({0x94, 0x01, 0x05, 0xc0, 0xc0}), false},      // a response from a client: dropped
+      {bytes({0x94, 0x00, 0x05, 0x2a, 0x90}), true},       // method not a string
+      {bytes({0x94, 0x00, 0x06, 0xa1, 'x', 0x2a}), true},  // params not an array
+      {bytes({0x93, 0x00, 0x07, 0xa1}) + "x", true},       // too short
   };
   for (const auto& c : cases) {
     auto m = send(c.input, 300);
@@ -130,6 +130,39 @@ TEST_F(ProtocolAbuse, UnknownMethodAndBadParamsKeepTheConnection) {
   EXPECT_EQ(r2.status().code(), Code::kInvalidParams);
   EXPECT_NE(r2.status().message().find("category"), std::string::npos);
   EXPECT_TRUE(c.call("daemon.ping", nullptr, 2000));
+}
+
+// Issue item 18 (matrix row 33's neighbour, wrong errors): a key that is not a
+// string, or a repeated key, inside params is the caller's mistake in that
+// request. It gets INVALID_PARAMS naming where, to its msgid; nothing is
+// stored (never last-wins); the connection goes on.
+TEST_F(ProtocolAbuse, AnIntegerOrRepeatedKeyInsideParamsIsInvalidParamsAndTheConnectionGoesOn) {
+  auto c = d.client();
+  // [0, 41, "prefs.set", [{"category": "c", "key": "k", "value": {7: 1}}]]
+  std::string int_key = bytes({0x94, 0x00, 0x29, 0xa9}) + "prefs.set" + bytes({0x91, 0x83, 0xa8}) +
+                        "category" + bytes({0xa1, 'c', 0xa3}) + "key" + bytes({0xa1, 'k', 0xa5}) +
+                        "value" + bytes({0x81, 0x07, 0x01});
+  // [0, 42, "prefs.set", [{"category": "c", "key": "k", "key": "j", "value": 1}]]
+  std::string dup_key = bytes({0x94, 0x00, 0x2a, 0xa9}) + "prefs.set" + bytes({0x91, 0x84, 0xa8}) +
+                        "category" + bytes({0xa1, 'c', 0xa3}) + "key" + bytes({0xa1, 'k', 0xa3}) +
+                        "key" + bytes({0xa1, 'j', 0xa5}) + "value" + bytes({0x01});
+  ASSERT_TRUE(c.send_raw(int_key + dup_key).is_ok());
+  for (uint32_t id : {41u, 42u}) {
+    auto m = c.read_message(2000);
+    ASSERT_TRUE(m) << m.status().to_string();
+    ASSERT_EQ(m->type, ipc::MessageType::kResponse);
+    EXPECT_EQ(m->msgid, id);
+    Status st = ipc::status_from_error_value(m->error);
+    EXPECT_EQ(st.code(), Code::kInvalidParams) << st.to_string();
+    EXPECT_NE(st.message().find(id == 41 ? "params[0].value has a map key that is not a string"
+                                         : "params[0] repeats the key \"key\""),
+              std::string::npos)
+        << st.to_string();
+  }
+  EXPECT_TRUE(c.call("daemon.ping", nullptr, 2000));
+  auto list = c.call("prefs.list", Json::object(), 2000);
+  ASSERT_TRUE(list);
+  EXPECT_TRUE((*list)["prefs"].empty()) << list->dump();
 }
 
 TEST_F(ProtocolAbuse, FtsAndSqlSyntaxInStringsIsJustData) {
@@ -164,8 +197,10 @@ TEST_F(ProtocolAbuse, AClientThatNeverReadsIsDisconnectedAndOthersAreUnaffected)
   int64_t deadline = monotonic_ms() + 5000;
   while (off < req.size() && monotonic_ms() < deadline) {
     ssize_t n = ::send(hog.fd(), req.data() + off, req.size() - off, MSG_NOSIGNAL);
-    if (n > 0) off += static_cast<size_t>(n);
-    else std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (n > 0)
+      off += static_cast<size_t>(n);
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   int64_t start = monotonic_ms();
   EXPECT_TRUE(d.call("daemon.ping"));

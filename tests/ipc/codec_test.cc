@@ -26,7 +26,8 @@ Status decode_status(const std::string& input, const Limits& limits = {}) {
 }
 
 TEST(Codec, RoundTripsARequest) {
-  Json params = Json::array({{{"name", "x"}, {"n", -5}, {"ok", true}, {"list", {1, 2.5, nullptr}}}});
+  Json params =
+      Json::array({{{"name", "x"}, {"n", -5}, {"ok", true}, {"list", {1, 2.5, nullptr}}}});
   std::string wire = encode_request(7, "tasks.create", params);
   Decoder d;
   d.feed(wire);
@@ -127,14 +128,124 @@ TEST(Codec, RejectsWrongTopLevelShapes) {
   EXPECT_EQ(decode_status(bytes({0x2a})).code(), Code::kInvalidRequest);  // 42
   EXPECT_EQ(decode_status(bytes({0x94, 0x05, 0x01, 0xa1, 'm', 0x90})).code(),
             Code::kInvalidRequest);  // type 5
-  EXPECT_EQ(decode_status(bytes({0x94, 0x00, 0xcf, 1, 0, 0, 0, 0, 0, 0, 0, 0xa1, 'm', 0x90}))
-                .code(),
-            Code::kInvalidRequest);  // msgid >= 2^32
+  EXPECT_EQ(
+      decode_status(bytes({0x94, 0x00, 0xcf, 1, 0, 0, 0, 0, 0, 0, 0, 0xa1, 'm', 0x90})).code(),
+      Code::kInvalidRequest);  // msgid >= 2^32
   EXPECT_EQ(decode_status(bytes({0x94, 0x00, 0xff, 0xa1, 'm', 0x90})).code(),
             Code::kInvalidRequest);  // negative msgid
   EXPECT_EQ(decode_status(bytes({0x94, 0x00, 0x01, 0xa1, 'm', 0x2a})).code(),
             Code::kInvalidRequest);  // params not an array
   EXPECT_EQ(decode_status(bytes({0x81, 0x01, 0x02})).code(), Code::kInvalidRequest);  // int key
+}
+
+// Decodes one message and returns the failure.
+DecodeError decode_error(const std::string& input, const Limits& limits = {}) {
+  Decoder d(limits);
+  d.feed(input);
+  DecodeError err;
+  bool failed = false;
+  while (d.next(err, failed)) {
+  }
+  EXPECT_TRUE(failed);
+  return err;
+}
+
+// [0, 5, "m", [{"a": {<key>: 1}}]] with the inner key's bytes given.
+std::string request_with_inner_key(const std::string& key_bytes) {
+  return bytes({0x94, 0x00, 0x05, 0xa1, 'm', 0x91, 0x81, 0xa1, 'a', 0x81}) + key_bytes +
+         bytes({0x01});
+}
+
+// Row 33 / issue item 18: a bad key inside params is the caller's mistake in
+// that request, answered to its msgid; the connection goes on.
+TEST(Codec, AnIntegerMapKeyInsideParamsIsInvalidParamsForThatRequest) {
+  DecodeError err = decode_error(request_with_inner_key(bytes({0x07})));
+  EXPECT_EQ(err.status.code(), Code::kInvalidParams);
+  EXPECT_NE(err.status.message().find("params[0].a has a map key that is not a string"),
+            std::string::npos)
+      << err.status.message();
+  ASSERT_TRUE(err.msgid);
+  EXPECT_EQ(*err.msgid, 5u);
+  EXPECT_FALSE(err.fatal);
+}
+
+TEST(Codec, ARepeatedMapKeyIsRefusedNamingItNotLastWins) {
+  // [0, 6, "m", [{"x": 1, "x": 2}]]
+  DecodeError err = decode_error(
+      bytes({0x94, 0x00, 0x06, 0xa1, 'm', 0x91, 0x82, 0xa1, 'x', 0x01, 0xa1, 'x', 0x02}));
+  EXPECT_EQ(err.status.code(), Code::kInvalidParams);
+  EXPECT_NE(err.status.message().find("params[0] repeats the key \"x\""), std::string::npos)
+      << err.status.message();
+  ASSERT_TRUE(err.msgid);
+  EXPECT_EQ(*err.msgid, 6u);
+  EXPECT_FALSE(err.fatal);
+}
+
+TEST(Codec, TheStreamGoesOnAfterARequestWithABadKey) {
+  Decoder d;
+  d.feed(request_with_inner_key(bytes({0x07})) + encode_request(8, "daemon.ping", Json::array()));
+  DecodeError err;
+  bool failed = false;
+  EXPECT_FALSE(d.next(err, failed));
+  EXPECT_TRUE(failed);
+  auto m = d.next(err, failed);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->msgid, 8u);
+}
+
+// Row 32 / issue item 5: what a message costs once decoded is bounded, not
+// only its frame.
+TEST(Codec, AMessageTooLargeOnceDecodedIsTooLargeForThatRequest) {
+  Json many = Json::array();
+  for (int i = 0; i < 4000; ++i) many.push_back("s" + std::to_string(i));
+  std::string wire = encode_request(11, "m", Json::array({many}));
+  Limits l;
+  l.max_decoded_bytes = 64 * 1024;  // the frame is ~30 KB, decoded ~4000 * 80 bytes
+  ASSERT_LT(wire.size(), l.max_decoded_bytes);
+  DecodeError err = decode_error(wire, l);
+  EXPECT_EQ(err.status.code(), Code::kTooLarge);
+  ASSERT_TRUE(err.msgid);
+  EXPECT_EQ(*err.msgid, 11u);
+  EXPECT_FALSE(err.fatal);
+  // Under the default limit it decodes, and says what it costs.
+  Decoder d;
+  d.feed(wire);
+  bool failed = false;
+  auto m = d.next(err, failed);
+  ASSERT_TRUE(m);
+  EXPECT_GT(m->decoded_bytes, 4000u * sizeof(Json));
+}
+
+// Row 36 / issue item 13: the server tells a partial message (the peer's
+// part) from whole ones it has not taken yet.
+TEST(Codec, HasFrameTellsAWholeMessageFromAPartialOne) {
+  std::string wire = encode_request(1, "daemon.ping", Json::array());
+  Decoder d;
+  EXPECT_FALSE(d.has_frame());
+  d.feed(wire.substr(0, 3));
+  EXPECT_FALSE(d.has_frame());
+  d.feed(wire.substr(3) + wire.substr(0, 2));
+  EXPECT_TRUE(d.has_frame());
+  EXPECT_TRUE(d.has_frame());  // asking again changes nothing
+  DecodeError err;
+  bool failed = false;
+  ASSERT_TRUE(d.next(err, failed));
+  EXPECT_FALSE(d.has_frame());  // what is left is a partial message
+  EXPECT_GT(d.buffered(), 0u);
+}
+
+TEST(Codec, EncodingAValueDeeperThanAnyClientReadsFailsInsteadOfCrashing) {
+  Json v = Json::array();
+  for (int i = 0; i < 100000; ++i) v = Json::array({std::move(v)});
+  std::string reply = encode_reply(3, Status::ok(), v);
+  Decoder d;
+  d.feed(reply);
+  DecodeError err;
+  bool failed = false;
+  auto m = d.next(err, failed);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(status_from_error_value(m->error).code(), Code::kInternal);
+  EXPECT_EQ(response_msgid(reply), 3u);
 }
 
 TEST(Codec, ErrorValuesCarryKindAndCode) {

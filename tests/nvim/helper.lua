@@ -105,6 +105,32 @@ function M.capture_notify()
   return seen
 end
 
+-- Wait (processing events) until `seen` holds at least n messages; true if so.
+function M.notified(seen, n, ms)
+  return vim.wait(ms or 3000, function()
+    return #seen >= (n or 1)
+  end, 10)
+end
+
+-- Replace vim.ui.select: `choose(items, opts)` returns the item to pick (nil
+-- cancels). Returns the list of {items, opts} it was called with.
+function M.stub_select(choose)
+  local calls = {}
+  vim.ui.select = function(items, opts, on_choice)
+    table.insert(calls, { items = items, opts = opts })
+    on_choice(choose(items, opts))
+  end
+  return calls
+end
+
+-- Wait until the plugin's client has subscribed to `topic`.
+function M.subscribed(topic)
+  require('cairn').request_sync('daemon.ping', nil)
+  return vim.wait(3000, function()
+    return vim.tbl_contains(require('cairn.events').topics, topic)
+  end, 10)
+end
+
 -- A fresh temporary directory.
 function M.tempdir()
   local dir = vim.fn.tempname()

@@ -12,13 +12,16 @@ if [ $# -lt 1 ] || [ ! -x "$1/cairnd" ]; then
 fi
 CAIRN_BIN_DIR=$(cd "$1" && pwd)
 shift
+# The CMake build directory above BINARY_DIR, if it is one (for install specs).
+CAIRN_BUILD_DIR=
+[ -f "$CAIRN_BIN_DIR/../CMakeCache.txt" ] && CAIRN_BUILD_DIR=$(cd "$CAIRN_BIN_DIR/.." && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
 CAIRN_TEST_DIR=$(mktemp -d /tmp/cairn-nvim.XXXXXX)
 CAIRN_SOCKET=$CAIRN_TEST_DIR/sock
 CAIRN_TEST_CTL=$here/daemon.sh
-export CAIRN_BIN_DIR CAIRN_TEST_DIR CAIRN_SOCKET CAIRN_TEST_CTL
+export CAIRN_BIN_DIR CAIRN_BUILD_DIR CAIRN_TEST_DIR CAIRN_SOCKET CAIRN_TEST_CTL
 # The daemon's defaults and the specs' editors stay inside the temp dir.
 export XDG_RUNTIME_DIR=$CAIRN_TEST_DIR/run XDG_DATA_HOME=$CAIRN_TEST_DIR/xdg-data \
   XDG_STATE_HOME=$CAIRN_TEST_DIR/xdg-state XDG_CONFIG_HOME=$CAIRN_TEST_DIR/xdg-config \

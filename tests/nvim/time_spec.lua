@@ -10,6 +10,7 @@ t.it('the statusline shows a running timer and clears when it stops', function()
   t.eq('', cairn.statusline(), 'nothing runs yet')
 
   vim.cmd('Cairn timer start ' .. tostring(task.id))
+  t.ok(t.notified(seen, 1), 'a message')
   t.match(seen[#seen].msg, '^cairn: timer started for task #')
   t.ok(t.wait(3000, function()
     return cairn.statusline() ~= ''
@@ -18,7 +19,9 @@ t.it('the statusline shows a running timer and clears when it stops', function()
   local active = cairn.timer()
   t.ok(active and active.elapsed_ms >= 0, 'cairn.timer() gives the session')
 
+  local before = #seen
   vim.cmd('Cairn timer stop')
+  t.ok(t.notified(seen, before + 1), 'a message')
   t.match(seen[#seen].msg, '^cairn: timer stopped')
   t.ok(t.wait(3000, function()
     return cairn.statusline() == ''

@@ -49,10 +49,13 @@ Client.__index = Client
 
 -- opts.socket: a path, or a function returning one (read at each connect).
 -- opts.timeout: default per-request timeout in milliseconds.
+-- opts.start_daemon: a function returning the cairnd program to start (with
+-- --socket PATH) when nothing listens on the socket, or nil for none.
 function M.new(opts)
   opts = opts or {}
   return setmetatable({
     socket = opts.socket,
+    start_daemon = opts.start_daemon,
     timeout = opts.timeout or 2000,
     next_id = 1,
     pending = {},
@@ -202,14 +205,33 @@ function Client:_read(conn, err, chunk)
   end
 end
 
-function Client:_connect()
-  local path = self:socket_path()
-  local conn = { state = 'connecting', queue = {}, unpacker = vim.mpack.Unpacker(), path = path }
-  self.conn = conn
-  if type(path) ~= 'string' or path == '' then
-    self:_drop(conn, 'UNAVAILABLE: no socket path for cairnd')
-    return conn
+-- Start the daemon for `path` with the program opts.start_daemon() names
+-- (nil: do not start one). Returns true if a process was spawned.
+function Client:_spawn_daemon(path)
+  self.spawn_error, self.spawned = nil, nil
+  local program, why = nil, nil
+  if self.start_daemon then
+    program, why = self.start_daemon()
   end
+  if type(program) ~= 'string' or program == '' then
+    self.spawn_error = why
+    return false
+  end
+  vim.fn.mkdir(vim.fn.fnamemodify(path, ':h'), 'p', tonumber('700', 8))
+  local handle, pid = uv.spawn(program, { args = { '--socket', path }, detached = true, stdio = { nil, nil, nil } }, function()
+  end)
+  if not handle then
+    self.spawn_error = string.format('cannot start %s: %s', program, tostring(pid))
+    return false
+  end
+  handle:unref()
+  self.spawned = { program = program, pid = pid }
+  return true
+end
+
+local AUTOSTART_RETRY_MS, AUTOSTART_TRIES = 100, 50
+
+function Client:_attempt(conn, path, tries)
   local pipe = uv.new_pipe(false)
   conn.pipe = pipe
   local ok, err = pcall(pipe.connect, pipe, path, function(cerr)
@@ -217,7 +239,28 @@ function Client:_connect()
       return
     end
     if cerr then
-      return self:_drop(conn, string.format('UNAVAILABLE: cannot connect to %s: %s', path, cerr))
+      local absent = cerr:match('ENOENT') or cerr:match('ECONNREFUSED')
+      if not absent or not self.start_daemon then
+        return self:_drop(conn, string.format('UNAVAILABLE: cannot connect to %s: %s', path, cerr))
+      end
+      -- Starting a daemon reads options (vim.fn): not in this fast callback.
+      close_handle(pipe)
+      conn.pipe = nil
+      return vim.schedule(function()
+        if self.conn ~= conn then
+          return
+        end
+        if (tries > 0 or self:_spawn_daemon(path)) and tries < AUTOSTART_TRIES then
+          -- Wait for the daemon just started; requests keep their own timeouts.
+          return vim.defer_fn(function()
+            if self.conn == conn then
+              self:_attempt(conn, path, tries + 1)
+            end
+          end, AUTOSTART_RETRY_MS)
+        end
+        local why = self.spawn_error and '; ' .. self.spawn_error or ''
+        self:_drop(conn, string.format('UNAVAILABLE: cannot connect to %s: %s%s', path, cerr, why))
+      end)
     end
     conn.state = 'open'
     self.connects = self.connects + 1
@@ -237,6 +280,17 @@ function Client:_connect()
   if not ok then
     self:_drop(conn, string.format('UNAVAILABLE: cannot connect to %s: %s', path, err))
   end
+end
+
+function Client:_connect()
+  local path = self:socket_path()
+  local conn = { state = 'connecting', queue = {}, unpacker = vim.mpack.Unpacker(), path = path }
+  self.conn = conn
+  if type(path) ~= 'string' or path == '' then
+    self:_drop(conn, 'UNAVAILABLE: no socket path for cairnd')
+    return conn
+  end
+  self:_attempt(conn, path, 0)
   return conn
 end
 

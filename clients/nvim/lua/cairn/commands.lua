@@ -42,11 +42,9 @@ local function show(title, result)
 end
 
 local function call_and_show(method, title)
-  local err, res = cairn().request_sync(method, nil)
-  if err then
-    return cairn().error(err)
-  end
-  show(title, res)
+  cairn().run(method, nil, method, function(res)
+    show(title, res)
+  end)
 end
 
 local function task_id(arg)
@@ -57,21 +55,46 @@ local function task_id(arg)
   return id
 end
 
+-- Completion never waits for the daemon: ids of the last task list fetched.
 local function task_ids()
-  local err, res = cairn().request_sync('tasks.list', nil, 300)
-  local ids = {}
-  if not err and res and type(res.tasks) == 'table' then
-    for _, t in ipairs(res.tasks) do
-      table.insert(ids, tostring(t.id))
+  return require('cairn.tasks').known_ids()
+end
+
+-- Run fn(id) on a task id argument, or say what is missing.
+local function with_task_id(usage, fn)
+  return function(args)
+    local id = task_id(args[1])
+    if not id then
+      return cairn().error('INVALID_PARAMS: :Cairn ' .. usage .. ' needs a task id')
     end
+    fn(id)
   end
-  return ids
+end
+
+local function decide(decision)
+  return function(args, rest)
+    local note = rest:gsub('^%S+%s*', '', 1)
+    require('cairn.inbox').decide(args[1], decision, note)
+  end
 end
 
 M.subcommands = {
   search = {
     run = function(_, rest)
       require('cairn.search').command(rest)
+    end,
+  },
+  pick = {
+    run = function(_, rest)
+      if rest == '' then
+        return cairn().error('INVALID_PARAMS: :Cairn pick needs a query')
+      end
+      require('cairn.picker').search(rest)
+    end,
+  },
+  live = {
+    run = function(_, rest)
+      require('cairn.live').open(rest)
     end,
   },
   track = {
@@ -84,64 +107,63 @@ M.subcommands = {
   },
   tasks = {
     run = function()
-      local err = require('cairn.tasks').show()
-      if err then
-        cairn().error(err)
-      end
+      require('cairn.tasks').show()
     end,
+    subcommands = {
+      pick = {
+        run = function()
+          require('cairn.picker').tasks()
+        end,
+      },
+    },
   },
   task = {
     subcommands = {
       add = {
         run = function(_, rest)
-          local err, task = require('cairn.tasks').add(rest)
-          if err then
-            return cairn().error(err)
-          end
-          cairn().notify(string.format('created task #%s', tostring(task and task.id)))
+          require('cairn.tasks').add(rest)
         end,
       },
+      done = { run = with_task_id('task done', require('cairn.tasks').done), complete = task_ids },
+      open = { run = with_task_id('task open', require('cairn.tasks').open), complete = task_ids },
     },
   },
   timer = {
     run = function()
       local timer = require('cairn.timer')
-      local err, res = cairn().request_sync('time.active', nil)
-      if err then
-        return cairn().error(err)
-      end
-      timer.set(res and res.session)
-      local line = timer.statusline()
-      cairn().notify(line ~= '' and 'timer ' .. line or 'no timer running')
+      cairn().run('time.active', nil, 'time.active', function(res)
+        timer.set(res and res.session)
+        local line = timer.statusline()
+        cairn().notify(line ~= '' and 'timer ' .. line or 'no timer running')
+      end)
     end,
     subcommands = {
       start = {
-        run = function(args)
-          local id = task_id(args[1])
-          if not id then
-            return cairn().error('INVALID_PARAMS: :Cairn timer start needs a task id')
-          end
-          local err = cairn().request_sync('time.start', { task_id = id })
-          if err then
-            return cairn().error(err)
-          end
-          require('cairn.timer').refresh()
-          cairn().notify('timer started for task #' .. id)
-        end,
+        run = with_task_id('timer start', require('cairn.tasks').start_timer),
         complete = task_ids,
       },
       stop = {
         run = function()
-          local err = cairn().request_sync('time.stop', nil)
-          if err then
-            return cairn().error(err)
-          end
-          require('cairn.timer').set(nil)
-          require('cairn.timer').refresh()
-          cairn().notify('timer stopped')
+          cairn().run('time.stop', nil, 'stopping timer', function()
+            require('cairn.timer').set(nil)
+            require('cairn.timer').refresh()
+            cairn().notify('timer stopped')
+          end)
         end,
       },
     },
+  },
+  approve = { run = decide('approve') },
+  reject = { run = decide('reject') },
+  approvals = {
+    run = function()
+      require('cairn.inbox').pick_approvals()
+    end,
+  },
+  inbox = {
+    run = function()
+      require('cairn.inbox').pick_inbox()
+    end,
   },
   status = {
     run = function()
@@ -156,11 +178,9 @@ M.subcommands = {
   ping = {
     run = function()
       local started = vim.loop.hrtime()
-      local err = cairn().request_sync('daemon.ping', nil)
-      if err then
-        return cairn().error(err)
-      end
-      cairn().notify(string.format('pong in %.1f ms', (vim.loop.hrtime() - started) / 1e6))
+      cairn().run('daemon.ping', nil, nil, function()
+        cairn().notify(string.format('pong in %.1f ms', (vim.loop.hrtime() - started) / 1e6))
+      end)
     end,
   },
 }

@@ -6,9 +6,13 @@ M.defaults = {
   timeout = 2000,
   auto_track = false,
   diagnostics = true,
-  topics = { 'tasks', 'time', 'reviews', 'files' },
+  topics = { 'tasks', 'time', 'reviews', 'files', 'approvals', 'notifications' },
   search_limit = 200,
   refresh_ms = 60000,
+  -- Start cairnd when nothing listens on the socket (off by default).
+  autostart = false,
+  -- The cairnd to start: a path, else `cairnd` found on PATH.
+  cairnd = nil,
 }
 
 M.options = vim.deepcopy(M.defaults)

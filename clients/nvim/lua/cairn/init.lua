@@ -6,17 +6,36 @@ local M = {}
 
 local shared
 
+-- The cairnd to start when autostart is on and nothing listens: the
+-- configured path, else `cairnd` on PATH; nil when autostart is off.
+function M.daemon_program()
+  local o = config.options
+  if not o.autostart then
+    return nil
+  end
+  if type(o.cairnd) == 'string' and o.cairnd ~= '' then
+    return vim.fn.expand(o.cairnd)
+  end
+  local found = vim.fn.exepath('cairnd')
+  if found == '' then
+    return nil, 'autostart found no cairnd on $PATH (set the cairnd option to its path)'
+  end
+  return found
+end
+
 -- The plugin's client, created (not connected) on first use.
 function M.client()
   if not shared then
     shared = require('cairn.client').new({
       socket = config.socket_path,
       timeout = config.options.timeout,
+      start_daemon = M.daemon_program,
     })
     require('cairn.events').attach(shared)
     require('cairn.timer').attach()
     require('cairn.reviews').attach()
     require('cairn.tasks').attach()
+    require('cairn.inbox').attach()
   end
   return shared
 end
@@ -48,9 +67,36 @@ function M.request(method, args, callback, timeout)
   return M.client():request(method, args, callback, timeout or config.options.timeout)
 end
 
--- Synchronous request for commands: returns err, result.
+-- Synchronous request for scripts and tests: returns err, result. It waits
+-- (up to the timeout) and so holds the editor; no :Cairn command uses it.
 function M.request_sync(method, args, timeout)
   return M.client():request_sync(method, args, timeout or config.options.timeout)
+end
+
+-- A command's request: shows `progress` while waiting (when it takes longer
+-- than a moment), reports an error as "cairn: CODE: message", else calls
+-- on_ok(result). Returns at once; the editor keeps running meanwhile.
+function M.run(method, args, progress, on_ok)
+  local done = false
+  if progress then
+    vim.defer_fn(function()
+      if not done then
+        vim.api.nvim_echo({ { 'cairn: ' .. progress .. '...', 'MoreMsg' } }, false, {})
+      end
+    end, 100)
+  end
+  return M.request(method, args, function(err, res)
+    done = true
+    if err then
+      return M.error(err)
+    end
+    if progress then
+      vim.api.nvim_echo({ { '' } }, false, {})
+    end
+    if on_ok then
+      on_ok(res)
+    end
+  end)
 end
 
 function M.notify(msg, level)

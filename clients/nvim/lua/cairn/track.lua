@@ -16,24 +16,20 @@ function M.project_root(dir)
   return vim.fn.fnamemodify(util.abspath(git), ':h')
 end
 
--- Track `path` (default: the project root). Returns err, result, path.
-function M.run(path)
+-- The absolute path to track for a :Cairn track argument.
+function M.resolve(path)
   if path and path ~= '' then
-    path = util.abspath(vim.fn.expand(path))
-  else
-    path = M.project_root()
+    return util.abspath(vim.fn.expand(path))
   end
-  local err, res = require('cairn').request_sync('files.track', { path = path })
-  return err, res, path
+  return M.project_root()
 end
 
 function M.command(path)
   local cairn = require('cairn')
-  local err, _, abs = M.run(path)
-  if err then
-    return cairn.error(err)
-  end
-  cairn.notify('tracking ' .. abs)
+  local abs = M.resolve(path)
+  cairn.run('files.track', { path = abs }, 'tracking ' .. abs, function()
+    cairn.notify('tracking ' .. abs)
+  end)
 end
 
 -- Track the project without waiting; only failures are reported.

@@ -1,0 +1,383 @@
+// Rows 32, 33, 36 and 37 of the matrix (docs/reliability.md): input whose cost is not
+// its size (decoded amplification, values that recurse), clients that
+// half-close or are held back, and replies larger than the output cap.
+#include <sys/socket.h>
+
+#include <atomic>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "ipc/codec.h"
+#include "tests/reliability/reliability.h"
+#include "tests/support/text_files.h"
+
+namespace cairn::testing {
+namespace {
+
+std::string nested_json(size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+// Reads messages until the daemon closes the connection (or `ms` pass).
+std::vector<ipc::Message> read_until_eof(ipc::Client& c, int ms, bool& eof) {
+  std::vector<ipc::Message> out;
+  int64_t deadline = monotonic_ms() + ms;
+  eof = false;
+  while (monotonic_ms() < deadline) {
+    auto m = c.read_message(static_cast<int>(std::max<int64_t>(1, deadline - monotonic_ms())));
+    if (!m) {
+      eof = m.status().message().find("closed") != std::string::npos;
+      break;
+    }
+    out.push_back(std::move(*m));
+  }
+  return out;
+}
+
+// Every read of the stored records still answers, and the daemon is up.
+void expect_reads_work(DaemonProcess& d) {
+  for (const char* m : {"prefs.list", "sessions.list", "knowledge.list", "changes.since"}) {
+    Json args = std::string(m) == "changes.since" ? Json{{"cursor", 0}} : Json::object();
+    auto r = d.call(m, args);
+    EXPECT_TRUE(r) << m << ": " << r.status().to_string();
+  }
+  EXPECT_TRUE(d.running());
+  expect_ping_within_100ms(d);
+}
+
+// Row 33: JSON text nested 50,000 deep (100 KB) in every value-typed field
+// that takes JSON text is refused, naming the field; nothing is stored.
+TEST(Row33, ValuesNestedFiftyThousandDeepAreRefusedOnEveryRpcPathNamingTheField) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  std::string deep = nested_json(50000);
+  std::string deep_object = "{\"a\":" + nested_json(50000) + "}";
+  auto session = d.call("sessions.create", Json::object());
+  ASSERT_TRUE(session) << session.status().to_string();
+  std::string sid = (*session)["id"].get<std::string>();
+  struct Case {
+    const char* method;
+    Json args;
+    const char* field;
+  };
+  std::vector<Case> cases = {
+      {"sessions.create", {{"settings", deep_object}}, "settings"},
+      {"knowledge.create",
+       {{"source_type", "note"},
+        {"knowledge_type", "fact"},
+        {"title", "t"},
+        {"metadata", deep_object}},
+       "metadata"},
+      {"messages.append",
+       {{"session_id", sid}, {"role", "assistant"}, {"content", "x"}, {"tool_calls", deep}},
+       "tool_calls"},
+      {"messages.append",
+       {{"session_id", sid}, {"role", "assistant"}, {"content", "x"}, {"attachments", deep}},
+       "attachments"},
+      {"tasks.list", {{"after", deep}}, "after"},
+  };
+  for (const auto& c : cases) {
+    auto r = d.call(c.method, c.args);
+    ASSERT_FALSE(r) << c.method;
+    EXPECT_EQ(r.status().code(), Code::kInvalidParams)
+        << c.method << ": " << r.status().to_string();
+    EXPECT_NE(r.status().message().find(c.field), std::string::npos) << r.status().to_string();
+  }
+  // The same value as msgpack is refused by the decoder's depth limit.
+  auto c = d.client();
+  std::string frame = bytes({0x94, 0x00, 0x01, 0xaf});
+  frame += "sessions.create";
+  frame += bytes({0x91, 0x81, 0xa8});
+  frame += "settings";
+  frame += std::string(50000, static_cast<char>(0x91)) + bytes({0xc0});
+  ASSERT_TRUE(c.send_raw(frame).is_ok());
+  auto m = c.read_message(2000);
+  ASSERT_TRUE(m) << m.status().to_string();
+  EXPECT_NE(m->params.dump().find("TOO_LARGE"), std::string::npos) << m->params.dump();
+  // A deep value as a plain string is stored as the string it is.
+  auto pref = d.call("prefs.set", {{"category", "c"}, {"key", "k"}, {"value", deep}});
+  ASSERT_TRUE(pref) << pref.status().to_string();
+  auto back = d.call("prefs.get", {{"category", "c"}, {"key", "k"}});
+  ASSERT_TRUE(back);
+  EXPECT_EQ((*back)["value"], deep);
+  expect_reads_work(d);
+}
+
+// Row 33, import: a row whose JSON column holds a deep value is refused with
+// its table and row named; nothing is imported.
+TEST(Row33, AnImportedRowHoldingADeepJsonValueIsRefusedNamingIt) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  ASSERT_TRUE(d.call("prefs.set", {{"category", "c"}, {"key", "k"}, {"value", 1}}));
+  auto doc = d.call("db.export", {{"tables", {"prefs"}}});
+  ASSERT_TRUE(doc) << doc.status().to_string();
+  Json& rows = (*doc)["tables"]["prefs"]["rows"];
+  ASSERT_EQ(rows.size(), 1u);
+  Json row = rows[0];
+  row[1] = "deep";
+  row[2] = nested_json(50000);  // the value column
+  rows.push_back(row);
+  auto r = d.call("db.import", {{"document", *doc}, {"mode", "merge"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().code(), Code::kInvalidParams) << r.status().to_string();
+  EXPECT_NE(r.status().message().find("nested deeper"), std::string::npos)
+      << r.status().to_string();
+  EXPECT_EQ(trim(sqlite3(d.db_path(), "SELECT count(*) FROM prefs;")), "1");
+  // The same document from a file.
+  std::string file = d.home() + "/deep.json";
+  std::ofstream(file) << doc->dump();
+  auto f = d.call("db.import", {{"path", file}, {"mode", "merge"}});
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.status().code(), Code::kInvalidParams) << f.status().to_string();
+  expect_reads_work(d);
+}
+
+// Row 33, restore: a database file that already holds deep values (as a
+// restored backup could) is read without a crash, the deep columns as null.
+TEST(Row33, ADatabaseAlreadyHoldingDeepValuesIsReadWithoutACrash) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  ASSERT_TRUE(d.call("prefs.set", {{"category", "c"}, {"key", "k"}, {"value", {{"a", 1}}}}));
+  auto s = d.call("sessions.create", {{"settings", {{"a", 1}}}});
+  ASSERT_TRUE(s);
+  auto k = d.call("knowledge.create", {{"source_type", "note"},
+                                       {"knowledge_type", "fact"},
+                                       {"title", "t"},
+                                       {"metadata", {{"a", 1}}}});
+  ASSERT_TRUE(k) << k.status().to_string();
+  ASSERT_EQ(d.terminate(), 0);
+  // SQLite's printf repeats a character for "%.*c".
+  std::string deep = "printf('%.*c', 50000, '[') || printf('%.*c', 50000, ']')";
+  sqlite3(d.db_path(), "UPDATE prefs SET value = " + deep + "; UPDATE sessions SET settings = " +
+                           deep + "; UPDATE knowledge_items SET metadata = " + deep + ";");
+  ASSERT_EQ(trim(sqlite3(d.db_path(), "SELECT length(value) FROM prefs;")), "100000");
+  DaemonProcess e(d, {});
+  ASSERT_TRUE(e.start().is_ok());
+  auto pref = e.call("prefs.get", {{"category", "c"}, {"key", "k"}});
+  ASSERT_TRUE(pref) << pref.status().to_string();
+  EXPECT_TRUE((*pref)["value"].is_null());
+  auto sess = e.call("sessions.get", {{"id", (*s)["id"]}});
+  EXPECT_TRUE(sess) << sess.status().to_string();
+  auto know = e.call("knowledge.get", {{"id", (*k)["id"]}});
+  EXPECT_TRUE(know) << know.status().to_string();
+  expect_reads_work(e);
+  // A write next to the deep rows still commits and reads back.
+  EXPECT_TRUE(e.call("prefs.set", {{"category", "c"}, {"key", "k2"}, {"value", 2}}));
+  EXPECT_TRUE(e.call("prefs.list", Json::object()));
+  EXPECT_EQ(e.terminate(), 0);
+}
+
+// Row 36: a client that sends its requests and shuts down its sending side
+// (`nc -N`, socat) gets every reply, committed writes included, then EOF.
+TEST(Row36, AHalfClosedClientGetsEveryReplyIncludingCommittedWritesThenEof) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  auto c = d.client();
+  std::string batch;
+  const int kTasks = 40;
+  for (int i = 0; i < kTasks; ++i) {
+    batch += ipc::encode_request(static_cast<uint32_t>(i), "tasks.create",
+                                 Json::array({{{"title", "half-closed " + std::to_string(i)}}}));
+  }
+  batch += ipc::encode_request(1000, "daemon.ping", Json::array());
+  ASSERT_TRUE(c.send_raw(batch).is_ok());
+  ASSERT_EQ(::shutdown(c.fd(), SHUT_WR), 0);
+  bool eof = false;
+  auto replies = read_until_eof(c, 10000, eof);
+  EXPECT_TRUE(eof) << "the daemon did not close after the last reply";
+  ASSERT_EQ(replies.size(), static_cast<size_t>(kTasks + 1));
+  for (const auto& m : replies) EXPECT_TRUE(m.error.is_null()) << m.error.dump();
+  auto list = d.call("tasks.list", {{"text", "half-closed"}, {"limit", 100}});
+  ASSERT_TRUE(list) << list.status().to_string();
+  EXPECT_EQ((*list)["tasks"].size(), static_cast<size_t>(kTasks));
+  // A partial frame left at EOF is dropped, and the connection closes.
+  auto p = d.client();
+  std::string half = ipc::encode_request(1, "daemon.ping", Json::array());
+  ASSERT_TRUE(p.send_raw(half.substr(0, half.size() - 2)).is_ok());
+  ASSERT_EQ(::shutdown(p.fd(), SHUT_WR), 0);
+  EXPECT_TRUE(closed_within(p.fd(), 2000));
+  expect_ping_within_100ms(d);
+}
+
+// Row 36: 64 approvals.wait in flight (the cap) and one more request behind
+// them are not a slow client: the read deadline counts only a frame the
+// client has partly sent.
+TEST(Row36, WholeRequestsHeldBackBehindTheInFlightCapAreNotCutByTheReadDeadline) {
+  DaemonProcess d;
+  std::ofstream(d.home() + "/cairnd.toml") << "read_deadline_ms = 1000\n";
+  ASSERT_TRUE(d.start().is_ok());
+  auto a = d.call("approvals.request", {{"action_type", "deploy"}});
+  ASSERT_TRUE(a) << a.status().to_string();
+  std::string id = (*a)["id"].get<std::string>();
+  auto c = d.client();
+  std::string batch;
+  for (uint32_t i = 0; i < 64; ++i) {
+    batch += ipc::encode_request(i, "approvals.wait",
+                                 Json::array({{{"id", id}, {"timeout_ms", 30000}}}));
+  }
+  batch += ipc::encode_request(64, "daemon.ping", Json::array());
+  ASSERT_TRUE(c.send_raw(batch).is_ok());
+  // Three read deadlines pass with the 65th request held by the daemon.
+  EXPECT_FALSE(closed_within(c.fd(), 3500)) << "cut while the daemon held its request";
+  ASSERT_TRUE(d.call("approvals.decide", {{"id", id}, {"decision", "approve"}}));
+  std::set<uint32_t> answered;
+  for (int i = 0; i < 65; ++i) {
+    auto m = c.read_message(5000);
+    ASSERT_TRUE(m) << "after " << answered.size() << " replies: " << m.status().to_string();
+    EXPECT_TRUE(m->error.is_null()) << m->error.dump();
+    answered.insert(m->msgid);
+  }
+  EXPECT_EQ(answered.size(), 65u);
+  expect_ping_within_100ms(d);
+}
+
+// Row 37: ten 900 KiB prefs (9 MiB, over the 8 MiB output cap) are listed in
+// pages within the cap; changes.since at its default limit pages by bytes too;
+// the connection is never dropped.
+TEST(Row37, PrefsAndChangesOverTheOutputCapArePagedWithinItOnOneConnection) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  auto c = d.client();
+  std::string big(900 * 1024, 'v');
+  for (int i = 0; i < 10; ++i) {
+    auto r = c.call("prefs.set",
+                    {{"category", "big"}, {"key", "k" + std::to_string(i)}, {"value", big}});
+    ASSERT_TRUE(r) << r.status().to_string();
+  }
+  size_t listed = 0;
+  int pages = 0;
+  Json offset = 0;
+  while (!offset.is_null() && pages < 20) {
+    auto r = c.call("prefs.list", {{"category", "big"}, {"offset", offset}});
+    ASSERT_TRUE(r) << r.status().to_string();
+    for (const auto& p : (*r)["prefs"]) EXPECT_EQ(p["value"], big);
+    listed += (*r)["prefs"].size();
+    offset = (*r)["next_offset"];
+    ++pages;
+  }
+  EXPECT_EQ(listed, 10u);
+  EXPECT_GE(pages, 2);
+  std::printf("prefs.list: 10 values of 900 KiB in %d pages\n", pages);
+  size_t changes = 0;
+  int64_t cursor = 0;
+  pages = 0;
+  for (bool more = true; more && pages < 50; ++pages) {
+    auto r = c.call("changes.since", {{"cursor", cursor}});
+    ASSERT_TRUE(r) << r.status().to_string();
+    changes += (*r)["changes"].size();
+    cursor = (*r)["cursor"].get<int64_t>();
+    more = (*r)["has_more"].get<bool>();
+  }
+  EXPECT_GE(changes, 10u);
+  EXPECT_GE(pages, 2);
+  std::printf("changes.since: %zu changes in %d pages\n", changes, pages);
+  EXPECT_TRUE(c.call("daemon.ping"));
+  auto st = d.call("daemon.status");
+  ASSERT_TRUE(st);
+  EXPECT_EQ((*st)["connections"]["slow_readers"].get<int64_t>(), 0);
+}
+
+// Row 37: 12 MiB of run logs are read back in slices; a reply that would
+// still pass the cap (three 3 MiB messages on one page) is TOO_LARGE to that
+// request, saying how to page, and the connection goes on.
+TEST(Row37, RunLogsAreReadInSlicesAndAReplyOverTheCapIsTooLargeWithTheConnectionKept) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  auto c = d.client();
+  auto run = c.call("runs.create", {{"instruction", "build"}});
+  ASSERT_TRUE(run) << run.status().to_string();
+  std::string id = (*run)["id"].get<std::string>();
+  std::string logs;
+  for (int i = 0; i < 3; ++i) {
+    std::string part(4u << 20, static_cast<char>('a' + i));
+    part[0] = '\n';
+    auto r = c.call("runs.update", {{"id", id}, {"append_logs", part}});
+    ASSERT_TRUE(r) << r.status().to_string();
+    logs += part;
+  }
+  std::string read;
+  Json offset = 0;
+  int slices = 0;
+  while (!offset.is_null() && slices < 10) {
+    auto r = c.call("runs.get", {{"id", id}, {"logs_offset", offset}});
+    ASSERT_TRUE(r) << r.status().to_string();
+    read += (*r)["logs"].get<std::string>();
+    offset = (*r)["logs_next_offset"];
+    ++slices;
+  }
+  EXPECT_EQ(read.size(), logs.size());
+  EXPECT_TRUE(read == logs);
+  std::printf("runs.get: %zu bytes of logs in %d slices\n", read.size(), slices);
+
+  auto session = c.call("sessions.create", Json::object());
+  ASSERT_TRUE(session);
+  std::string sid = (*session)["id"].get<std::string>();
+  for (int i = 0; i < 3; ++i) {
+    auto r =
+        c.call("messages.append",
+               {{"session_id", sid}, {"role", "user"}, {"content", std::string(3u << 20, 'm')}});
+    ASSERT_TRUE(r) << r.status().to_string();
+  }
+  auto page = c.call("messages.page", {{"session_id", sid}});
+  ASSERT_FALSE(page);
+  EXPECT_EQ(page.status().code(), Code::kTooLarge);
+  EXPECT_NE(page.status().message().find("page_size"), std::string::npos)
+      << page.status().to_string();
+  for (int i = 1; i <= 3; ++i) {
+    auto one = c.call("messages.page", {{"session_id", sid}, {"page", i}, {"page_size", 1}});
+    ASSERT_TRUE(one) << one.status().to_string();
+  }
+  EXPECT_TRUE(c.call("daemon.ping"));
+  auto st = d.call("daemon.status");
+  ASSERT_TRUE(st);
+  EXPECT_EQ((*st)["connections"]["slow_readers"].get<int64_t>(), 0);
+}
+
+// Row 32: frames within every limit holding 127k small strings, pipelined on
+// 8 connections (12 each): what the decoded requests hold together is bounded, so the
+// daemon's peak RSS is too, and the memory goes back afterwards.
+TEST(Row32, FramesOfSmallStringsPipelinedOnEightConnectionsKeepRssBounded) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  int64_t before = rss_kib(d.pid());
+  // 31 arrays of 4,096 strings of 32 bytes: 127k strings, ~4.6 MB a frame.
+  Json arrays = Json::array();
+  for (int a = 0; a < 31; ++a) {
+    Json arr = Json::array();
+    for (int i = 0; i < 4096; ++i) arr.push_back(std::string(32, static_cast<char>('a' + a % 26)));
+    arrays.push_back(std::move(arr));
+  }
+  const int kFrames = 12;
+  std::string one;
+  std::vector<std::thread> senders;
+  std::atomic<int> replies{0};
+  for (int conn = 0; conn < 8; ++conn) {
+    senders.emplace_back([&, conn] {
+      auto c = d.client();
+      for (int f = 0; f < kFrames; ++f) {
+        std::string frame = ipc::encode_request(static_cast<uint32_t>(f), "tasks.list",
+                                                Json::array({{{"junk", arrays}}}));
+        if (!c.send_raw(frame).is_ok()) return;
+      }
+      for (int f = 0; f < kFrames; ++f) {
+        auto m = c.read_message(60000);
+        if (!m) return;
+        ++replies;
+      }
+      (void)conn;
+    });
+  }
+  for (auto& t : senders) t.join();
+  int64_t peak = status_kib(d.pid(), "VmHWM");
+  EXPECT_EQ(replies.load(), 8 * kFrames);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  int64_t after = rss_kib(d.pid());
+  std::printf("RSS %lld KiB before, peak %lld KiB, %lld KiB after\n",
+              static_cast<long long>(before), static_cast<long long>(peak),
+              static_cast<long long>(after));
+  EXPECT_LT(peak - before, 160 * 1024) << "peak RSS grew by " << (peak - before) << " KiB";
+  EXPECT_LT(after - before, 64 * 1024) << "memory was not returned";
+  expect_ping_within_100ms(d);
+}
+
+}  // namespace
+}  // namespace cairn::testing
