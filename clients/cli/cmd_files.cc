@@ -1,6 +1,7 @@
 // cairn track | untrack | roots | files | rescan | watch
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -78,6 +79,9 @@ std::optional<Json> wait_for_scan(Cli& cli, const std::string& path) {
 // the daemon); elsewhere says once how much is left.
 void wait_for_index(Cli& cli) {
   bool tty = ::isatty(2) != 0 && !cli.json;
+  // The waiting count may be up to a second older than the live indexed count
+  // (index_status.h): the total is taken once, so the figure only grows.
+  int64_t total = -1;
   for (;;) {
     auto st = cli.call("index.status");
     if (!st) return;
@@ -91,16 +95,18 @@ void wait_for_index(Cli& cli) {
       if (tty) std::cerr << "\r\033[K";
       return;
     }
+    if (total < 0) total = done + dirty;
+    total = std::max(total, done);
     if (!tty) {
       if (!cli.json) {
-        std::cerr << "indexing: " << done << " of " << done + dirty
+        std::cerr << "indexing: " << done << " of " << total
                   << " documents indexed; search is complete once `cairn index status` shows "
                      "no dirty files\n";
       }
       return;
     }
     std::fprintf(stderr, "\r\033[Kindexing %lld of %lld documents", static_cast<long long>(done),
-                 static_cast<long long>(done + dirty));
+                 static_cast<long long>(total));
     std::fflush(stderr);
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }

@@ -176,8 +176,10 @@ void add_search_commands(CLI::App& app, Cli& cli) {
       cli.print(*r, [](const Json& v) {
         std::vector<std::vector<std::string>> rows;
         for (const auto& k : v["kinds"]) {
-          rows.push_back({cell(k["kind"]), cell(k["documents"]), cell(k["chunks"]),
-                          cell(k["dirty"]), cell(k["last_indexed_at"]),
+          // The live count: `documents` is taken at the end of a pass.
+          rows.push_back({cell(k["kind"]),
+                          cell(k.contains("indexed") ? k["indexed"] : k["documents"]),
+                          cell(k["chunks"]), cell(k["dirty"]), cell(k["last_indexed_at"]),
                           cell(k["last_rebuild_duration_ms"]), cell(k["index_version"])});
         }
         print_table({"KIND", "DOCS", "CHUNKS", "DIRTY", "LAST INDEXED", "REBUILD MS", "VERSION"},
@@ -186,8 +188,8 @@ void add_search_commands(CLI::App& app, Cli& cli) {
         for (const auto& k : v["kinds"]) {
           int64_t dirty = k.value("dirty", int64_t{0}), done = k.value("indexed", int64_t{0});
           if (dirty <= 0) continue;
-          std::cout << "indexing " << cell(k["kind"]) << ": " << done << " of " << done + dirty
-                    << " documents indexed; search results are incomplete until it ends\n";
+          std::cout << "indexing " << cell(k["kind"]) << ": " << done << " documents indexed, "
+                    << dirty << " waiting; search results are incomplete until it ends\n";
         }
       });
     }
