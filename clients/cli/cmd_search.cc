@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -111,13 +112,14 @@ void print_results(const Json& v, const Output& o) {
   }
 }
 
+// `p` made absolute against the current directory, "." and ".." resolved by
+// name (as the shell shows the path), no trailing '/'.
 std::string absolute(const std::string& p) {
-  if (!p.empty() && p[0] == '/') return p;
-  char buf[4096];
-  if (!::getcwd(buf, sizeof buf)) return p;
-  std::string cwd = buf;
-  if (cwd != "/") cwd += "/";
-  return p == "." ? cwd.substr(0, cwd.size() > 1 ? cwd.size() - 1 : 1) : cwd + p;
+  std::error_code ec;
+  auto a = std::filesystem::absolute(p, ec);
+  std::string out = (ec ? std::filesystem::path(p) : a).lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
 }
 
 }  // namespace
