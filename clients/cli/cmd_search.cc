@@ -85,30 +85,29 @@ void print_results(const Json& v, const Output& o) {
     }
     std::string path = raw_text(r["path"]);
     int64_t line = r.value("line", int64_t{1});
-    std::string shown = cell(r["path"]);
-    if (o.context > 0) {
-      if (!first) std::cout << "--\n";
-      int64_t from = std::max<int64_t>(1, line - o.context);
-      std::vector<std::string> lines = file_lines(path, from, line + o.context);
-      for (size_t i = 0; i < lines.size() && from + static_cast<int64_t>(i) < line; ++i) {
-        std::cout << paint(shown, kPathColor, o.color) << "-"
-                  << paint(std::to_string(from + static_cast<int64_t>(i)), kNumberColor, o.color)
-                  << "-" << terminal_safe(lines[i]) << "\n";
-      }
-      std::cout << paint(shown, kPathColor, o.color) << ":"
-                << paint(std::to_string(line), kNumberColor, o.color) << ":"
-                << r.value("column", int64_t{1}) << ":" << highlighted(r, o.color) << "\n";
-      for (size_t i = static_cast<size_t>(line - from) + 1; i < lines.size(); ++i) {
-        std::cout << paint(shown, kPathColor, o.color) << "-"
-                  << paint(std::to_string(from + static_cast<int64_t>(i)), kNumberColor, o.color)
-                  << "-" << terminal_safe(lines[i]) << "\n";
-      }
-    } else {
-      std::cout << paint(shown, kPathColor, o.color) << ":"
-                << paint(std::to_string(line), kNumberColor, o.color) << ":"
-                << r.value("column", int64_t{1}) << ":" << highlighted(r, o.color) << "\n";
+    std::string shown = paint(cell(r["path"]), kPathColor, o.color);
+    auto numbered = [&](int64_t n, char sep) {
+      std::cout << shown << sep << paint(std::to_string(n), kNumberColor, o.color) << sep;
+    };
+    if (o.context == 0) {
+      numbered(line, ':');
+      std::cout << r.value("column", int64_t{1}) << ":" << highlighted(r, o.color) << "\n";
+      continue;
     }
+    if (!first) std::cout << "--\n";
     first = false;
+    int64_t from = std::max<int64_t>(1, line - o.context);
+    std::vector<std::string> lines = file_lines(path, from, line + o.context);
+    for (int64_t n = from; n < line && n - from < static_cast<int64_t>(lines.size()); ++n) {
+      numbered(n, '-');
+      std::cout << terminal_safe(lines[static_cast<size_t>(n - from)]) << "\n";
+    }
+    numbered(line, ':');
+    std::cout << r.value("column", int64_t{1}) << ":" << highlighted(r, o.color) << "\n";
+    for (int64_t n = line + 1; n - from < static_cast<int64_t>(lines.size()); ++n) {
+      numbered(n, '-');
+      std::cout << terminal_safe(lines[static_cast<size_t>(n - from)]) << "\n";
+    }
   }
 }
 
