@@ -36,6 +36,39 @@ bool caller_fault(Code code) {
   }
 }
 
+std::string_view code_description(Code code) {
+  switch (code) {
+    case Code::kOk:
+      return "no error";
+    case Code::kParseError:
+      return "bytes that are not msgpack; the connection is closed";
+    case Code::kInvalidRequest:
+      return "msgpack that is not a request (wrong shape, type, msgid or method)";
+    case Code::kMethodNotFound:
+      return "no such method (daemon.describe lists them)";
+    case Code::kInvalidParams:
+      return "a parameter is missing, of the wrong type, out of range, too long, or unknown; "
+             "the message names it";
+    case Code::kNotFound:
+      return "the thing named does not exist";
+    case Code::kConflict:
+      return "a constraint: duplicate, dependency cycle, an id reused with different content, "
+             "a stale version, an illegal state change";
+    case Code::kTooLarge:
+      return "a message or value over a protocol limit";
+    case Code::kBusy:
+      return "the database stayed locked past its busy timeout; retry later";
+    case Code::kUnauthorized:
+      return "the peer is another user, or a debug method without --debug-methods";
+    case Code::kIoError:
+      return "the storage failed (disk full, I/O error): the outcome of a write is unknown; "
+             "retry with the same id";
+    case Code::kInternal:
+      return "a bug or an unexpected state in the daemon; report it";
+  }
+  return "";
+}
+
 std::string Status::to_string() const {
   std::string out(code_name(code_));
   if (!message_.empty()) {

@@ -33,6 +33,13 @@ enum class Code {
 std::string_view code_name(Code code);
 // True for codes that mean the caller sent something wrong (wire kind 1).
 bool caller_fault(Code code);
+// One line saying what the code means and whether to retry (daemon.describe).
+std::string_view code_description(Code code);
+// Every code but kOk, in order.
+inline constexpr Code kAllErrorCodes[] = {
+    Code::kParseError,   Code::kInvalidRequest, Code::kMethodNotFound, Code::kInvalidParams,
+    Code::kNotFound,     Code::kConflict,       Code::kTooLarge,       Code::kBusy,
+    Code::kUnauthorized, Code::kIoError,        Code::kInternal};
 
 class [[nodiscard]] Status {
  public:

@@ -18,6 +18,7 @@
 
 #include "base/json.h"
 #include "base/status.h"
+#include "daemon/method_spec.h"
 #include "ipc/server.h"
 #include "store/db.h"
 #include "store/writer.h"
@@ -50,6 +51,7 @@ struct MethodCost {
 
 struct Method {
   std::string name;
+  MethodSpec spec;
   std::variant<LoopHandler, ReadHandler, WriteHandler, AsyncHandler> handler;
   store::Durability durability = store::Durability::kFull;  // write methods
   std::shared_ptr<MethodCost> cost = std::make_shared<MethodCost>();
@@ -57,11 +59,13 @@ struct Method {
 
 class Registry {
  public:
-  void add_loop(std::string name, LoopHandler h);
-  void add_read(std::string name, ReadHandler h);
-  void add_write(std::string name, WriteHandler h,
+  // Each method comes with its MethodSpec: the handler runs only for calls the
+  // spec accepts (INVALID_PARAMS otherwise), on the thread the handler runs on.
+  void add_loop(std::string name, MethodSpec spec, LoopHandler h);
+  void add_read(std::string name, MethodSpec spec, ReadHandler h);
+  void add_write(std::string name, MethodSpec spec, WriteHandler h,
                  store::Durability d = store::Durability::kFull);
-  void add_async(std::string name, AsyncHandler h);
+  void add_async(std::string name, MethodSpec spec, AsyncHandler h);
 
   const Method* find(const std::string& name) const;
   std::vector<std::string> names() const;
@@ -69,6 +73,11 @@ class Registry {
   Json costs() const;
   // Capabilities announced by daemon.hello: the domains that have methods.
   std::vector<std::string> capabilities() const;
+  // "read" (loop and read methods), "write" or "async".
+  static const char* kind(const Method& m);
+  // daemon.describe's `methods`: [{name, kind, description, params, topics}]
+  // sorted by name; only `only` when it is not empty (an unknown name gives []).
+  Json describe(const std::string& only = "") const;
 
  private:
   void add(Method m);

@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "clients/cli/cli.h"
+#include "ipc/reference.h"
 
 namespace cairn::cli {
 
@@ -99,6 +100,24 @@ void add_daemon_commands(CLI::App& app, Cli& cli) {
     }
     if (auto r = cli.call(method, a)) {
       std::cout << r->dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+    }
+  });
+
+  auto* describe = app.add_subcommand(
+      "describe", "print daemon.describe: every method, its parameters as JSON Schema, the errors");
+  static std::string only;
+  static bool markdown = false;
+  describe->add_option("method", only, "only this method, e.g. tasks.create");
+  describe->add_flag("--markdown", markdown,
+                     "print the method reference of ipc/README.md instead of JSON");
+  describe->callback([&cli] {
+    Json a = only.empty() ? Json::object() : Json{{"method", only}};
+    if (auto r = cli.call("daemon.describe", a)) {
+      if (markdown) {
+        std::cout << ipc::method_reference_markdown(*r);
+      } else {
+        std::cout << r->dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+      }
     }
   });
 }

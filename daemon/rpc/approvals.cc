@@ -19,14 +19,13 @@ constexpr size_t kMaxDetailsBytes = 1u << 20;
 constexpr int64_t kMaxWaitMs = 24LL * 3600 * 1000;
 
 Result<Json> request(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  auto id_arg = p.opt_str("id", 128);
-  auto action_type = p.str("action_type", 256);
-  auto details = p.opt_any("details");
-  auto requested_by = p.opt_str("requested_by", 256);
-  auto expires_at = p.opt_time("expires_at");
-  auto task_id = p.opt_str("task_id", 128);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto id_arg = a.opt_str("id");
+  auto action_type = a.str("action_type");
+  auto details = a.opt_any("details");
+  auto requested_by = a.opt_str("requested_by");
+  auto expires_at = a.opt_time("expires_at");
+  auto task_id = a.opt_str("task_id");
   if (action_type.empty()) return invalid_params("action_type must not be empty");
   CAIRN_ASSIGN_OR_RETURN(std::string id, columns::id_or_new(id_arg));
   CAIRN_ASSIGN_OR_RETURN(auto details_text, columns::json_text(details, "details"));
@@ -76,11 +75,10 @@ Result<Json> request(store::WriteTxn& txn, const Json& params) {
 }
 
 Result<Json> decide(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  auto id = p.str("id", 128);
-  auto decision = p.enumeration("decision", {"approve", "reject"});
-  auto note = p.opt_str("note", 64 * 1024);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto id = a.str("id");
+  auto decision = a.str("decision");
+  auto note = a.opt_str("note");
   // The daemon's clock, never the caller's: a decision cannot be back-dated
   // to before a deadline that has passed.
   int64_t now = txn.now_ms();
@@ -111,11 +109,10 @@ Result<Json> decide(store::WriteTxn& txn, const Json& params) {
 }
 
 Result<Json> list(store::Db& db, const Json& params) {
-  Params p(params);
-  auto status = p.opt_enum("status", kApprovalStatuses);
-  auto task_id = p.opt_str("task_id", 128);
-  int64_t limit = p.opt_int("limit", 1, 1000).value_or(100);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto status = a.opt_str("status");
+  auto task_id = a.opt_str("task_id");
+  int64_t limit = a.opt_int("limit").value_or(100);
   CAIRN_ASSIGN_OR_RETURN(
       store::Stmt * q,
       db.cached("SELECT id FROM approvals WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR "
@@ -164,17 +161,43 @@ void register_approvals(Registry& r, Services& s) {
   auto waits = std::make_shared<ApprovalWaits>(s);
   waits->start();
 
-  r.add_write("approvals.request", request);
-  r.add_write("approvals.decide", decide);
-  r.add_read("approvals.list", list);
+  r.add_write(
+      "approvals.request",
+      {"Asks a person to approve an action; raises a high-priority notification.",
+       {"approvals", "notifications"},
+       {param::str("id", 128, "client-chosen id (a retry returns the existing approval)"),
+        param::str("action_type", 256, "what is to be done, 1 to 256 bytes").required(),
+        param::any("details", Json::object(), "any JSON describing the action, up to 1 MiB"),
+        param::str("requested_by", 256, "who asks"),
+        param::time("expires_at", "when the request expires unanswered"),
+        param::str("task_id", 128, "the task it concerns")}},
+      request);
+  r.add_write("approvals.decide",
+              {"Approves or rejects a pending approval (once).",
+               {"approvals", "notifications"},
+               {param::str("id", 128, "the approval").required(),
+                param::enumeration("decision", {"approve", "reject"}, "the decision").required(),
+                param::str("note", 65536, "a note kept with the decision")}},
+              decide);
+  r.add_read("approvals.list",
+             {"Lists approvals, newest first.",
+              {},
+              {param::enumeration("status", kApprovalStatuses, "only this status"),
+               param::str("task_id", 128, "only for this task"),
+               param::integer("limit", 1, 1000, "most rows (default 100)")}},
+             list);
 
-  r.add_async("approvals.wait", [waits](CallContext& ctx, const Json& params, Reply reply) {
-    Params p(params);
-    auto id = p.str("id", 128);
-    int64_t timeout_ms = p.integer("timeout_ms", 0, kMaxWaitMs);
-    if (Status st = p.finish(); !st.is_ok()) return reply(st);
-    waits->wait(ctx.conn, id, timeout_ms, std::move(reply));
-  });
+  r.add_async("approvals.wait",
+              {"Waits until an approval is decided or expires, or the timeout passes.",
+               {},
+               {param::str("id", 128, "the approval").required(),
+                param::integer("timeout_ms", 0, kMaxWaitMs, "how long to wait, in ms").required()}},
+              [waits](CallContext& ctx, const Json& params, Reply reply) {
+                Args a(params);
+                auto id = a.str("id");
+                int64_t timeout_ms = a.integer("timeout_ms");
+                waits->wait(ctx.conn, id, timeout_ms, std::move(reply));
+              });
 
   s.status_sections.push_back([waits](Json& out) {
     out["approvals"] = Json{{"waiting", waits->waiting()}};
@@ -184,10 +207,12 @@ void register_approvals(Registry& r, Services& s) {
   // (the explicit clock for expiry tests). Only with --debug-methods.
   if (s.config.debug_methods) {
     r.add_write("debug.expire_approvals",
+                {"Runs the approval expiry pass as if the clock read `at` (debug).",
+                 {"approvals", "notifications"},
+                 {param::time("at", "the clock to expire against (default now)")}},
                 [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-                  Params p(params);
-                  auto at = p.opt_time("at");
-                  CAIRN_RETURN_IF_ERROR(p.finish());
+                  Args a(params);
+                  auto at = a.opt_time("at");
                   CAIRN_ASSIGN_OR_RETURN(auto ids, expire_pending(txn, at.value_or(txn.now_ms())));
                   return Json{{"expired", ids}};
                 });

@@ -363,7 +363,12 @@ void register_db(Registry& r, Services& s) {
   schedule_backups(fam, s);
   Services* sp = &s;
 
-  r.add_async("db.backup", [fam, sp](CallContext&, const Json& params, Reply reply) {
+  r.add_async("db.backup", {"Writes a verified online backup of the database.",
+               {"db"},
+               {param::str("path", 4096, "the backup file (default: the backup directory)").bytes(),
+                param::integer("keep", 1, 100000, "backups to keep in the backup directory"),
+                param::boolean("verify", "check the copy after writing it")}},
+[fam, sp](CallContext&, const Json& params, Reply reply) {
     Params p(params);
     auto path = p.opt_bytes("path", 4096);
     auto keep = p.opt_int("keep", 1, 100000);
@@ -379,7 +384,12 @@ void register_db(Registry& r, Services& s) {
         std::move(reply));
   });
 
-  r.add_async("db.restore", [fam, sp](CallContext&, const Json& params, Reply reply) {
+  r.add_async("db.restore", {"Replaces the database with a backup.",
+               {"db"},
+               {param::str("path", 4096, "the backup file").bytes()
+                    .with_schema({{"examples", {"/nonexistent/cairn.db"}}})
+                    .required()}},
+[fam, sp](CallContext&, const Json& params, Reply reply) {
     Params p(params);
     auto path = p.bytes("path", 4096);
     Status st = p.finish();
@@ -390,7 +400,11 @@ void register_db(Registry& r, Services& s) {
         std::move(reply));
   });
 
-  r.add_async("db.export", [fam, sp](CallContext&, const Json& params, Reply reply) {
+  r.add_async("db.export", {"Exports tables as a JSON document (returned, or written to path).",
+               {},
+               {param::str_list("tables", 1000, 256, "only these tables"),
+                param::str("path", 4096, "write the document here").bytes()}},
+[fam, sp](CallContext&, const Json& params, Reply reply) {
     Params p(params);
     auto tables = p.opt_str_list("tables", 1000, 256);
     auto path = p.opt_bytes("path", 4096);
@@ -405,7 +419,15 @@ void register_db(Registry& r, Services& s) {
         std::move(reply));
   });
 
-  r.add_async("db.import", [fam, sp](CallContext& ctx, const Json& params, Reply reply) {
+  r.add_async("db.import", {"Imports an exported document, merging or replacing.",
+       {"db"},
+       {param::any("document", {{"type", "object"}}, "the exported document (or path)"),
+        param::str("path", 4096, "a file holding the document").bytes()
+            .with_schema({{"examples", {"/nonexistent/cairn-export.json"}}}),
+        param::enumeration("mode", {"merge", "replace"}, "merge into or replace what is stored")
+            .required()},
+       {{"oneOf", {{{"required", {"path"}}}, {{"required", {"document"}}}}}}},
+[fam, sp](CallContext& ctx, const Json& params, Reply reply) {
     Params p(params);
     auto document = p.opt_any("document");
     auto path = p.opt_bytes("path", 4096);
@@ -440,14 +462,17 @@ void register_db(Registry& r, Services& s) {
         std::move(reply));
   });
 
-  r.add_loop("db.cancel", [fam](CallContext&, const Json& params) -> Result<Json> {
+  r.add_loop("db.cancel",
+             {"Cancels the running db operation: a copy stops at its next step.", {"db"}, {}},
+             [fam](CallContext&, const Json& params) -> Result<Json> {
     Params p(params);
     CAIRN_RETURN_IF_ERROR(p.finish());
     std::string name = fam->ops.cancel();
     return Json{{"cancelled", name.empty() ? Json() : Json(name)}};
   });
 
-  r.add_async("db.check", [fam, sp](CallContext&, const Json& params, Reply reply) {
+  r.add_async("db.check", {"Checks the database's integrity and foreign keys.", {}, {}},
+[fam, sp](CallContext&, const Json& params, Reply reply) {
     Params p(params);
     Status st = p.finish();
     if (!st.is_ok()) return reply(st);
@@ -456,7 +481,11 @@ void register_db(Registry& r, Services& s) {
         std::move(reply));
   });
 
-  r.add_async("db.compact", [fam, sp](CallContext&, const Json& params, Reply reply) {
+  r.add_async("db.compact", {"Checkpoints and vacuums the database.",
+               {},
+               {param::boolean("full", "VACUUM the whole file"),
+                param::boolean("rebuild_fts", "rebuild the full-text indexes")}},
+[fam, sp](CallContext&, const Json& params, Reply reply) {
     Params p(params);
     bool full = p.opt_bool("full").value_or(false);
     bool rebuild = p.opt_bool("rebuild_fts").value_or(false);

@@ -31,44 +31,51 @@ Result<Json> connection_pragmas(store::Db& db) {
 
 void register_debug(Registry& r, Services& s) {
   // Blocks the loop thread: shows that the watchdog stops while the loop hangs.
-  r.add_loop("debug.block_loop", [](CallContext&, const Json& params) -> Result<Json> {
-    Params p(params);
-    int64_t ms = p.integer("ms", 0, 60000);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    return Json{{"blocked_ms", ms}};
-  });
+  r.add_loop("debug.block_loop",
+             {"Blocks the event loop for ms (debug).",
+              {},
+              {param::integer("ms", 0, 60000, "how long").required()}},
+             [](CallContext&, const Json& params) -> Result<Json> {
+               Args a(params);
+               int64_t ms = a.integer("ms");
+               std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+               return Json{{"blocked_ms", ms}};
+             });
   // Runs the retention pass now (normally on a timer); its outcome shows in
   // daemon.status under "retention" once it has committed.
-  r.add_loop("debug.run_retention", [&s](CallContext&, const Json& params) -> Result<Json> {
-    Params p(params);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    run_retention(s);
-    return Json{{"started", true}};
-  });
+  r.add_loop("debug.run_retention", {"Runs the retention pass now (debug).", {}, {}},
+             [&s](CallContext&, const Json& /*params*/) -> Result<Json> {
+               run_retention(s);
+               return Json{{"started", true}};
+             });
   // Holds the writer for `ms` inside a transaction (group commit, backpressure).
-  r.add_write("debug.hold_writer", [](store::WriteTxn&, const Json& params) -> Result<Json> {
-    Params p(params);
-    int64_t ms = p.integer("ms", 0, 60000);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    return Json{{"held_ms", ms}};
-  });
+  r.add_write("debug.hold_writer",
+              {"Holds the writer for ms (debug).",
+               {},
+               {param::integer("ms", 0, 60000, "how long").required()}},
+              [](store::WriteTxn&, const Json& params) -> Result<Json> {
+                Args a(params);
+                int64_t ms = a.integer("ms");
+                std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+                return Json{{"held_ms", ms}};
+              });
   // The pragmas of the reader connection that runs the call; `ms` keeps that
   // reader busy so that concurrent calls land on every reader.
-  r.add_read("debug.reader_pragmas", [](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
-    int64_t ms = p.opt_int("ms", 0, 10000).value_or(0);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    return connection_pragmas(db);
-  });
+  r.add_read("debug.reader_pragmas",
+             {"Reports a reader connection's settings after sleeping ms (debug).",
+              {},
+              {param::integer("ms", 0, 10000, "sleep first")}},
+             [](store::Db& db, const Json& params) -> Result<Json> {
+               Args a(params);
+               int64_t ms = a.opt_int("ms").value_or(0);
+               std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+               return connection_pragmas(db);
+             });
   // The pragmas of the writer connection, inside a client (FULL) write.
-  r.add_write("debug.writer_pragmas", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-    Params p(params);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    return connection_pragmas(txn.db());
-  });
+  r.add_write("debug.writer_pragmas", {"Reports the writer connection's settings (debug).", {}, {}},
+              [](store::WriteTxn& txn, const Json& /*params*/) -> Result<Json> {
+                return connection_pragmas(txn.db());
+              });
 }
 
 }  // namespace cairn

@@ -52,30 +52,48 @@ Status known_topics(const Hub& hub, const std::vector<std::string>& topics) {
 }  // namespace
 
 void register_events(Registry& r, Services& s) {
-  r.add_loop("events.subscribe", [&s](CallContext& ctx, const Json& params) -> Result<Json> {
-    Params p(params);
-    auto topics = p.opt_str_list("topics", 64, 64);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    if (!topics || topics->empty()) return invalid_params("topics is required (a list, or [\"*\"])");
-    CAIRN_RETURN_IF_ERROR(s.hub.subscribe(ctx.conn, *topics));
-    return Json{{"topics", s.hub.subscriptions(ctx.conn)}};
-  });
+  r.add_loop("events.subscribe",
+             {"Subscribes this connection to event topics (or [\"*\"]).",
+              {},
+              {param::str_list("topics", 64, 64, "topic names, or [\"*\"] for all")
+                   .with_schema({{"minItems", 1}, {"examples", {{"*"}}}})
+                   .required()}},
+             [&s](CallContext& ctx, const Json& params) -> Result<Json> {
+               Args a(params);
+               auto topics = a.opt_str_list("topics");
+               if (!topics || topics->empty())
+                 return invalid_params("topics is required (a list, or [\"*\"])");
+               CAIRN_RETURN_IF_ERROR(s.hub.subscribe(ctx.conn, *topics));
+               return Json{{"topics", s.hub.subscriptions(ctx.conn)}};
+             });
 
-  r.add_loop("events.unsubscribe", [&s](CallContext& ctx, const Json& params) -> Result<Json> {
-    Params p(params);
-    auto topics = p.opt_str_list("topics", 64, 64);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    s.hub.unsubscribe(ctx.conn, topics.value_or(std::vector<std::string>{}));
-    return Json{{"topics", s.hub.subscriptions(ctx.conn)}};
-  });
+  r.add_loop("events.unsubscribe",
+             {"Unsubscribes this connection from event topics (all when absent).",
+              {},
+              {param::str_list("topics", 64, 64, "topic names")}},
+             [&s](CallContext& ctx, const Json& params) -> Result<Json> {
+               Args a(params);
+               auto topics = a.opt_str_list("topics");
+               s.hub.unsubscribe(ctx.conn, topics.value_or(std::vector<std::string>{}));
+               return Json{{"topics", s.hub.subscriptions(ctx.conn)}};
+             });
 
-  r.add_read("changes.since", [&s](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
-    int64_t cursor = p.integer("cursor", 0, INT64_MAX);
-    auto topics = p.opt_str_list("topics", 64, 64);
-    int64_t limit = p.opt_int("limit", 1, kMaxChanges).value_or(1000);
-    auto db_id = p.opt_str("db_id", 64);
-    CAIRN_RETURN_IF_ERROR(p.finish());
+  r.add_read(
+      "changes.since",
+      {"Reads the change feed after a cursor: the durable log of every committed change.",
+       {},
+       {param::integer("cursor", 0, INT64_MAX, "the last cursor seen; 0 to start").required(),
+        param::str_list("topics", 64, 64, "only these topics (or [\"*\"] for all)"),
+        param::integer("limit", 1, kMaxChanges,
+                       "most changes to return (default 1000); a page also ends at about 4 MiB"),
+        param::str("db_id", 64,
+                   "the db_id seen before: a different database sets fresh_instance")}},
+      [&s](store::Db& db, const Json& params) -> Result<Json> {
+    Args a(params);
+    int64_t cursor = a.integer("cursor");
+    auto topics = a.opt_str_list("topics");
+    int64_t limit = a.opt_int("limit").value_or(1000);
+    auto db_id = a.opt_str("db_id");
     if (topics) CAIRN_RETURN_IF_ERROR(known_topics(s.hub, *topics));
     CAIRN_ASSIGN_OR_RETURN(int64_t trimmed, trimmed_through(db));
     CAIRN_ASSIGN_OR_RETURN(int64_t latest, db.query_int("SELECT coalesce(max(cursor), 0) FROM "
@@ -156,7 +174,7 @@ void register_events(Registry& r, Services& s) {
     out["cursor"] = more ? last : std::max(last, topic_list.empty() ? last : latest);
     out["has_more"] = more;
     return out;
-  });
+      });
 }
 
 }  // namespace cairn

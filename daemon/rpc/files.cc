@@ -36,6 +36,9 @@ constexpr size_t kMaxGlobs = 256;
 constexpr size_t kMaxRootPath = 4096;
 constexpr size_t kMaxFilePath = 1 << 20;
 
+// Paths are absolute.
+const Json& kPathSchema = *new Json{{"pattern", "^/"}};
+
 // Absolute and lexically normal, without a trailing "/" (except "/").
 Result<std::string> normal_path(const std::string& path) {
   if (path.empty() || path[0] != '/') return invalid_params("path must be absolute: " + path);
@@ -112,7 +115,13 @@ void register_files(Registry& r, Services& s) {
   s.restore_observers.push_back([w] { w->reload(); });
   s.status_sections.push_back([w](Json& out) { out["files"] = w->status_json(); });
 
-  r.add_async("files.track", [&s, w](CallContext& ctx, const Json& params, Reply reply) {
+  r.add_async("files.track", {"Tracks a directory tree (or file) and indexes it.",
+       {"files"},
+       {param::str("path", kMaxRootPath, "an absolute path").bytes().with_schema(kPathSchema).required(),
+        param::str_list("include", kMaxGlobs, 1024, "globs to include"),
+        param::str_list("exclude", kMaxGlobs, 1024, "globs to exclude"),
+        param::boolean("gitignore", "honour .gitignore files (default true)")}},
+[&s, w](CallContext& ctx, const Json& params, Reply reply) {
     Params p(paths_as_str(params));
     auto raw = p.bytes("path", kMaxRootPath);
     auto include = p.opt_str_list("include", kMaxGlobs);
@@ -196,7 +205,10 @@ void register_files(Registry& r, Services& s) {
         });
   });
 
-  r.add_async("files.untrack", [&s, w](CallContext& ctx, const Json& params, Reply reply) {
+  r.add_async("files.untrack", {"Stops tracking a root and forgets its files.",
+       {"files"},
+       {param::str("path", kMaxRootPath, "the tracked root").bytes().with_schema(kPathSchema).required()}},
+[&s, w](CallContext& ctx, const Json& params, Reply reply) {
     Params p(paths_as_str(params));
     auto raw = p.bytes("path", kMaxRootPath);
     if (Status st = p.finish(); !st.is_ok()) return reply(st);
@@ -224,13 +236,20 @@ void register_files(Registry& r, Services& s) {
         });
   });
 
-  r.add_loop("files.roots", [w](CallContext&, const Json& params) -> Result<Json> {
+  r.add_loop("files.roots", {"Lists the tracked roots with their scan state.", {}, {}},
+[w](CallContext&, const Json& params) -> Result<Json> {
     Params p(paths_as_str(params));
     CAIRN_RETURN_IF_ERROR(p.finish());
     return Json{{"roots", w->roots_json()}};
   });
 
-  r.add_loop("files.rescan", [w](CallContext&, const Json& params) -> Result<Json> {
+  r.add_loop("files.rescan", {"Rescans a tracked root now.",
+              {},
+              {param::str("path", kMaxFilePath, "the tracked root or a path below it")
+                   .bytes()
+                   .with_schema(kPathSchema)
+                   .required()}},
+[w](CallContext&, const Json& params) -> Result<Json> {
     Params p(paths_as_str(params));
     auto raw = p.bytes("path", kMaxFilePath);
     CAIRN_RETURN_IF_ERROR(p.finish());
@@ -241,7 +260,10 @@ void register_files(Registry& r, Services& s) {
     return w->root_json(root);
   });
 
-  r.add_read("files.get", [](store::Db& db, const Json& params) -> Result<Json> {
+  r.add_read("files.get", {"Reads one file row.",
+       {},
+       {param::str("path", kMaxFilePath, "an absolute path").bytes().with_schema(kPathSchema).required()}},
+[](store::Db& db, const Json& params) -> Result<Json> {
     Params p(paths_as_str(params));
     auto raw = p.bytes("path", kMaxFilePath);
     CAIRN_RETURN_IF_ERROR(p.finish());
@@ -260,7 +282,16 @@ void register_files(Registry& r, Services& s) {
     return out;
   });
 
-  r.add_read("files.list", [](store::Db& db, const Json& params) -> Result<Json> {
+  r.add_read("files.list", {"Lists file rows by path, a page at a time.",
+              {},
+              {param::str("root", kMaxRootPath, "only below this root").bytes().with_schema(kPathSchema),
+               param::str("prefix", kMaxFilePath, "only paths starting so").bytes(),
+               param::enumeration("type", {"file", "symlink", "other"}, "only this type"),
+               param::enumeration("status", {"ok", "error", "deleted", "any"},
+                                  "only this status (default ok)"),
+               param::integer("limit", 1, kMaxList, "most rows (default 1000)"),
+               param::str("after", kMaxFilePath, "the last path of the previous page").bytes()}},
+[](store::Db& db, const Json& params) -> Result<Json> {
     Params p(paths_as_str(params));
     auto root = p.opt_bytes("root", kMaxRootPath);
     auto prefix = p.opt_bytes("prefix", kMaxFilePath);

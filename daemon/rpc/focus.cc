@@ -15,11 +15,10 @@ namespace {
 
 
 Result<Json> start(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  int64_t task_id = p.integer("task_id", 1, tasks::kMaxId);
-  int64_t planned = p.integer("planned_minutes", 1, 1440);
-  auto at_opt = p.opt_past_time("at");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  int64_t task_id = a.integer("task_id");
+  int64_t planned = a.integer("planned_minutes");
+  auto at_opt = a.opt_time("at");
   store::Db& db = txn.db();
   int64_t at = at_opt.value_or(txn.now_ms());
   CAIRN_RETURN_IF_ERROR(tasks::require_task(db, task_id, "task_id"));
@@ -43,12 +42,11 @@ Result<Json> start(store::WriteTxn& txn, const Json& params) {
 }
 
 Result<Json> complete(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  int64_t id = p.integer("id", 1, tasks::kMaxId);
-  int64_t distractions = p.opt_int("distractions", 0, 10000).value_or(0);
-  auto notes = p.opt_str("notes", 64 * 1024);
-  auto at_opt = p.opt_past_time("at");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  int64_t id = a.integer("id");
+  int64_t distractions = a.opt_int("distractions").value_or(0);
+  auto notes = a.opt_str("notes");
+  auto at_opt = a.opt_time("at");
   store::Db& db = txn.db();
   int64_t at = at_opt.value_or(txn.now_ms());
   CAIRN_ASSIGN_OR_RETURN(auto before, timerows::load_focus(db, id, at));
@@ -80,18 +78,15 @@ Result<Json> complete(store::WriteTxn& txn, const Json& params) {
   return *after;
 }
 
-Result<Json> active(store::Db& db, const Json& params) {
-  Params p(params);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+Result<Json> active(store::Db& db, const Json& /*params*/) {
   CAIRN_ASSIGN_OR_RETURN(auto focus, timerows::active_focus(db, wall_ms()));
   return Json{{"focus", focus ? *focus : Json(nullptr)}};
 }
 
 Result<Json> list(store::Db& db, const Json& params) {
-  Params p(params);
-  auto task_id = p.opt_int("task_id", 1, tasks::kMaxId);
-  int64_t limit = p.opt_int("limit", 1, 10000).value_or(100);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto task_id = a.opt_int("task_id");
+  int64_t limit = a.opt_int("limit").value_or(100);
   static const std::string& sql =
       *new std::string(std::string(timerows::kFocusSelect) +
                        " WHERE (?1 IS NULL OR f.task_id = ?1) "
@@ -112,18 +107,36 @@ Result<Json> list(store::Db& db, const Json& params) {
 
 void register_focus(Registry& r, Services& s) {
   s.hub.add_topic("time");
-  r.add_write("focus.start", [](store::WriteTxn& txn, const Json& params) {
-    auto res = start(txn, params);
-    tasks::reset_statements(txn.db());
-    return res;
-  });
-  r.add_write("focus.complete", [](store::WriteTxn& txn, const Json& params) {
-    auto res = complete(txn, params);
-    tasks::reset_statements(txn.db());
-    return res;
-  });
-  r.add_read("focus.active", tasks::fresh_read(active));
-  r.add_read("focus.list", tasks::fresh_read(list));
+  r.add_write("focus.start",
+              {"Starts a focus session on a task.",
+               {"time"},
+               {tasks::task_id_param("task_id", "the task").required(),
+                param::integer("planned_minutes", 1, 1440, "planned length, 1 to 1440").required(),
+                param::time("at", "when (default now)").past()}},
+              [](store::WriteTxn& txn, const Json& params) {
+                auto res = start(txn, params);
+                tasks::reset_statements(txn.db());
+                return res;
+              });
+  r.add_write("focus.complete",
+              {"Completes a focus session and scores it.",
+               {"time"},
+               {tasks::task_id_param("id", "the focus session").required(),
+                param::integer("distractions", 0, 10000, "distractions counted"),
+                param::str("notes", 65536, "notes"), param::time("at", "when (default now)").past()}},
+              [](store::WriteTxn& txn, const Json& params) {
+                auto res = complete(txn, params);
+                tasks::reset_statements(txn.db());
+                return res;
+              });
+  r.add_read("focus.active", {"Reads the running focus session.", {}, {}},
+             tasks::fresh_read(active));
+  r.add_read("focus.list",
+             {"Lists focus sessions newest first.",
+              {},
+              {tasks::task_id_param("task_id", "only this task"),
+               param::integer("limit", 1, 10000, "most rows (default 100)")}},
+             tasks::fresh_read(list));
 }
 
 }  // namespace cairn

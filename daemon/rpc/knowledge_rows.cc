@@ -26,6 +26,30 @@ KnowledgeInput read_knowledge_input(Params& p, bool id_required) {
   return k;
 }
 
+std::vector<ParamSpec> knowledge_input_params(bool id_required) {
+  ParamSpec id = id_param(
+      "id", id_required ? "the item" : "client-chosen id (a retry returns the existing item)");
+  ParamSpec source_type = text_param("source_type", 64, "where it comes from (a kind)");
+  ParamSpec knowledge_type = text_param("knowledge_type", 64, "what kind of knowledge");
+  ParamSpec title = text_param("title", 4096, "the title");
+  if (id_required) {
+    id.required();
+  } else {
+    source_type.required();
+    knowledge_type.required();
+    title.required();
+  }
+  return {id,
+          source_type,
+          text_param("source_id", 1024, "the source's id"),
+          knowledge_type,
+          title,
+          text_param("content", 4u << 20, "the content, up to 4 MiB"),
+          param::number("confidence", 0.0, 1.0, "0 to 1 (default 1)"),
+          json_param("tags", JsonShape::kStringArray, 64 * 1024, "tags"),
+          json_param("metadata", JsonShape::kObject, 1u << 20, "metadata object")};
+}
+
 Json knowledge_row(const store::Stmt& s, int first) {
   int c = first;
   return Json{{"id", s.text(c)},

@@ -9,6 +9,7 @@
 
 #include "base/json.h"
 #include "base/status.h"
+#include "daemon/method_spec.h"
 #include "daemon/params.h"
 #include "store/db.h"
 
@@ -33,6 +34,8 @@ struct KnowledgeInput {
 
 // Reads the item fields (not finish()). `id_required` for update: no uuid.
 KnowledgeInput read_knowledge_input(Params& p, bool id_required);
+// The declaration of those fields for a MethodSpec (knowledge.create, update).
+std::vector<ParamSpec> knowledge_input_params(bool id_required);
 
 inline constexpr const char* kKnowledgeColumns =
     "id, source_type, source_id, knowledge_type, title, content, confidence, tags, metadata, "

@@ -121,4 +121,36 @@ Status in_row(const Status& st, const std::string& prefix) {
   return Status(st.code(), prefix + ": " + st.message());
 }
 
+ParamSpec id_param(std::string name, std::string description) {
+  return param::str(std::move(name), 128, std::move(description))
+      .with_schema({{"pattern", "^[A-Za-z0-9._:-]{1,128}$"}})
+      .checked_by_reader([](Params& p, const char* key) { checked_id(p, key, false); });
+}
+
+ParamSpec text_param(std::string name, size_t max_bytes, std::string description) {
+  return param::str(std::move(name), max_bytes, std::move(description))
+      .checked_by_reader([max_bytes](Params& p, const char* key) { opt_text(p, key, max_bytes); });
+}
+
+ParamSpec json_param(std::string name, JsonShape shape, size_t max_bytes, std::string description) {
+  Json type;
+  switch (shape) {
+    case JsonShape::kObject:
+      type = Json::array({"object", "string"});
+      break;
+    case JsonShape::kArray:
+    case JsonShape::kStringArray:
+      type = Json::array({"array", "string"});
+      break;
+    case JsonShape::kObjectOrArray:
+      type = Json::array({"object", "array", "string"});
+      break;
+  }
+  Json schema{{"type", type}};
+  if (shape == JsonShape::kStringArray) schema["items"] = {{"type", "string"}};
+  return param::any(std::move(name), schema, description + " (or its JSON text)")
+      .checked_by_reader(
+          [shape, max_bytes](Params& p, const char* key) { opt_json(p, key, shape, max_bytes); });
+}
+
 }  // namespace cairn::memory

@@ -9,6 +9,7 @@
 
 #include "base/json.h"
 #include "base/status.h"
+#include "daemon/method_spec.h"
 #include "daemon/params.h"
 #include "store/stmt.h"
 
@@ -34,6 +35,12 @@ std::string text(Params& p, const char* key, size_t max_bytes);
 // returns the canonical JSON text to store.
 std::optional<std::string> opt_json(Params& p, const char* key, JsonShape shape,
                                     size_t max_bytes);
+
+// Declarations of those fields for a MethodSpec: an id (the alphabet above),
+// UTF-8 text, and a JSON-valued field (the value or JSON text in a string).
+ParamSpec id_param(std::string name, std::string description);
+ParamSpec text_param(std::string name, size_t max_bytes, std::string description);
+ParamSpec json_param(std::string name, JsonShape shape, size_t max_bytes, std::string description);
 
 // A JSON column (null when NULL or unreadable) and a time column (ISO 8601 or null).
 Json json_column(const store::Stmt& s, int col);

@@ -40,6 +40,34 @@ Json opt_value(const std::optional<T>& v) {
 
 }  // namespace
 
+std::vector<ParamSpec> message_input_params(bool id_required) {
+  ParamSpec id =
+      id_param("id", id_required ? "the message (created when new)"
+                                 : "client-chosen id (a retry returns the existing message)");
+  ParamSpec role = param::enumeration(
+      "role", kRoles, id_required ? "who speaks (required to create)" : "who speaks");
+  if (id_required) {
+    id.required();
+  } else {
+    role.required();
+  }
+  return {id,
+          id_param("session_id", "the session").required(),
+          role,
+          text_param("content", kMaxContentBytes, "the text, up to 4 MiB"),
+          json_param("tool_calls", JsonShape::kObjectOrArray, kMaxJsonFieldBytes, "tool calls"),
+          text_param("tool_call_id", 256, "the tool call this answers"),
+          text_param("thinking", kMaxContentBytes, "the model's reasoning"),
+          json_param("attachments", JsonShape::kObjectOrArray, kMaxJsonFieldBytes, "attachments"),
+          text_param("assistant_id", 256, "the assistant"),
+          text_param("source", 256, "where it came from"),
+          text_param("error", 64 * 1024, "an error to record"),
+          id_param("parent_id", "the message it replies to (same session)"),
+          param::integer("tokens_used", 0, int64_t{1} << 53, "tokens used"),
+          param::integer("response_time_ms", 0, int64_t{1} << 53, "response time in ms"),
+          param::time("created_at", "when it was written (default now)").past()};
+}
+
 Json input_as_row(const MessageInput& m) {
   return Json{{"id", m.id},
               {"session_id", opt_value(m.session_id)},

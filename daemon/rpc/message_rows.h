@@ -10,6 +10,7 @@
 
 #include "base/json.h"
 #include "base/status.h"
+#include "daemon/method_spec.h"
 #include "daemon/params.h"
 #include "store/db.h"
 #include "store/write_txn.h"
@@ -44,6 +45,9 @@ struct MessageInput {
 // Reads every message field from `p` (it does not call finish()). With
 // `id_required` the id must be given, else a uuid is made when absent.
 MessageInput read_message_input(Params& p, bool id_required);
+
+// The declaration of those fields for a MethodSpec (messages.append, upsert).
+std::vector<ParamSpec> message_input_params(bool id_required);
 
 // The message as its row would hold it, without timestamps: what an idempotent
 // create compares.

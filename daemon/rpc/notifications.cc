@@ -124,58 +124,78 @@ void register_notifications(Registry& r, Services& s) {
   s.hub.add_topic("notifications");
   add_retention_step({"notifications", purge_old});
 
-  r.add_write("notifications.create", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-    Params p(params);
-    NewNotification n;
-    n.id = p.opt_str("id", 128);
-    n.title = p.str("title", 1024);
-    n.message = p.opt_str("message", 64 * 1024).value_or("");
-    n.type = p.opt_str("type", 64).value_or("info");
-    n.priority = p.opt_enum("priority", kPriorities).value_or("normal");
-    n.data = p.any("data");
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    if (n.type.empty()) return invalid_params("type must not be empty");
-    return insert_notification(txn, n);
-  });
+  r.add_write(
+      "notifications.create",
+      {"Creates a notification.",
+       {"notifications"},
+       {param::str("id", 128, "client-chosen id"),
+        param::str("title", 1024, "the title, 1 to 1024 bytes").required(),
+        param::str("message", 65536, "the body"), param::str("type", 64, "a type (default info)"),
+        param::enumeration("priority", kPriorities, "low, normal (default), high or urgent"),
+        param::any("data", Json::object(), "any JSON, up to 1 MiB")}},
+      [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
+        Args a(params);
+        NewNotification n;
+        n.id = a.opt_str("id");
+        n.title = a.str("title");
+        n.message = a.opt_str("message").value_or("");
+        n.type = a.opt_str("type").value_or("info");
+        n.priority = a.opt_str("priority").value_or("normal");
+        n.data = a.any("data");
+        if (n.type.empty()) return invalid_params("type must not be empty");
+        return insert_notification(txn, n);
+      });
 
-  r.add_read("notifications.list", [](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
-    auto status = p.opt_enum("status", kNotificationStatuses);
-    auto type = p.opt_str("type", 64);
-    int64_t limit = p.opt_int("limit", 1, 1000).value_or(100);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    // "status = ?1" only when given: an "?1 IS NULL OR" form cannot use
-    // notifications_by_status and sorted every row.
-    constexpr const char* kAnyStatus =
-        "SELECT id, title, message, type, priority, status, data, created_at, read_at FROM "
-        "notifications WHERE ?1 IS NULL AND (?2 IS NULL OR type = ?2) ORDER BY created_at DESC, "
-        "id LIMIT ?3";
-    constexpr const char* kOneStatus =
-        "SELECT id, title, message, type, priority, status, data, created_at, read_at FROM "
-        "notifications WHERE status = ?1 AND (?2 IS NULL OR type = ?2) ORDER BY created_at DESC, "
-        "id LIMIT ?3";
-    CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(status ? kOneStatus : kAnyStatus));
-    q->bind_all(status, type, limit);
-    Json items = Json::array();
-    for (;;) {
-      CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
-      if (!row) break;
-      items.push_back(notification_row(*q));
-    }
-    CAIRN_ASSIGN_OR_RETURN(int64_t unread, db.query_int("SELECT count(*) FROM notifications "
-                                                        "WHERE status = 'unread'"));
-    return Json{{"notifications", std::move(items)}, {"unread", unread}};
-  });
+  r.add_read(
+      "notifications.list",
+      {"Lists notifications newest first, with the unread count.",
+       {},
+       {param::enumeration("status", kNotificationStatuses, "only this status"),
+        param::str("type", 64, "only this type"),
+        param::integer("limit", 1, 1000, "most rows (default 100)")}},
+      [](store::Db& db, const Json& params) -> Result<Json> {
+        Args a(params);
+        auto status = a.opt_str("status");
+        auto type = a.opt_str("type");
+        int64_t limit = a.opt_int("limit").value_or(100);
+        // "status = ?1" only when given: an "?1 IS NULL OR" form cannot use
+        // notifications_by_status and sorted every row.
+        constexpr const char* kAnyStatus =
+            "SELECT id, title, message, type, priority, status, data, created_at, read_at FROM "
+            "notifications WHERE ?1 IS NULL AND (?2 IS NULL OR type = ?2) ORDER BY created_at "
+            "DESC, "
+            "id LIMIT ?3";
+        constexpr const char* kOneStatus =
+            "SELECT id, title, message, type, priority, status, data, created_at, read_at FROM "
+            "notifications WHERE status = ?1 AND (?2 IS NULL OR type = ?2) ORDER BY created_at "
+            "DESC, "
+            "id LIMIT ?3";
+        CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(status ? kOneStatus : kAnyStatus));
+        q->bind_all(status, type, limit);
+        Json items = Json::array();
+        for (;;) {
+          CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
+          if (!row) break;
+          items.push_back(notification_row(*q));
+        }
+        CAIRN_ASSIGN_OR_RETURN(int64_t unread, db.query_int("SELECT count(*) FROM notifications "
+                                                            "WHERE status = 'unread'"));
+        return Json{{"notifications", std::move(items)}, {"unread", unread}};
+      });
 
-  r.add_write("notifications.mark", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-    Params p(params);
-    auto id = p.str("id", 128);
-    auto status = p.enumeration("status", kNotificationStatuses);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    CAIRN_ASSIGN_OR_RETURN(auto row, mark_notification(txn, id, status));
-    if (!row) return not_found("no notification " + id);
-    return *row;
-  });
+  r.add_write("notifications.mark",
+              {"Marks a notification unread, read or archived.",
+               {"notifications"},
+               {param::str("id", 128, "the notification").required(),
+                param::enumeration("status", kNotificationStatuses, "the new status").required()}},
+              [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
+                Args a(params);
+                auto id = a.str("id");
+                auto status = a.str("status");
+                CAIRN_ASSIGN_OR_RETURN(auto row, mark_notification(txn, id, status));
+                if (!row) return not_found("no notification " + id);
+                return *row;
+              });
 }
 
 }  // namespace cairn

@@ -41,51 +41,67 @@ std::string entity(const std::string& category, const std::string& key) {
 void register_prefs(Registry& r, Services& s) {
   s.hub.add_topic("prefs");
 
-  r.add_write("prefs.set", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-    Params p(params);
-    auto category = p.str("category", 256);
-    auto key = p.str("key", 256);
-    auto value = p.opt_any("value");
-    if (p.ok() && !value) p.fail(invalid_params("value is required"));
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    if (category.empty() || key.empty()) return invalid_params("category and key must not be empty");
-    CAIRN_ASSIGN_OR_RETURN(std::string text, to_json_text(*value, "value"));
-    if (text.size() > kMaxValueBytes) {
-      return Status(Code::kInvalidParams, "value is larger than 1 MiB as JSON");
-    }
-    CAIRN_ASSIGN_OR_RETURN(auto old, find_pref(txn.db(), category, key));
-    CAIRN_ASSIGN_OR_RETURN(
-        store::Stmt * up,
-        txn.db().cached("INSERT INTO prefs(category, key, value, updated_at) VALUES(?1, ?2, ?3, "
-                        "?4) ON CONFLICT(category, key) DO UPDATE SET value = excluded.value, "
-                        "updated_at = excluded.updated_at"));
-    CAIRN_RETURN_IF_ERROR(up->bind_all(category, key, text, txn.now_ms()).run());
-    Json now{{"category", category},
-             {"key", key},
-             {"value", *value},
-             {"updated_at", format_iso8601(txn.now_ms())}};
-    CAIRN_RETURN_IF_ERROR(txn.record("prefs", old ? "update" : "insert", entity(category, key),
-                                     old ? (*old)["value"] : Json(), *value,
-                                     {{"category", category}, {"key", key}})
-                              .status());
-    return now;
-  });
+  r.add_write(
+      "prefs.set",
+      {"Sets a preference (any value up to 1 MiB) by category and key.",
+       {"prefs"},
+       {param::str("category", 256, "the category, 1 to 256 bytes").required(),
+        param::str("key", 256, "the key within the category, 1 to 256 bytes").required(),
+        param::any("value", Json::object(), "any value, up to 1 MiB as msgpack").required()}},
+      [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
+        Args a(params);
+        auto category = a.str("category");
+        auto key = a.str("key");
+        auto value = a.opt_any("value");
+        if (category.empty() || key.empty())
+          return invalid_params("category and key must not be empty");
+        CAIRN_ASSIGN_OR_RETURN(std::string text, to_json_text(*value, "value"));
+        if (text.size() > kMaxValueBytes) {
+          return Status(Code::kInvalidParams, "value is larger than 1 MiB as JSON");
+        }
+        CAIRN_ASSIGN_OR_RETURN(auto old, find_pref(txn.db(), category, key));
+        CAIRN_ASSIGN_OR_RETURN(
+            store::Stmt * up,
+            txn.db().cached(
+                "INSERT INTO prefs(category, key, value, updated_at) VALUES(?1, ?2, ?3, "
+                "?4) ON CONFLICT(category, key) DO UPDATE SET value = excluded.value, "
+                "updated_at = excluded.updated_at"));
+        CAIRN_RETURN_IF_ERROR(up->bind_all(category, key, text, txn.now_ms()).run());
+        Json now{{"category", category},
+                 {"key", key},
+                 {"value", *value},
+                 {"updated_at", format_iso8601(txn.now_ms())}};
+        CAIRN_RETURN_IF_ERROR(txn.record("prefs", old ? "update" : "insert", entity(category, key),
+                                         old ? (*old)["value"] : Json(), *value,
+                                         {{"category", category}, {"key", key}})
+                                  .status());
+        return now;
+      });
 
-  r.add_read("prefs.get", [](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
-    auto category = p.str("category", 256);
-    auto key = p.str("key", 256);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    CAIRN_ASSIGN_OR_RETURN(auto found, find_pref(db, category, key));
-    if (!found) return not_found("no preference " + entity(category, key));
-    return *found;
-  });
+  r.add_read("prefs.get",
+             {"Reads one preference.",
+              {},
+              {param::str("category", 256, "the category").required(),
+               param::str("key", 256, "the key").required()}},
+             [](store::Db& db, const Json& params) -> Result<Json> {
+               Args a(params);
+               auto category = a.str("category");
+               auto key = a.str("key");
+               CAIRN_ASSIGN_OR_RETURN(auto found, find_pref(db, category, key));
+               if (!found) return not_found("no preference " + entity(category, key));
+               return *found;
+             });
 
-  r.add_read("prefs.list", [](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
-    auto category = p.opt_str("category", 256);
-    int64_t offset = p.opt_int("offset", 0, INT64_MAX).value_or(0);
-    CAIRN_RETURN_IF_ERROR(p.finish());
+  r.add_read("prefs.list",
+             {"Lists preferences ordered by category and key, a page of about 4 MiB at a time.",
+              {},
+              {param::str("category", 256, "only this category"),
+               param::integer("offset", 0, INT64_MAX,
+                              "where the page starts: the next_offset of the page before")}},
+             [](store::Db& db, const Json& params) -> Result<Json> {
+    Args a(params);
+    auto category = a.opt_str("category");
+    int64_t offset = a.opt_int("offset").value_or(0);
     CAIRN_ASSIGN_OR_RETURN(store::Stmt * s,
                            db.cached("SELECT category, key, value, updated_at FROM prefs WHERE "
                                      "?1 IS NULL OR category = ?1 ORDER BY category, key "
@@ -108,23 +124,29 @@ void register_prefs(Registry& r, Services& s) {
     }
     s->reset();
     return Json{{"prefs", std::move(items)}, {"next_offset", next}};
-  });
+             });
 
-  r.add_write("prefs.delete", [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-    Params p(params);
-    auto category = p.str("category", 256);
-    auto key = p.str("key", 256);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    CAIRN_ASSIGN_OR_RETURN(auto old, find_pref(txn.db(), category, key));
-    if (!old) return not_found("no preference " + entity(category, key));
-    CAIRN_ASSIGN_OR_RETURN(store::Stmt * del,
-                           txn.db().cached("DELETE FROM prefs WHERE category = ?1 AND key = ?2"));
-    CAIRN_RETURN_IF_ERROR(del->bind_all(category, key).run());
-    CAIRN_RETURN_IF_ERROR(txn.record("prefs", "delete", entity(category, key), (*old)["value"],
-                                     nullptr, {{"category", category}, {"key", key}})
-                              .status());
-    return Json{{"deleted", true}};
-  });
+  r.add_write(
+      "prefs.delete",
+      {"Deletes one preference.",
+       {"prefs"},
+       {param::str("category", 256, "the category").required(),
+        param::str("key", 256, "the key").required()}},
+      [](store::WriteTxn& txn, const Json& params) -> Result<Json> {
+        Args a(params);
+        auto category = a.str("category");
+        auto key = a.str("key");
+        CAIRN_ASSIGN_OR_RETURN(auto old, find_pref(txn.db(), category, key));
+        if (!old) return not_found("no preference " + entity(category, key));
+        CAIRN_ASSIGN_OR_RETURN(
+            store::Stmt * del,
+            txn.db().cached("DELETE FROM prefs WHERE category = ?1 AND key = ?2"));
+        CAIRN_RETURN_IF_ERROR(del->bind_all(category, key).run());
+        CAIRN_RETURN_IF_ERROR(txn.record("prefs", "delete", entity(category, key), (*old)["value"],
+                                         nullptr, {{"category", category}, {"key", key}})
+                                  .status());
+        return Json{{"deleted", true}};
+      });
 }
 
 }  // namespace cairn

@@ -203,11 +203,37 @@ Result<Json> create_review(store::WriteTxn& txn, const Json& params) {
   return *row;
 }
 
+// feedback: an array of {file, line_start?, line_end?, severity?, category?,
+// title, description?, suggestion?}.
+Json feedback_schema() {
+  Json item{{"type", "object"},
+            {"properties",
+             {{"file", {{"type", "string"}, {"maxLength", 4096}}},
+              {"line_start", {{"type", "integer"}, {"minimum", 1}, {"maximum", INT32_MAX}}},
+              {"line_end", {{"type", "integer"}, {"minimum", 1}, {"maximum", INT32_MAX}}},
+              {"severity", {{"type", "string"}, {"enum", kSeverities}}},
+              {"category", {{"type", "string"}, {"maxLength", 256}}},
+              {"title", {{"type", "string"}, {"maxLength", 4096}}},
+              {"description", {{"type", "string"}, {"maxLength", 256 * 1024}}},
+              {"suggestion", {{"type", "string"}, {"maxLength", 256 * 1024}}}}},
+            {"required", {"file", "title"}},
+            {"additionalProperties", false}};
+  return {{"type", "array"}, {"items", item}, {"maxItems", kMaxFeedback}};
+}
+
 }  // namespace
 
 void register_reviews(Registry& r, Services& s) {
   s.hub.add_topic("reviews");
-  r.add_write("reviews.create", create_review);
+  r.add_write(
+      "reviews.create",
+      {"Records a review with its feedback items (all or nothing).",
+       {"reviews"},
+       {param::str("id", 128, "client-chosen id"), param::str("task_id", 128, "the task reviewed"),
+        param::str_list("run_ids", kMaxRunIds, 128, "the runs reviewed (must exist)"),
+        param::str("summary", 1 << 20, "a summary"), param::number("score", 0, 100, "0 to 100"),
+        param::any("feedback", feedback_schema(), "feedback items")}},
+      create_review);
   // Each feedback item carries its review's time for feedback_for_file's index
   // (schema/0008); an imported document from before 0008 has no such column.
   s.after_import.push_back(
@@ -215,68 +241,83 @@ void register_reviews(Registry& r, Services& s) {
       "reviews.id = review_feedback.review_id) WHERE review_created_at IS NOT (SELECT created_at "
       "FROM reviews WHERE reviews.id = review_feedback.review_id)");
 
-  r.add_read("reviews.get", [](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
-    auto id = p.str("id", 128);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    CAIRN_ASSIGN_OR_RETURN(auto row, find_review(db, id));
-    if (!row) return not_found("no review " + id);
-    return *row;
-  });
+  r.add_read("reviews.get",
+             {"Reads a review with its feedback in order.",
+              {},
+              {param::str("id", 128, "the review").required()}},
+             [](store::Db& db, const Json& params) -> Result<Json> {
+               Params p(params);
+               auto id = p.str("id", 128);
+               CAIRN_RETURN_IF_ERROR(p.finish());
+               CAIRN_ASSIGN_OR_RETURN(auto row, find_review(db, id));
+               if (!row) return not_found("no review " + id);
+               return *row;
+             });
 
   // Reviews without their feedback items, newest first.
-  r.add_read("reviews.list", [](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
-    auto task_id = p.opt_str("task_id", 128);
-    int64_t limit = p.opt_int("limit", 1, 1000).value_or(100);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    // One form per filter, each with its index (reviews_by_task, reviews_by_created):
-    // "?1 IS NULL OR task_id = ?1" could use neither and sorted every review.
-    static const std::string& cols = *new std::string(
-        "SELECT r.id, r.task_id, r.run_ids, r.summary, r.score, r.created_at, (SELECT count(*) "
-        "FROM review_feedback f WHERE f.review_id = r.id) FROM reviews r WHERE ");
-    static const std::string& by_task =
-        *new std::string(cols + "r.task_id = ?1 ORDER BY r.created_at DESC, r.id LIMIT ?2");
-    static const std::string& all =
-        *new std::string(cols + "?1 IS NULL ORDER BY r.created_at DESC, r.id LIMIT ?2");
-    CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached((task_id ? by_task : all).c_str()));
-    q->bind_all(task_id, limit);
-    Json items = Json::array();
-    for (;;) {
-      CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
-      if (!row) break;
-      items.push_back(Json{{"id", q->text(0)},
-                           {"task_id", columns::text(*q, 1)},
-                           {"run_ids", columns::json(*q, 2)},
-                           {"summary", columns::text(*q, 3)},
-                           {"score", q->is_null(4) ? Json() : Json(q->real(4))},
-                           {"created_at", columns::time(*q, 5)},
-                           {"feedback_count", q->int64(6)}});
-    }
-    return Json{{"reviews", std::move(items)}};
-  });
+  r.add_read(
+      "reviews.list",
+      {"Lists reviews newest first, with feedback counts.",
+       {},
+       {param::str("task_id", 128, "only for this task"),
+        param::integer("limit", 1, 1000, "most rows (default 100)")}},
+      [](store::Db& db, const Json& params) -> Result<Json> {
+        Params p(params);
+        auto task_id = p.opt_str("task_id", 128);
+        int64_t limit = p.opt_int("limit", 1, 1000).value_or(100);
+        CAIRN_RETURN_IF_ERROR(p.finish());
+        // One form per filter, each with its index (reviews_by_task, reviews_by_created):
+        // "?1 IS NULL OR task_id = ?1" could use neither and sorted every review.
+        static const std::string& cols = *new std::string(
+            "SELECT r.id, r.task_id, r.run_ids, r.summary, r.score, r.created_at, (SELECT count(*) "
+            "FROM review_feedback f WHERE f.review_id = r.id) FROM reviews r WHERE ");
+        static const std::string& by_task =
+            *new std::string(cols + "r.task_id = ?1 ORDER BY r.created_at DESC, r.id LIMIT ?2");
+        static const std::string& all =
+            *new std::string(cols + "?1 IS NULL ORDER BY r.created_at DESC, r.id LIMIT ?2");
+        CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached((task_id ? by_task : all).c_str()));
+        q->bind_all(task_id, limit);
+        Json items = Json::array();
+        for (;;) {
+          CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
+          if (!row) break;
+          items.push_back(Json{{"id", q->text(0)},
+                               {"task_id", columns::text(*q, 1)},
+                               {"run_ids", columns::json(*q, 2)},
+                               {"summary", columns::text(*q, 3)},
+                               {"score", q->is_null(4) ? Json() : Json(q->real(4))},
+                               {"created_at", columns::time(*q, 5)},
+                               {"feedback_count", q->int64(6)}});
+        }
+        return Json{{"reviews", std::move(items)}};
+      });
 
   // Newest review first, then in the order the review gave them.
-  r.add_read("reviews.feedback_for_file", [](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
-    auto path = p.str("path", 4096);
-    int64_t limit = p.opt_int("limit", 1, 10000).value_or(1000);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    if (path.empty()) return invalid_params("path must not be empty");
-    static const std::string& sql =
-        *new std::string(std::string("SELECT ") + kFeedbackColumns +
-                         " FROM review_feedback f WHERE f.file = ?1 "
-                         "ORDER BY f.review_created_at DESC, f.review_id, f.position LIMIT ?2");
-    CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
-    q->bind_all(path, limit);
-    Json items = Json::array();
-    for (;;) {
-      CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
-      if (!row) break;
-      items.push_back(feedback_row(*q));
-    }
-    return Json{{"feedback", std::move(items)}};
-  });
+  r.add_read("reviews.feedback_for_file",
+             {"Lists the feedback on one file, newest review first.",
+              {},
+              {param::str("path", 4096, "the file, exactly as reviewed").required(),
+               param::integer("limit", 1, 10000, "most items (default 1000)")}},
+             [](store::Db& db, const Json& params) -> Result<Json> {
+               Params p(params);
+               auto path = p.str("path", 4096);
+               int64_t limit = p.opt_int("limit", 1, 10000).value_or(1000);
+               CAIRN_RETURN_IF_ERROR(p.finish());
+               if (path.empty()) return invalid_params("path must not be empty");
+               static const std::string& sql = *new std::string(
+                   std::string("SELECT ") + kFeedbackColumns +
+                   " FROM review_feedback f WHERE f.file = ?1 "
+                   "ORDER BY f.review_created_at DESC, f.review_id, f.position LIMIT ?2");
+               CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
+               q->bind_all(path, limit);
+               Json items = Json::array();
+               for (;;) {
+                 CAIRN_ASSIGN_OR_RETURN(bool row, q->step());
+                 if (!row) break;
+                 items.push_back(feedback_row(*q));
+               }
+               return Json{{"feedback", std::move(items)}};
+             });
 }
 
 }  // namespace cairn

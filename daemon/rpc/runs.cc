@@ -109,12 +109,11 @@ Result<std::optional<std::string>> files_changed_text(const std::optional<Json>&
 }
 
 Result<Json> create_run(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  auto id_arg = p.opt_str("id", 128);
-  auto task_id = p.opt_str("task_id", 128);
-  auto instruction = p.str("instruction", 1 << 20);
-  auto executor = p.opt_str("executor", 256).value_or("");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto id_arg = a.opt_str("id");
+  auto task_id = a.opt_str("task_id");
+  auto instruction = a.str("instruction");
+  auto executor = a.opt_str("executor").value_or("");
   if (instruction.empty()) return invalid_params("instruction must not be empty");
   CAIRN_ASSIGN_OR_RETURN(std::string id, columns::id_or_new(id_arg));
   Json wanted{{"task_id", task_id ? Json(*task_id) : Json()},
@@ -138,16 +137,15 @@ Result<Json> create_run(store::WriteTxn& txn, const Json& params) {
 }
 
 Result<Json> update(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  auto id = p.str("id", 128);
-  auto status = p.opt_enum("status", kRunStatuses);
-  auto summary = p.opt_str("summary", 1 << 20);
-  auto patch = p.opt_str("patch", kMaxTextBytes);
-  auto files = p.opt_any("files_changed");
-  auto logs = p.opt_str("logs", kMaxTextBytes);
-  auto append_logs = p.opt_str("append_logs", kMaxTextBytes);
-  auto error = p.opt_str("error", 1 << 20);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto id = a.str("id");
+  auto status = a.opt_str("status");
+  auto summary = a.opt_str("summary");
+  auto patch = a.opt_str("patch");
+  auto files = a.opt_any("files_changed");
+  auto logs = a.opt_str("logs");
+  auto append_logs = a.opt_str("append_logs");
+  auto error = a.opt_str("error");
   if (logs && append_logs) return invalid_params("logs and append_logs cannot be given together");
   CAIRN_ASSIGN_OR_RETURN(auto files_text, files_changed_text(files));
   CAIRN_ASSIGN_OR_RETURN(auto old, find_run(txn.db(), id, false));
@@ -182,11 +180,10 @@ Result<Json> update(store::WriteTxn& txn, const Json& params) {
 }
 
 Result<Json> list(store::Db& db, const Json& params) {
-  Params p(params);
-  auto task_id = p.opt_str("task_id", 128);
-  auto status = p.opt_enum("status", kRunStatuses);
-  int64_t limit = p.opt_int("limit", 1, 1000).value_or(100);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto task_id = a.opt_str("task_id");
+  auto status = a.opt_str("status");
+  int64_t limit = a.opt_int("limit").value_or(100);
   static const std::string& sql =
       *new std::string(std::string("SELECT ") + kBriefColumns +
                        " FROM runs WHERE (?1 IS NULL OR task_id = ?1) AND (?2 IS NULL "
@@ -229,16 +226,51 @@ Result<int64_t> drop_old_logs(store::WriteTxn& txn, const Services& s) {
 void register_runs(Registry& r, Services& s) {
   s.hub.add_topic("runs");
   add_retention_step({"run_logs", drop_old_logs});
-  r.add_write("runs.create", create_run);
-  r.add_write("runs.update", update);
-  r.add_read("runs.list", list);
-  r.add_read("runs.get", [](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
-    auto id = p.str("id", 128);
-    // Logs reach 16 MiB, more than one reply may take: they come in slices.
-    int64_t logs_offset = p.opt_int("logs_offset", 0, kMaxLogBytes).value_or(0);
-    int64_t logs_limit = p.opt_int("logs_limit", 1, kLogSliceBytes).value_or(kLogSliceBytes);
-    CAIRN_RETURN_IF_ERROR(p.finish());
+  r.add_write("runs.create",
+              {"Records an agent run (queued).",
+               {"runs"},
+               {param::str("id", 128, "client-chosen id"),
+                param::str("task_id", 128, "the task it works on"),
+                param::str("instruction", 1 << 20, "what the run is to do").required(),
+                param::str("executor", 256, "who or what runs it")}},
+              create_run);
+  r.add_write(
+      "runs.update",
+      {"Moves a run along its states and records its output.",
+       {"runs"},
+       {param::str("id", 128, "the run").required(),
+        param::enumeration("status", kRunStatuses,
+                           "the new status (queued -> running -> succeeded, failed or canceled)"),
+        param::str("summary", 1 << 20, "a summary"),
+        param::str("patch", kMaxTextBytes, "the patch, up to 4 MiB"),
+        param::any(
+            "files_changed",
+            {{"type", "array"}, {"items", {{"type", "string"}}}, {"maxItems", kMaxFilesChanged}},
+            "paths the run changed"),
+        param::str("logs", kMaxTextBytes, "the logs (replaces them)"),
+        param::str("append_logs", kMaxTextBytes, "text to add to the logs"),
+        param::str("error", 1 << 20, "what went wrong")}},
+      update);
+  r.add_read("runs.list",
+             {"Lists runs newest first, without patch and logs.",
+              {},
+              {param::str("task_id", 128, "only for this task"),
+               param::enumeration("status", kRunStatuses, "only this status"),
+               param::integer("limit", 1, 1000, "most rows (default 100)")}},
+             list);
+  r.add_read(
+      "runs.get",
+      {"Reads a run with its patch and a slice of its logs (at most 4 MiB a call).",
+       {},
+       {param::str("id", 128, "the run").required(),
+        param::integer("logs_offset", 0, kMaxLogBytes,
+                       "byte offset of the logs slice: the logs_next_offset of the call before"),
+        param::integer("logs_limit", 1, kLogSliceBytes, "most bytes of logs (default 4 MiB)")}},
+      [](store::Db& db, const Json& params) -> Result<Json> {
+    Args a(params);
+    auto id = a.str("id");
+    int64_t logs_offset = a.opt_int("logs_offset").value_or(0);
+    int64_t logs_limit = a.opt_int("logs_limit").value_or(kLogSliceBytes);
     CAIRN_ASSIGN_OR_RETURN(auto row, find_run(db, id, true));
     if (!row) return not_found("no run " + id);
     Json& logs = (*row)["logs"];
@@ -253,7 +285,7 @@ void register_runs(Registry& r, Services& s) {
     (*row)["logs_offset"] = logs_offset;
     (*row)["logs_next_offset"] = next;
     return *row;
-  });
+      });
 }
 
 }  // namespace cairn

@@ -29,50 +29,61 @@ void register_search(Registry& r, Services& s) {
   std::vector<std::string> kinds = worker->kinds();
   auto status = std::make_shared<IndexStatus>(*worker, s.writer);
 
-  r.add_read("search.query", [kinds, status](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
-    indexer::SearchRequest req;
-    req.q = p.str("q", 4096);
-    auto k = p.opt_str_list("kinds", 16, 64);
-    req.root = p.opt_bytes("root", 4096);
-    req.path_glob = p.opt_bytes("path_glob", 4096);
-    req.limit = static_cast<int>(p.opt_int("limit", 1, 1000).value_or(20));
-    req.offset = static_cast<int>(p.opt_int("offset", 0, 100000).value_or(0));
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    if (k) {
-      for (const auto& kind : *k) {
-        if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
-          std::string known;
-          for (const auto& x : kinds) known += (known.empty() ? "" : ", ") + x;
-          return invalid_params("kinds: unknown kind " + kind + " (known: " + known + ")");
+  r.add_read(
+      "search.query",
+      {"Full-text search over files, messages, knowledge and tasks.",
+       {},
+       {param::str("q", 4096, "the query").required(),
+        param::str_list("kinds", 16, 64, "only these kinds"),
+        param::str("root", 4096, "files below this root only").bytes(),
+        param::str("path_glob", 4096, "files matching this glob only").bytes(),
+        param::integer("limit", 1, 1000, "most hits (default 20)"),
+        param::integer("offset", 0, 100000, "hits to skip")}},
+      [kinds, status](store::Db& db, const Json& params) -> Result<Json> {
+        Args a(params);
+        indexer::SearchRequest req;
+        req.q = a.str("q");
+        auto k = a.opt_str_list("kinds");
+        req.root = a.opt_str("root");
+        req.path_glob = a.opt_str("path_glob");
+        req.limit = static_cast<int>(a.opt_int("limit").value_or(20));
+        req.offset = static_cast<int>(a.opt_int("offset").value_or(0));
+        if (k) {
+          for (const auto& kind : *k) {
+            if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+              std::string known;
+              for (const auto& x : kinds) known += (known.empty() ? "" : ", ") + x;
+              return invalid_params("kinds: unknown kind " + kind + " (known: " + known + ")");
+            }
+          }
+          req.kinds = *k;
         }
-      }
-      req.kinds = *k;
-    }
-    if (req.root) {
-      if (req.root->empty() || (*req.root)[0] != '/') {
-        return invalid_params("root must be an absolute path");
-      }
-      while (req.root->size() > 1 && req.root->back() == '/') req.root->pop_back();
-      CAIRN_ASSIGN_OR_RETURN(bool tracked, indexer::root_is_tracked(db, *req.root));
-      if (!tracked) return not_found("root is not tracked: " + *req.root);
-    }
-    CAIRN_ASSIGN_OR_RETURN(Json out, indexer::search(db, req));
-    CAIRN_ASSIGN_OR_RETURN(out["index"], status->catching_up(db, req.kinds));
-    return out;
-  });
-  r.add_read("index.status", [worker, status](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    return status->get(db);
-  });
+        if (req.root) {
+          if (req.root->empty() || (*req.root)[0] != '/') {
+            return invalid_params("root must be an absolute path");
+          }
+          while (req.root->size() > 1 && req.root->back() == '/') req.root->pop_back();
+          CAIRN_ASSIGN_OR_RETURN(bool tracked, indexer::root_is_tracked(db, *req.root));
+          if (!tracked) return not_found("root is not tracked: " + *req.root);
+        }
+        CAIRN_ASSIGN_OR_RETURN(Json out, indexer::search(db, req));
+        CAIRN_ASSIGN_OR_RETURN(out["index"], status->catching_up(db, req.kinds));
+        return out;
+      });
+
+  r.add_read("index.status", {"Reports the search index: per kind, how many rows wait.", {}, {}},
+             [worker, status](store::Db& db, const Json& /*params*/) -> Result<Json> {
+               return status->get(db);
+             });
 
   r.add_write(
       "index.rebuild",
+      {"Marks every row of a kind (or all) to be indexed again.",
+       {"index"},
+       {param::enumeration("kind", kinds, "only this kind")}},
       [kinds](store::WriteTxn& txn, const Json& params) -> Result<Json> {
-        Params p(params);
-        auto kind = p.opt_enum("kind", kinds);
-        CAIRN_RETURN_IF_ERROR(p.finish());
+        Args a(params);
+        auto kind = a.opt_str("kind");
         std::string k = kind.value_or("");
         CAIRN_ASSIGN_OR_RETURN(int64_t n, indexer::mark_all_dirty(txn.db(), k));
         for (const auto& each : kinds) {

@@ -91,19 +91,28 @@ void bind_json(store::Stmt& s, int idx, const Json& v) {
   }
 }
 
+// status: a status, "open", or an array of them.
+Json status_filter_schema() {
+  Json one = tasks::statuses();
+  one.push_back("open");
+  return {{"type", Json::array({"string", "array"})},
+          {"anyOf",
+           Json::array({Json{{"type", "string"}, {"enum", one}},
+                        Json{{"type", "array"}, {"items", {{"type", "string"}, {"enum", one}}}}})}};
+}
+
 Result<Json> list_tasks(store::Db& db, const Json& params) {
-  Params p(params);
-  Json status = p.any("status");
-  auto list_ref = tasks::opt_list_ref(p, "list_id");
-  auto tag = p.opt_str("tag", 100);
-  auto due_before = p.opt_time("due_before");
-  auto due_after = p.opt_time("due_after");
-  auto parent_id = p.opt_int("parent_id", 1, tasks::kMaxId);
-  auto text = p.opt_str("text", 1000);
-  std::string sort_name = p.opt_enum("sort", sort_names()).value_or("created");
-  int64_t limit = p.opt_int("limit", 1, kMaxPage).value_or(100);
-  auto after = p.opt_str("after", 4096);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  Json status = a.any("status");
+  auto list_ref = a.opt_any("list_id");
+  auto tag = a.opt_str("tag");
+  auto due_before = a.opt_time("due_before");
+  auto due_after = a.opt_time("due_after");
+  auto parent_id = a.opt_int("parent_id");
+  auto text = a.opt_str("text");
+  std::string sort_name = a.opt_str("sort").value_or("created");
+  int64_t limit = a.opt_int("limit").value_or(100);
+  auto after = a.opt_str("after");
   const Sort* sort = nullptr;
   for (const auto& s : sorts()) {
     if (sort_name == s.name) sort = &s;
@@ -188,10 +197,9 @@ Result<Json> list_tasks(store::Db& db, const Json& params) {
 }
 
 Result<Json> ready_tasks(store::Db& db, const Json& params) {
-  Params p(params);
-  int64_t limit = p.opt_int("limit", 1, kMaxPage).value_or(100);
-  auto list_ref = tasks::opt_list_ref(p, "list_id");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  int64_t limit = a.opt_int("limit").value_or(100);
+  auto list_ref = a.opt_any("list_id");
   std::optional<int64_t> list_id;
   if (list_ref) {
     CAIRN_ASSIGN_OR_RETURN(list_id, tasks::resolve_list(db, *list_ref, "list_id"));
@@ -216,8 +224,28 @@ Result<Json> ready_tasks(store::Db& db, const Json& params) {
 }  // namespace
 
 void register_task_queries(Registry& r, Services&) {
-  r.add_read("tasks.list", tasks::fresh_read(list_tasks));
-  r.add_read("tasks.ready", tasks::fresh_read(ready_tasks));
+  r.add_read(
+      "tasks.list",
+      {"Lists tasks with filters, sorted, a page at a time.",
+       {},
+       {param::any("status", status_filter_schema(), "a status, \"open\", or an array of them"),
+        tasks::list_ref_param("list_id", "only this list"),
+        param::str("tag", 100, "only tasks with this tag"),
+        param::time("due_before", "due before this (exclusive)"),
+        param::time("due_after", "due at or after this"),
+        tasks::task_id_param("parent_id", "only subtasks of this task"),
+        param::str("text", 1000, "a substring of title or description"),
+        param::enumeration("sort", sort_names(),
+                           "created (default), priority, due, updated or title"),
+        param::integer("limit", 1, kMaxPage, "most rows (default 100)"),
+        param::str("after", 4096, "the previous page's next cursor")}},
+      tasks::fresh_read(list_tasks));
+  r.add_read("tasks.ready",
+             {"Lists tasks ready to work on: open, with every dependency done.",
+              {},
+              {param::integer("limit", 1, kMaxPage, "most rows (default 100)"),
+               tasks::list_ref_param("list_id", "only this list")}},
+             tasks::fresh_read(ready_tasks));
 }
 
 }  // namespace cairn

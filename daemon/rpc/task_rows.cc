@@ -205,6 +205,21 @@ std::optional<Json> opt_list_ref(Params& p, const char* key) {
   return std::nullopt;
 }
 
+ParamSpec list_ref_param(std::string name, std::string description) {
+  return param::any(std::move(name),
+                    {{"type", Json::array({"integer", "string"})},
+                     {"minimum", 1},
+                     {"maximum", kMaxId},
+                     {"minLength", 1},
+                     {"maxLength", 200}},
+                    description + " (a list id or name)")
+      .checked_by_reader([](Params& p, const char* key) { opt_list_ref(p, key); });
+}
+
+ParamSpec task_id_param(std::string name, std::string description) {
+  return param::integer(std::move(name), 1, kMaxId, std::move(description));
+}
+
 Result<int64_t> default_list(store::Db& db) {
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * s,
                          db.cached("SELECT id FROM task_lists WHERE is_default = 1"));

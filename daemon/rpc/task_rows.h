@@ -53,6 +53,9 @@ Result<std::string> tags_text(const Json& tags, const std::string& field);
 Result<int64_t> resolve_list(store::Db& db, const Json& ref, const std::string& field);
 // Reads an optional list reference (integer id or name) for resolve_list().
 std::optional<Json> opt_list_ref(Params& p, const char* key);
+// Declarations for a MethodSpec: a list (its id or name) and a task id.
+ParamSpec list_ref_param(std::string name, std::string description);
+ParamSpec task_id_param(std::string name, std::string description);
 Result<int64_t> default_list(store::Db& db);
 
 // "#12 \"Write parser\"" for messages.

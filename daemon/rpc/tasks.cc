@@ -41,20 +41,6 @@ struct Fields {
   }
 };
 
-const Json& args_of(const Json& params) {
-  static const Json& kEmpty = *new Json(Json::object());
-  if (params.is_array() && params.size() == 1 && params[0].is_object()) return params[0];
-  return kEmpty;
-}
-
-// True when the caller sent `key: null` (clear the field), which Params treats
-// as absent.
-bool null_given(const Json& params, const char* key) {
-  const Json& a = args_of(params);
-  auto it = a.find(key);
-  return it != a.end() && it->is_null();
-}
-
 Result<std::optional<Fields>> read_fields(store::Db& db, int64_t id) {
   CAIRN_ASSIGN_OR_RETURN(
       store::Stmt * s,
@@ -129,29 +115,39 @@ Result<bool> edge_exists(store::Db& db, int64_t id, int64_t dep) {
   return row;
 }
 
-// Task ids on the wire: integers within ±2^53.
-std::optional<int64_t> opt_id(Params& p, const char* key) {
-  return p.opt_int(key, 1, tasks::kMaxId);
+// tags: an array of 1-100 byte strings (at most 64).
+Json tags_schema() {
+  return {{"type", "array"},
+          {"items", {{"type", "string"}, {"minLength", 1}, {"maxLength", 100}}},
+          {"maxItems", 64}};
 }
 
+// depends_on: a task id or an array of them.
+Json depends_schema() {
+  Json id{{"type", "integer"}, {"minimum", 1}, {"maximum", tasks::kMaxId}};
+  return {{"type", Json::array({"integer", "array"})},
+          {"minimum", 1},
+          {"maximum", tasks::kMaxId},
+          {"items", id},
+          {"maxItems", kMaxDepends}};
+}
 
 Result<Json> create_task(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  auto id = opt_id(p, "id");
+  Args a(params);
+  auto id = a.opt_int("id");
   Fields f;
-  f.title = p.str("title", kMaxTitle);
-  f.description = p.opt_str("description", kMaxDescription).value_or("");
-  f.priority = p.opt_int("priority", 1, 5).value_or(3);
-  f.status = p.opt_enum("status", tasks::statuses()).value_or("todo");
-  f.due = p.opt_time("due");
-  f.scheduled = p.opt_time("scheduled");
-  f.estimate = p.opt_int("estimate_minutes", 0, kMaxEstimate);
-  auto tags = p.opt_any("tags");
-  auto list_ref = tasks::opt_list_ref(p, "list_id");
-  auto parent = opt_id(p, "parent_id");
-  auto depends = p.opt_any("depends_on");
-  auto at = p.opt_past_time("at");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  f.title = a.str("title");
+  f.description = a.opt_str("description").value_or("");
+  f.priority = a.opt_int("priority").value_or(3);
+  f.status = a.opt_str("status").value_or("todo");
+  f.due = a.opt_time("due");
+  f.scheduled = a.opt_time("scheduled");
+  f.estimate = a.opt_int("estimate_minutes");
+  auto tags = a.opt_any("tags");
+  auto list_ref = a.opt_any("list_id");
+  auto parent = a.opt_int("parent_id");
+  auto depends = a.opt_any("depends_on");
+  auto at = a.opt_time("at");
   CAIRN_RETURN_IF_ERROR(check_title(f.title));
   store::Db& db = txn.db();
   if (tags) {
@@ -225,21 +221,20 @@ Status stale(int64_t id, int64_t have, int64_t given) {
 }
 
 Result<Json> update_task(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  int64_t id = p.integer("id", 1, tasks::kMaxId);
-  auto version = p.opt_int("version", 1, INT64_MAX);
-  auto title = p.opt_str("title", kMaxTitle);
-  auto description = p.opt_str("description", kMaxDescription);
-  auto priority = p.opt_int("priority", 1, 5);
-  auto status = p.opt_enum("status", tasks::statuses());
-  auto due = p.opt_time("due");
-  auto scheduled = p.opt_time("scheduled");
-  auto estimate = p.opt_int("estimate_minutes", 0, kMaxEstimate);
-  auto tags = p.opt_any("tags");
-  auto list_ref = tasks::opt_list_ref(p, "list_id");
-  auto parent = opt_id(p, "parent_id");
-  auto at = p.opt_past_time("at");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  int64_t id = a.integer("id");
+  auto version = a.opt_int("version");
+  auto title = a.opt_str("title");
+  auto description = a.opt_str("description");
+  auto priority = a.opt_int("priority");
+  auto status = a.opt_str("status");
+  auto due = a.opt_time("due");
+  auto scheduled = a.opt_time("scheduled");
+  auto estimate = a.opt_int("estimate_minutes");
+  auto tags = a.opt_any("tags");
+  auto list_ref = a.opt_any("list_id");
+  auto parent = a.opt_int("parent_id");
+  auto at = a.opt_time("at");
   store::Db& db = txn.db();
   CAIRN_ASSIGN_OR_RETURN(auto old, read_fields(db, id));
   if (!old) return not_found("no task #" + std::to_string(id) + " (id)");
@@ -250,16 +245,16 @@ Result<Json> update_task(store::WriteTxn& txn, const Json& params) {
     f.title = *title;
   }
   if (description) f.description = *description;
-  if (null_given(params, "description")) f.description.clear();
+  if (a.null_given("description")) f.description.clear();
   if (priority) f.priority = *priority;
   if (status) f.status = *status;
-  if (due || null_given(params, "due")) f.due = due;
-  if (scheduled || null_given(params, "scheduled")) f.scheduled = scheduled;
-  if (estimate || null_given(params, "estimate_minutes")) f.estimate = estimate;
+  if (due || a.null_given("due")) f.due = due;
+  if (scheduled || a.null_given("scheduled")) f.scheduled = scheduled;
+  if (estimate || a.null_given("estimate_minutes")) f.estimate = estimate;
   if (tags) {
     CAIRN_ASSIGN_OR_RETURN(f.tags, tasks::tags_text(*tags, "tags"));
   }
-  if (null_given(params, "tags")) f.tags = "[]";
+  if (a.null_given("tags")) f.tags = "[]";
   if (list_ref) {
     CAIRN_ASSIGN_OR_RETURN(f.list_id, tasks::resolve_list(db, *list_ref, "list_id"));
   }
@@ -268,7 +263,7 @@ Result<Json> update_task(store::WriteTxn& txn, const Json& params) {
     CAIRN_RETURN_IF_ERROR(tasks::check_parent(db, id, *parent));
     f.parent_id = parent;
   }
-  if (null_given(params, "parent_id")) f.parent_id.reset();
+  if (a.null_given("parent_id")) f.parent_id.reset();
   f.completed_at = completed_for(*old, f.status, at.value_or(txn.now_ms()), true);
   if (f.same_content(*old) && f.completed_at == old->completed_at) {
     return tasks::task_detail(db, id, txn.now_ms());  // nothing to change: no new version
@@ -302,10 +297,9 @@ Result<std::vector<int64_t>> ids_of(store::Db& db, const char* sql, int64_t id) 
 }
 
 Result<Json> delete_task(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  int64_t id = p.integer("id", 1, tasks::kMaxId);
-  auto version = p.opt_int("version", 1, INT64_MAX);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  int64_t id = a.integer("id");
+  auto version = a.opt_int("version");
   store::Db& db = txn.db();
   CAIRN_ASSIGN_OR_RETURN(auto old, tasks::load_task(db, id));
   if (!old) return not_found("no task #" + std::to_string(id) + " (id)");
@@ -357,10 +351,9 @@ Result<Json> delete_task(store::WriteTxn& txn, const Json& params) {
 }
 
 Result<Json> change_edge(store::WriteTxn& txn, const Json& params, bool add) {
-  Params p(params);
-  int64_t id = p.integer("id", 1, tasks::kMaxId);
-  int64_t dep = p.integer("depends_on", 1, tasks::kMaxId);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  int64_t id = a.integer("id");
+  int64_t dep = a.integer("depends_on");
   store::Db& db = txn.db();
   CAIRN_RETURN_IF_ERROR(tasks::require_task(db, id, "id"));
   CAIRN_RETURN_IF_ERROR(tasks::require_task(db, dep, "depends_on"));
@@ -396,21 +389,71 @@ WriteHandler w(Result<Json> (*fn)(store::WriteTxn&, const Json&)) {
 
 void register_tasks(Registry& r, Services& s) {
   s.hub.add_topic("tasks");
-  r.add_write("tasks.create", w(create_task));
-  r.add_write("tasks.update", w(update_task));
-  r.add_write("tasks.delete", w(delete_task));
-  r.add_write("tasks.depend", w([](store::WriteTxn& txn, const Json& params) {
-                return change_edge(txn, params, true);
-              }));
-  r.add_write("tasks.undepend", w([](store::WriteTxn& txn, const Json& params) {
-                return change_edge(txn, params, false);
-              }));
-  r.add_read("tasks.get", tasks::fresh_read([](store::Db& db, const Json& params) -> Result<Json> {
-    Params p(params);
-    int64_t id = p.integer("id", 1, tasks::kMaxId);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    return tasks::task_detail(db, id, wall_ms());
-  }));
+  r.add_write(
+      "tasks.create",
+      {"Creates a task; with a client-chosen id a repeat is idempotent.",
+       {"tasks"},
+       {tasks::task_id_param("id", "client-chosen id (the same content returns the existing task)"),
+        param::str("title", kMaxTitle, "the title").required(),
+        param::str("description", kMaxDescription, "the description"),
+        param::integer("priority", 1, 5, "1 to 5, 5 most urgent (default 3)"),
+        param::enumeration("status", tasks::statuses(), "the status (default todo)"),
+        param::time("due", "when it is due"), param::time("scheduled", "when it is scheduled"),
+        param::integer("estimate_minutes", 0, kMaxEstimate, "the estimate in minutes"),
+        param::any("tags", tags_schema(), "tags, 1 to 100 bytes each"),
+        tasks::list_ref_param("list_id", "its list (default: the parent's, else the default list)"),
+        tasks::task_id_param("parent_id", "the parent task"),
+        param::any("depends_on", depends_schema(), "a task id or ids it depends on"),
+        param::time("at", "when it was completed, if created done").past()}},
+      w(create_task));
+  r.add_write(
+      "tasks.update",
+      {"Changes a task; null clears a field; a stale version is CONFLICT.",
+       {"tasks"},
+       {tasks::task_id_param("id", "the task").required(),
+        param::integer("version", 1, INT64_MAX,
+                       "the version read (CONFLICT when it changed since)"),
+        param::str("title", kMaxTitle, "the title"),
+        param::str("description", kMaxDescription, "the description").nullable(),
+        param::integer("priority", 1, 5, "1 to 5, 5 most urgent"),
+        param::enumeration("status", tasks::statuses(), "the status"),
+        param::time("due", "when it is due").nullable(),
+        param::time("scheduled", "when it is scheduled").nullable(),
+        param::integer("estimate_minutes", 0, kMaxEstimate, "the estimate in minutes").nullable(),
+        param::any("tags", tags_schema(), "tags, 1 to 100 bytes each").nullable(),
+        tasks::list_ref_param("list_id", "its list"),
+        tasks::task_id_param("parent_id", "the parent task").nullable(),
+        param::time("at", "when it was completed, if it becomes done").past()}},
+      w(update_task));
+  r.add_write("tasks.delete",
+              {"Deletes a task: detaches subtasks, removes edges and its sessions.",
+               {"tasks", "time"},
+               {tasks::task_id_param("id", "the task").required(),
+                param::integer("version", 1, INT64_MAX,
+                               "the version read (CONFLICT when it changed since)")}},
+              w(delete_task));
+  r.add_write(
+      "tasks.depend",
+      {"Makes a task depend on another (a cycle is CONFLICT).",
+       {"tasks"},
+       {tasks::task_id_param("id", "the task").required(),
+        tasks::task_id_param("depends_on", "the task it depends on").required()}},
+      w([](store::WriteTxn& txn, const Json& params) { return change_edge(txn, params, true); }));
+  r.add_write(
+      "tasks.undepend",
+      {"Removes a dependency edge.",
+       {"tasks"},
+       {tasks::task_id_param("id", "the task").required(),
+        tasks::task_id_param("depends_on", "the task it depended on").required()}},
+      w([](store::WriteTxn& txn, const Json& params) { return change_edge(txn, params, false); }));
+  r.add_read(
+      "tasks.get",
+      {"Reads a task with its details.", {}, {tasks::task_id_param("id", "the task").required()}},
+      tasks::fresh_read([](store::Db& db, const Json& params) -> Result<Json> {
+        Args a(params);
+        int64_t id = a.integer("id");
+        return tasks::task_detail(db, id, wall_ms());
+      }));
   register_task_queries(r, s);
 }
 

@@ -107,11 +107,10 @@ Result<Running> require_running(store::Db& db) {
 }
 
 Result<Json> start(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  int64_t task_id = p.integer("task_id", 1, tasks::kMaxId);
-  auto at_opt = p.opt_past_time("at");
-  auto note = p.opt_str("note", kMaxNote);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  int64_t task_id = a.integer("task_id");
+  auto at_opt = a.opt_time("at");
+  auto note = a.opt_str("note");
   store::Db& db = txn.db();
   int64_t at = at_opt.value_or(txn.now_ms());
   CAIRN_RETURN_IF_ERROR(tasks::require_task(db, task_id, "task_id"));
@@ -143,9 +142,8 @@ Result<Json> start(store::WriteTxn& txn, const Json& params) {
 }
 
 Result<Json> pause_or_resume(store::WriteTxn& txn, const Json& params, bool pause) {
-  Params p(params);
-  auto at_opt = p.opt_past_time("at");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto at_opt = a.opt_time("at");
   store::Db& db = txn.db();
   CAIRN_ASSIGN_OR_RETURN(Running r, require_running(db));
   int64_t at = at_opt.value_or(std::max(txn.now_ms(), last_moment(r)));
@@ -180,10 +178,9 @@ Result<Json> pause_or_resume(store::WriteTxn& txn, const Json& params, bool paus
 }
 
 Result<Json> stop(store::WriteTxn& txn, const Json& params) {
-  Params p(params);
-  auto note = p.opt_str("note", kMaxNote);
-  auto at_opt = p.opt_past_time("at");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto note = a.opt_str("note");
+  auto at_opt = a.opt_time("at");
   CAIRN_ASSIGN_OR_RETURN(Running r, require_running(txn.db()));
   // Without `at` any stored session stops, even one whose start lies after now.
   int64_t at = at_opt.value_or(std::max(txn.now_ms(), last_moment(r)));
@@ -192,9 +189,7 @@ Result<Json> stop(store::WriteTxn& txn, const Json& params) {
   return Json{{"session", session}};
 }
 
-Result<Json> active(store::Db& db, const Json& params) {
-  Params p(params);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+Result<Json> active(store::Db& db, const Json& /*params*/) {
   int64_t now = wall_ms();
   CAIRN_ASSIGN_OR_RETURN(auto session, timerows::active_session(db, now));
   CAIRN_ASSIGN_OR_RETURN(auto focus, timerows::active_focus(db, now));
@@ -208,12 +203,11 @@ Result<Json> active(store::Db& db, const Json& params) {
 
 // Sessions that overlap [from, to), newest first.
 Result<Json> sessions(store::Db& db, const Json& params) {
-  Params p(params);
-  auto task_id = p.opt_int("task_id", 1, tasks::kMaxId);
-  auto from = p.opt_time("from");
-  auto to = p.opt_time("to");
-  int64_t limit = p.opt_int("limit", 1, kMaxSessions).value_or(1000);
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  auto task_id = a.opt_int("task_id");
+  auto from = a.opt_time("from");
+  auto to = a.opt_time("to");
+  int64_t limit = a.opt_int("limit").value_or(1000);
   if (from && to && *to < *from) return invalid_params("to must not be before from");
   static const std::string& sql = *new std::string(
       std::string(timerows::kSessionSelect) +
@@ -243,11 +237,10 @@ struct Bucket {
 };
 
 Result<Json> report(store::Db& db, const Json& params) {
-  Params p(params);
-  int64_t from = p.time("from");
-  int64_t to = p.time("to");
-  std::string by = p.opt_enum("by", {"day", "task", "list"}).value_or("day");
-  CAIRN_RETURN_IF_ERROR(p.finish());
+  Args a(params);
+  int64_t from = a.time("from");
+  int64_t to = a.time("to");
+  std::string by = a.opt_str("by").value_or("day");
   if (to <= from) return invalid_params("to must be after from");
   // The work grows with the range (one bucket per day), so the range is bounded.
   if (to - from > timemath::kMaxReportDays * timemath::kDayMs) {
@@ -331,17 +324,46 @@ WriteHandler writes(Fn fn) {
 
 void register_time(Registry& r, Services& s) {
   s.hub.add_topic("time");
-  r.add_write("time.start", writes(start));
-  r.add_write("time.pause", writes([](store::WriteTxn& txn, const Json& params) {
-                return pause_or_resume(txn, params, true);
-              }));
-  r.add_write("time.resume", writes([](store::WriteTxn& txn, const Json& params) {
-                return pause_or_resume(txn, params, false);
-              }));
-  r.add_write("time.stop", writes(stop));
-  r.add_read("time.active", tasks::fresh_read(active));
-  r.add_read("time.sessions", tasks::fresh_read(sessions));
-  r.add_read("time.report", tasks::fresh_read(report));
+  r.add_write("time.start",
+              {"Starts timing a task (stopping the one running).",
+               {"time"},
+               {tasks::task_id_param("task_id", "the task").required(),
+                param::time("at", "when it started (default now)").past(),
+                param::str("note", kMaxNote, "a note")}},
+              writes(start));
+  r.add_write(
+      "time.pause",
+      {"Pauses the running time session.", {"time"}, {param::time("at", "when (default now)").past()}},
+      writes([](store::WriteTxn& txn, const Json& params) {
+        return pause_or_resume(txn, params, true);
+      }));
+  r.add_write(
+      "time.resume",
+      {"Resumes the paused time session.", {"time"}, {param::time("at", "when (default now)").past()}},
+      writes([](store::WriteTxn& txn, const Json& params) {
+        return pause_or_resume(txn, params, false);
+      }));
+  r.add_write("time.stop",
+              {"Stops the running time session.",
+               {"time"},
+               {param::str("note", kMaxNote, "a note"), param::time("at", "when (default now)").past()}},
+              writes(stop));
+  r.add_read("time.active", {"Reads the running time session and focus session.", {}, {}},
+             tasks::fresh_read(active));
+  r.add_read("time.sessions",
+             {"Lists time sessions overlapping [from, to), newest first.",
+              {},
+              {tasks::task_id_param("task_id", "only this task"),
+               param::time("from", "start of the range"), param::time("to", "end of the range"),
+               param::integer("limit", 1, kMaxSessions, "most rows (default 1000)")}},
+             tasks::fresh_read(sessions));
+  r.add_read("time.report",
+             {"Sums worked time in [from, to) by day, task or list.",
+              {},
+              {param::time("from", "start of the range").required(),
+               param::time("to", "end of the range").required(),
+               param::enumeration("by", {"day", "task", "list"}, "grouping (default day)")}},
+             tasks::fresh_read(report));
 }
 
 }  // namespace cairn
