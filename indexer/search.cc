@@ -288,9 +288,12 @@ Result<Json> search(store::Db& db, const SearchRequest& req) {
   bool exhausted = static_cast<int>(hits.size()) < want;
   // Substring hits fill what words left: every term inside a longer identifier.
   if (exhausted && !pq.substrings.empty()) {
+    // CROSS JOIN keeps the trigram scan outermost: with a kind filter the
+    // planner otherwise walks every chunk of the kind and runs the LIKE over
+    // the trigram index once per chunk (quadratic in the kind's chunks).
     std::string sql =
-        "SELECT c.id, c.text FROM chunks_tri JOIN chunks c ON c.id = chunks_tri.rowid LEFT "
-        "JOIN files f ON f.id = c.file_id WHERE 1";
+        "SELECT c.id, c.text FROM chunks_tri CROSS JOIN chunks c ON c.id = chunks_tri.rowid "
+        "LEFT JOIN files f ON f.id = c.file_id WHERE 1";
     for (size_t i = 0; i < pq.substrings.size(); ++i) {
       sql += " AND chunks_tri.text LIKE ?" + std::to_string(i + 1);
     }

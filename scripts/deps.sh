@@ -17,11 +17,20 @@ test_packages=(
   taskwarrior
   inotify-tools watchman
   clang libclang-rt-14-dev
+  python3-msgpack python3-pytest python3-pip
 )
 
 case "${1:-test}" in
   run) packages=("${run_packages[@]}") ;;
-  test) packages=("${run_packages[@]}" "${test_packages[@]}") ;;
+  test)
+    packages=("${run_packages[@]}" "${test_packages[@]}")
+    # The Node client's and the MCP bridge's tests: Debian's nodejs and npm, unless a
+    # node with npm is installed already (NodeSource's nodejs carries npm and conflicts
+    # with Debian's).
+    if ! command -v npm >/dev/null; then
+      packages+=(nodejs npm)
+    fi
+    ;;
   *) echo "usage: scripts/deps.sh [run|test]" >&2; exit 2 ;;
 esac
 

@@ -29,6 +29,10 @@ if has_stage normal; then
   start=$(date +%s)
   scripts/build.sh -DCAIRN_TESTS=ON -DCAIRN_BENCH=ON
   elapsed "normal build" "$start"
+  # The MCP tests' npm packages (the official SDK), exactly as the lockfile pins them.
+  start=$(date +%s)
+  (cd tests/mcp && npm ci --no-audit --no-fund --loglevel=error)
+  elapsed "npm ci (tests/mcp)" "$start"
 fi
 
 # Sanitizer builds: -O1 with line tables (symbolized reports), asserts on, only

@@ -75,6 +75,7 @@ void add_time_commands(CLI::App& app, Cli& cli);
 void add_search_commands(CLI::App& app, Cli& cli);
 void add_db_commands(CLI::App& app, Cli& cli);
 void add_files_commands(CLI::App& app, Cli& cli);
+void add_mcp_commands(CLI::App& app, Cli& cli);
 void add_help_commands(CLI::App& app, Cli& cli);
 
 }  // namespace cairn::cli

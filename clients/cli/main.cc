@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   add_db_commands(app, cli);
   add_files_commands(app, cli);
   add_search_commands(app, cli);
+  add_mcp_commands(app, cli);
   add_help_commands(app, cli);  // last: it reads the whole command tree
 
   try {
