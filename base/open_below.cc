@@ -29,6 +29,13 @@ bool relative(const std::string& root, const std::string& path, std::string& rel
   return true;
 }
 
+// Whether `dir` is the directory holding `path`.
+bool is_parent(const std::string& dir, const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return false;
+  return slash == 0 ? dir == "/" : path.compare(0, slash, dir) == 0 && dir.size() == slash;
+}
+
 // One name at a time with O_NOFOLLOW, for kernels without openat2.
 Fd open_names(Fd cur, const std::string& part) {
   for (size_t pos = 0; pos < part.size();) {
@@ -48,6 +55,11 @@ Fd open_names(Fd cur, const std::string& part) {
 
 Fd open_dir_below(const std::string& root, const std::string& dir) {
   Fd cur(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!cur.valid() && errno == ENOTDIR && is_parent(dir, root)) {
+    // A root that is one file: its directory is where it is read from, and
+    // nothing else of that directory is reachable through this root.
+    return Fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  }
   if (!cur.valid() || dir == root) return cur;
   std::string rel;
   if (!relative(root, dir, rel)) {

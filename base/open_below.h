@@ -20,7 +20,9 @@
 
 namespace cairn {
 
-// The directory `dir` (the root itself, or a path below it).
+// The directory `dir` (the root itself, or a path below it). For a root that
+// is a regular file (a single tracked file), `dir` may be its parent, the
+// directory it is read from.
 Fd open_dir_below(const std::string& root, const std::string& dir);
 
 // lstat(2) of `path` (below `root`) through its parent opened as above.

@@ -129,6 +129,11 @@ ParsedQuery parse_query(std::string_view text) {
     if (!positive.empty()) positive += " AND ";
     positive += expr;
     add_words(t.text, q.highlight);
+    if (t.phrase) {
+      std::vector<std::string> words;
+      add_words(t.text, words);
+      if (words.size() > 1) q.phrases.push_back(std::move(words));
+    }
     if (t.text.size() >= 3) {
       q.substrings.push_back(t.text);
     } else {

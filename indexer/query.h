@@ -31,6 +31,9 @@ struct ParsedQuery {
   std::vector<std::string> substrings;
   // Lowercased words to highlight in snippets.
   std::vector<std::string> highlight;
+  // The lowercased words of each quoted phrase of two or more words, so a
+  // snippet can show the line holding the phrase rather than one of its words.
+  std::vector<std::vector<std::string>> phrases;
 };
 
 ParsedQuery parse_query(std::string_view text);

@@ -25,18 +25,30 @@ struct SearchRequest {
   int offset = 0;
 };
 
-// {results: [{kind, id, path?, start_line?, end_line?, line?, snippet,
-//   highlights: [[byte_offset, byte_length], ...], score, match}], total?}
+// {results: [{kind, id, path?, title?, start_line, end_line, line, column,
+//   snippet, highlights: [[byte_offset, byte_length], ...], score, match}],
+//   total?}. `line` is the line of the match (for a quoted phrase, the line where
+// the phrase starts), `column` the 1-based byte column of the match in that line
+// (before the snippet trims it); highlights are offsets into the snippet.
 Result<Json> search(store::Db& db, const SearchRequest& req);
 
-// The snippet of `text` (a chunk starting at `start_line`) for `words`: the first
-// line holding one of them, trimmed and cut to about `max_bytes` around it.
+// Whether `root` (absolute, no trailing '/') is, is inside or holds a tracked
+// root: a search under any other path could only ever find nothing.
+Result<bool> root_is_tracked(store::Db& db, const std::string& root);
+
+// The snippet of `text` (a chunk starting at `start_line`) for `words`: the line
+// where the first of `phrases` (lowercased words in order, separated by anything
+// that is not a word character) starts, else the first line holding one of
+// `words`; trimmed and cut to about `max_bytes` around the match.
 struct Snippet {
   std::string text;
   int line = 0;
+  int column = 1;  // 1-based byte column of the match in the untrimmed line
   std::vector<std::pair<size_t, size_t>> highlights;
 };
 Snippet make_snippet(const std::string& text, int start_line,
-                     const std::vector<std::string>& words, size_t max_bytes = 200);
+                     const std::vector<std::string>& words,
+                     const std::vector<std::vector<std::string>>& phrases = {},
+                     size_t max_bytes = 200);
 
 }  // namespace cairn::indexer

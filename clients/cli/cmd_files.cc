@@ -76,6 +76,44 @@ std::optional<Json> wait_for_scan(Cli& cli, const std::string& path) {
   }
 }
 
+// After the scan, the index worker chunks what was hashed: on a TTY, shows
+// "indexing N of M documents" until it caught up (Ctrl-C leaves it running in
+// the daemon); elsewhere says once how much is left.
+void wait_for_index(Cli& cli) {
+  bool tty = ::isatty(2) != 0 && !cli.json;
+  // The waiting count may be up to a second older than the live indexed count
+  // (index_status.h): the total is taken once, so the figure only grows.
+  int64_t total = -1;
+  for (;;) {
+    auto st = cli.call("index.status");
+    if (!st) return;
+    int64_t dirty = 0, done = 0;
+    for (const auto& k : (*st)["kinds"]) {
+      if (k["kind"] != "file") continue;
+      dirty = k.value("dirty", int64_t{0});
+      done = k.value("indexed", int64_t{0});
+    }
+    if (dirty <= 0) {
+      if (tty) std::cerr << "\r\033[K";
+      return;
+    }
+    if (total < 0) total = done + dirty;
+    total = std::max(total, done);
+    if (!tty) {
+      if (!cli.json) {
+        std::cerr << "indexing: " << done << " of " << total
+                  << " documents indexed; search is complete once `cairn index status` shows "
+                     "no dirty files\n";
+      }
+      return;
+    }
+    std::fprintf(stderr, "\r\033[Kindexing %lld of %lld documents", static_cast<long long>(done),
+                 static_cast<long long>(total));
+    std::fflush(stderr);
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -254,6 +292,7 @@ void add_files_commands(CLI::App& app, Cli& cli) {
     std::optional<Json> final = *r;
     if (!no_wait) final = wait_for_scan(cli, raw_text((*r)["path"]));
     if (!final) return;
+    if (!no_wait) wait_for_index(cli);
     cli.print(*final, [](const Json& v) {
       std::cout << "tracking ";
       print_root_line(v);
@@ -339,6 +378,7 @@ void add_files_commands(CLI::App& app, Cli& cli) {
     std::optional<Json> final = *r;
     if (!no_wait) final = wait_for_scan(cli, raw_text((*r)["path"]));
     if (!final) return;
+    if (!no_wait) wait_for_index(cli);
     cli.print(*final, [](const Json& v) {
       std::cout << "rescanned ";
       print_root_line(v);

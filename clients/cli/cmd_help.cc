@@ -18,7 +18,9 @@ const std::map<std::string, std::string>& topics() {
        "  0  success\n"
        "  1  the daemon answered with an error; it is printed as `cairn: CODE: message`\n"
        "  2  bad command line (unknown command or option, malformed JSON argument)\n"
-       "  3  no daemon is running and none could be started (or --no-spawn was given)\n"},
+       "  3  no daemon is running and none could be started (or --no-spawn was given)\n"
+       "`cairn search` follows grep and rg instead: 0 something matched, 1 nothing\n"
+       "matched, 2 an error (the daemon's or the command line's), 3 no daemon.\n"},
       {"dates",
        "Dates on every date flag (--due, --scheduled, --at, --from, --to, ...), in local time\n"
        "(TZ), sent to the daemon as ISO 8601 with the local offset:\n"

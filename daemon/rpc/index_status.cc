@@ -1,5 +1,7 @@
 #include "daemon/rpc/index_status.h"
 
+#include <algorithm>
+
 #include "base/clock.h"
 #include "indexer/chunker.h"
 #include "indexer/index_store.h"
@@ -79,6 +81,20 @@ int64_t IndexStatus::index_bytes(store::Db& db) {
   return bytes;
 }
 
+Result<Json> IndexStatus::catching_up(store::Db& db, const std::vector<std::string>& kinds) {
+  int64_t waiting = 0;
+  for (const auto& src : worker_.sources()) {
+    if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), src->kind()) == kinds.end()) {
+      continue;
+    }
+    CAIRN_ASSIGN_OR_RETURN(bool available, src->available(db));
+    if (!available) continue;
+    CAIRN_ASSIGN_OR_RETURN(int64_t n, dirty(db, *src));
+    waiting += n;
+  }
+  return Json{{"catching_up", waiting > 0}, {"dirty", waiting}};
+}
+
 Result<Json> IndexStatus::get(store::Db& db) {
   Json kinds = Json::array();
   for (const auto& src : worker_.sources()) {
@@ -106,6 +122,15 @@ Result<Json> IndexStatus::get(store::Db& db) {
       CAIRN_ASSIGN_OR_RETURN(waiting, dirty(db, *src));
     }
     k["dirty"] = waiting;
+    // `documents` is counted at the end of each of the worker's passes; during a
+    // long first pass (a large tree just tracked) progress is the live count.
+    CAIRN_ASSIGN_OR_RETURN(store::Stmt * live,
+                           db.cached("SELECT count(*) FROM index_docs WHERE kind = ?1"));
+    live->reset();
+    live->bind_all(src->kind());
+    CAIRN_ASSIGN_OR_RETURN(bool counted, live->step());
+    k["indexed"] = counted ? live->int64(0) : 0;
+    live->reset();
     kinds.push_back(std::move(k));
   }
   return Json{{"kinds", kinds}, {"index_bytes", index_bytes(db)}, {"worker", worker_.status()}};

@@ -18,6 +18,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "base/json.h"
 #include "base/status.h"
@@ -33,6 +34,9 @@ class IndexStatus {
       : worker_(worker), writer_(writer) {}
 
   Result<Json> get(store::Db& db);
+  // For search results: {catching_up, dirty}, the documents of `kinds` (every
+  // kind when empty) the worker has still to index, from the same cached counts.
+  Result<Json> catching_up(store::Db& db, const std::vector<std::string>& kinds);
 
  private:
   struct Taken {

@@ -27,6 +27,7 @@ void register_search(Registry& r, Services& s) {
   s.restore_observers.push_back([worker] { worker->wake(); });
   s.status_sections.push_back([worker](Json& out) { out["index"] = worker->status(); });
   std::vector<std::string> kinds = worker->kinds();
+  auto status = std::make_shared<IndexStatus>(*worker, s.writer);
 
   r.add_read(
       "search.query",
@@ -38,7 +39,7 @@ void register_search(Registry& r, Services& s) {
         param::str("path_glob", 4096, "files matching this glob only").bytes(),
         param::integer("limit", 1, 1000, "most hits (default 20)"),
         param::integer("offset", 0, 100000, "hits to skip")}},
-      [kinds](store::Db& db, const Json& params) -> Result<Json> {
+      [kinds, status](store::Db& db, const Json& params) -> Result<Json> {
         Args a(params);
         indexer::SearchRequest req;
         req.q = a.str("q");
@@ -62,11 +63,14 @@ void register_search(Registry& r, Services& s) {
             return invalid_params("root must be an absolute path");
           }
           while (req.root->size() > 1 && req.root->back() == '/') req.root->pop_back();
+          CAIRN_ASSIGN_OR_RETURN(bool tracked, indexer::root_is_tracked(db, *req.root));
+          if (!tracked) return not_found("root is not tracked: " + *req.root);
         }
-        return indexer::search(db, req);
+        CAIRN_ASSIGN_OR_RETURN(Json out, indexer::search(db, req));
+        CAIRN_ASSIGN_OR_RETURN(out["index"], status->catching_up(db, req.kinds));
+        return out;
       });
 
-  auto status = std::make_shared<IndexStatus>(*worker, s.writer);
   r.add_read("index.status", {"Reports the search index: per kind, how many rows wait.", {}, {}},
              [worker, status](store::Db& db, const Json& /*params*/) -> Result<Json> {
                return status->get(db);

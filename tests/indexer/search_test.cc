@@ -63,6 +63,30 @@ TEST_F(SearchTest, AWordIsFoundWithItsPathLineRangeAndHighlight) {
   EXPECT_EQ(hit["match"], "word");
 }
 
+TEST_F(SearchTest, APhraseHitPointsAtTheLineAndColumnOfThePhraseNotOfOneOfItsWords) {
+  // One chunk (three lines): the first line holds a word of the phrase.
+  add_file(1, "/src/p.txt", "the quick fox\n  a quick  brown fox\nend\n");
+  Json r = run({.q = "\"quick brown\""});
+  ASSERT_EQ(r["results"].size(), 1u);
+  const Json& hit = r["results"][0];
+  EXPECT_EQ(hit["line"], 2);
+  EXPECT_EQ(hit["column"], 5);
+  EXPECT_EQ(hit["snippet"], "a quick  brown fox");
+  EXPECT_EQ(hit["highlights"], Json::parse("[[2, 12]]"));
+  // A lone word: its first line, and its column in the untrimmed line.
+  Json w = run({.q = "brown"});
+  ASSERT_EQ(w["results"].size(), 1u);
+  EXPECT_EQ(w["results"][0]["line"], 2);
+  EXPECT_EQ(w["results"][0]["column"], 12);
+}
+
+TEST(Snippet, APhraseAcrossALineBreakStartsOnTheLineOfItsFirstWord) {
+  Snippet s = make_snippet("red alone\nsay red\n  car here\n", 7, {"red", "car"}, {{"red", "car"}});
+  EXPECT_EQ(s.line, 8);
+  EXPECT_EQ(s.column, 5);
+  EXPECT_EQ(s.text, "say red");
+}
+
 TEST_F(SearchTest, ASubstringOfAnIdentifierIsFound) {
   add_file(1, "/src/a.c", "int msgpack_unpacker_next(void);\n");
   Json r = run({.q = "Unpack"});
@@ -147,8 +171,8 @@ TEST_F(SearchTest, ReplacingAndForgettingADocumentKeepsTheFtsTablesConsistent) {
 
 TEST_F(SearchTest, HostileQueriesAnswerWithoutErrors) {
   add_file(1, "/src/a.c", "foo bar \"quoted\" (paren) x:y a^b\n");
-  for (std::string q : {"\"", "foo AND", "NEAR(foo bar)", "(", ")", "*", "^", ":", "x:y",
-                        "-", "\"foo", "a^b", "(paren)", "é", "\xFF", "%_%"}) {
+  for (std::string q : {"\"", "foo AND", "NEAR(foo bar)", "(", ")", "*", "^", ":", "x:y", "-",
+                        "\"foo", "a^b", "(paren)", "é", "\xFF", "%_%"}) {
     auto out = search(*db_, SearchRequest{.q = q});
     EXPECT_TRUE(out.has_value()) << q << ": " << out.status().message();
   }
@@ -158,7 +182,7 @@ TEST_F(SearchTest, HostileQueriesAnswerWithoutErrors) {
 
 TEST(Snippet, LongLinesAreCutAroundTheMatch) {
   std::string line = std::string(500, 'a') + " needle " + std::string(500, 'b');
-  Snippet s = make_snippet("x\n" + line + "\n", 10, {"needle"}, 100);
+  Snippet s = make_snippet("x\n" + line + "\n", 10, {"needle"}, {}, 100);
   EXPECT_EQ(s.line, 11);
   EXPECT_LE(s.text.size(), 100u);
   ASSERT_EQ(s.highlights.size(), 1u);

@@ -136,6 +136,36 @@ TEST(Files, AnEditorsAtomicSaveIsAModificationOfTheTarget) {
   EXPECT_TRUE(wait_until([&] { return listed(d, t.path()) == std::set<std::string>{"doc.md"}; }));
 }
 
+TEST(Files, ASingleTrackedFileIsRecordedIndexedAndWatchedAndItsNeighboursAreNot) {
+  TempDir t;
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  write_file(t / "one.txt", "lonefileword\n");
+  write_file(t / "two.txt", "neighbourword\n");
+  track(d, t / "one.txt");
+  EXPECT_TRUE(
+      wait_until([&] { return get(d, t / "one.txt")["sha256"] == sha256sum(t / "one.txt"); }));
+  auto hits = [&](const std::string& q) {
+    auto r = d.call("search.query", {{"q", q}});
+    return r ? (*r)["results"].size() : size_t{0};
+  };
+  EXPECT_TRUE(wait_until([&] { return hits("lonefileword") == 1; }, 10000));
+  // Watched: an edit and an editor's atomic save are seen; the rest of the
+  // directory stays out.
+  write_file(t / "one.txt", "lonefileword\nappendedword\n");
+  EXPECT_TRUE(wait_until([&] { return hits("appendedword") == 1; }, 10000));
+  write_file(t / ".one.swp", "savedword\n");
+  ASSERT_EQ(::rename((t / ".one.swp").c_str(), (t / "one.txt").c_str()), 0);
+  EXPECT_TRUE(wait_until([&] { return hits("savedword") == 1; }, 10000));
+  write_file(t / "three.txt", "neighbourword\n");
+  write_file(t / "two.txt", "neighbourword again\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(hits("neighbourword"), 0u);
+  auto all = d.call("files.list", {{"limit", 100}});
+  ASSERT_TRUE(all);
+  EXPECT_EQ((*all)["files"].size(), 1u) << all->dump();
+}
+
 TEST(Files, ANewSubdirectoryWithFilesCreatedAtOnceIsTrackedAndWatched) {
   TempDir t;
   DaemonProcess d;

@@ -2,6 +2,7 @@
 // directory, the index worker keeping up with edits and deletes.
 // Files are tracked with files.track; the watchers notice edits by themselves.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -126,9 +127,10 @@ TEST(Search, HostileQueriesAnswerAndAnIdentifierSubstringIsFound) {
   EXPECT_EQ(sub[0]["match"], "substring");
   EXPECT_TRUE(t.found("msgpack_unpack*"));
   EXPECT_TRUE(t.found("\"unpacker_next(msgpack_unpacker\""));
-  for (const std::string& q : std::vector<std::string>{"\"", "(", ")", "*", "-", ":", "^", "NEAR", "AND OR NOT", "c:d",
-                        "NEAR(a b)", "a^b", "é漢字", "\"unterminated", "-only", "100%", "_",
-                        std::string("nul\0in", 6), "\xFF\xFE"}) {
+  for (const std::string& q :
+       std::vector<std::string>{"\"", "(", ")", "*", "-", ":", "^", "NEAR", "AND OR NOT", "c:d",
+                                "NEAR(a b)", "a^b", "é漢字", "\"unterminated", "-only", "100%", "_",
+                                std::string("nul\0in", 6), "\xFF\xFE"}) {
     auto r = d.call("search.query", {{"q", q}});
     // Text that is not UTF-8 or holds NUL is refused naming q (matrix row 44);
     // everything else is just data.
@@ -151,7 +153,11 @@ TEST(Search, RebuildKeepsQueriesAnsweringAndRecordsItsDuration) {
     std::string f = dir / ("f" + std::to_string(i) + ".txt");
     write_file(f, "rebuildword number" + std::to_string(i) + "\n");
   }
-  ASSERT_GE(t.wait([&] { return t.search("rebuildword", {{"limit", 100}}).size() == 40; }, 10000),
+  ASSERT_GE(t.wait(
+                [&] {
+                  return t.search("rebuildword", {{"limit", 100}}).size() == 40;
+                },
+                10000),
             0);
   auto r = d.call("index.rebuild");
   ASSERT_TRUE(r) << r.status().to_string();
@@ -194,22 +200,163 @@ TEST(Search, AChunkerVersionOtherThanTheRecordedOneReindexesAtStartup) {
   EXPECT_TRUE(tb.found("versionword"));
 }
 
-TEST(Search, TheCliPrintsPathLineRangeAndSnippet) {
+// `cairn search` against the daemon `d`, run in `cwd` when given.
+// A leading "--json" goes before the subcommand.
+CommandResult cairn_search(DaemonProcess& d, std::vector<std::string> args,
+                           const std::string& cwd = "") {
+  std::vector<std::string> argv{DaemonProcess::binary("cairn"), "--socket", d.socket_path(),
+                                "--no-spawn"};
+  if (!args.empty() && args[0] == "--json") {
+    argv.push_back("--json");
+    args.erase(args.begin());
+  }
+  argv.push_back("search");
+  argv.insert(argv.end(), args.begin(), args.end());
+  if (cwd.empty()) return run_command(argv);
+  std::vector<std::string> sh{"sh", "-c", "cd \"$0\" && exec \"$@\"", cwd};
+  sh.insert(sh.end(), argv.begin(), argv.end());
+  return run_command(sh);
+}
+
+TEST(Search, TheCliPrintsPathLineColumnAndTheMatchedLineAsGrepAndVimDo) {
   DaemonProcess d;
   ASSERT_TRUE(d.start().is_ok());
   TempDir dir;
   std::string f = dir / "cli.txt";
-  write_file(f, "one\nclisearchword two\n");
+  write_file(f, "one\n  two clisearchword three\nfour\nfive\n");
   Tracked t(d, dir.path());
   ASSERT_GE(t.wait([&] { return t.found("clisearchword"); }, 10000), 0);
-  auto out = run_command({DaemonProcess::binary("cairn"), "--socket", d.socket_path(),
-                          "--no-spawn", "search", "clisearchword"});
+  auto out = cairn_search(d, {"clisearchword"});
   EXPECT_EQ(out.status, 0);
-  EXPECT_EQ(out.output, f + ":1-2: clisearchword two\n");
-  auto st = run_command({DaemonProcess::binary("cairn"), "--socket", d.socket_path(),
-                         "--no-spawn", "index", "status"});
+  EXPECT_EQ(out.output, f + ":2:7:two clisearchword three\n");
+  // The chunk's range stays in the JSON, with the line and column.
+  auto js = cairn_search(d, {"--json", "clisearchword"});
+  ASSERT_EQ(js.status, 0) << js.output;
+  Json hit = Json::parse(js.output)["results"][0];
+  EXPECT_EQ(hit["start_line"], 1);
+  EXPECT_EQ(hit["end_line"], 4);
+  EXPECT_EQ(hit["line"], 2);
+  EXPECT_EQ(hit["column"], 7);
+  // Context lines as grep -n -C prints them.
+  auto ctx = cairn_search(d, {"-C", "1", "clisearchword"});
+  EXPECT_EQ(ctx.status, 0);
+  EXPECT_EQ(ctx.output, f + "-1-one\n" + f + ":2:7:two clisearchword three\n" + f + "-3-four\n");
+  // Color on request only (not on a pipe), matches in bold red.
+  auto never = cairn_search(d, {"--color", "never", "clisearchword"});
+  EXPECT_EQ(never.output.find('\x1b'), std::string::npos) << never.output;
+  auto always = cairn_search(d, {"--color", "always", "clisearchword"});
+  EXPECT_NE(always.output.find("\x1b[1;31mclisearchword\x1b[0m"), std::string::npos)
+      << always.output;
+  // On a terminal (script(1) gives one), colour by default unless NO_COLOR is set.
+  std::string on_tty = DaemonProcess::binary("cairn") + " --socket " + d.socket_path() +
+                       " --no-spawn search clisearchword";
+  auto tty = run_command({"script", "-qec", on_tty, "/dev/null"});
+  EXPECT_NE(tty.output.find("\x1b[1;31mclisearchword"), std::string::npos) << tty.output;
+  auto no_color = run_command({"script", "-qec", on_tty, "/dev/null"}, {{"NO_COLOR", "1"}});
+  EXPECT_NE(no_color.output.find("clisearchword"), std::string::npos) << no_color.output;
+  EXPECT_EQ(no_color.output.find('\x1b'), std::string::npos) << no_color.output;
+  auto st = run_command({DaemonProcess::binary("cairn"), "--socket", d.socket_path(), "--no-spawn",
+                         "index", "status"});
   EXPECT_EQ(st.status, 0);
   EXPECT_NE(st.output.find("file"), std::string::npos);
+}
+
+TEST(Search, TheCliExitsOneWhenNothingMatchedAndTwoOnAnUntrackedRoot) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  TempDir dir, other;
+  write_file(dir / "a.txt", "exitcodeword\n");
+  Tracked t(d, dir.path());
+  ASSERT_GE(t.wait([&] { return t.found("exitcodeword"); }, 10000), 0);
+  auto none = cairn_search(d, {"nosuchwordanywhere"});
+  EXPECT_EQ(none.status, 1) << none.output;
+  EXPECT_EQ(none.output, "");
+  auto none_json = cairn_search(d, {"--json", "nosuchwordanywhere"});
+  EXPECT_EQ(none_json.status, 1) << none_json.output;
+  auto untracked = cairn_search(d, {"--root", other.path(), "exitcodeword"});
+  EXPECT_EQ(untracked.status, 2) << untracked.output;
+  EXPECT_NE(untracked.output.find("not tracked"), std::string::npos) << untracked.output;
+  // A directory inside the root is a root to search under.
+  ::mkdir((dir / "sub").c_str(), 0700);
+  EXPECT_EQ(cairn_search(d, {"--root", dir / "sub", "exitcodeword"}).status, 1);
+  EXPECT_EQ(cairn_search(d, {"--root", dir.path(), "exitcodeword"}).status, 0);
+}
+
+TEST(Search, PathGlobsAreRelativeToTheCurrentDirectory) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  TempDir dir;
+  ::mkdir((dir / "src").c_str(), 0700);
+  ::mkdir((dir / "docs").c_str(), 0700);
+  write_file(dir / "src/a.cc", "globword\n");
+  write_file(dir / "docs/a.md", "globword\n");
+  Tracked t(d, dir.path());
+  ASSERT_GE(t.wait([&] { return t.search("globword").size() == 2; }, 10000), 0);
+  auto in_src = cairn_search(d, {"--path", "*.cc", "globword"}, dir / "src");
+  EXPECT_EQ(in_src.status, 0) << in_src.output;
+  EXPECT_EQ(in_src.output, dir / "src/a.cc" + ":1:1:globword\n");
+  auto from_top = cairn_search(d, {"--path", "src/*", "globword"}, dir.path());
+  EXPECT_EQ(from_top.output, dir / "src/a.cc" + ":1:1:globword\n");
+  // In docs/, *.cc names nothing there.
+  EXPECT_EQ(cairn_search(d, {"--path", "*.cc", "globword"}, dir / "docs").status, 1);
+}
+
+TEST(Search, TaskAndKnowledgeHitsPrintTheirTitleAndSubstringsFindTitlesAndTags) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  TempDir dir;
+  Tracked t(d, dir.path());
+  auto task = d.call("tasks.create", {{"title", "Write parser"}});
+  ASSERT_TRUE(task) << task.status().to_string();
+  ASSERT_TRUE(d.call("knowledge.create", {{"id", "k1"},
+                                          {"source_type", "user"},
+                                          {"knowledge_type", "fact"},
+                                          {"title", "Storage choice"},
+                                          {"content", "WAL mode"},
+                                          {"tags", Json::array({"durability"})}}));
+  std::string id = std::to_string((*task)["id"].get<int64_t>());
+  ASSERT_GE(t.wait([&] { return t.found("parser") && t.found("storage"); }, 10000), 0);
+  auto word = cairn_search(d, {"parser"});
+  EXPECT_EQ(word.output, "task:" + id + ": Write parser\n");
+  // A piece of a title word, and a tag.
+  auto part = cairn_search(d, {"pars"});
+  EXPECT_EQ(part.status, 0) << part.output;
+  EXPECT_EQ(part.output, "task:" + id + ": Write parser\n");
+  ASSERT_GE(t.wait([&] { return t.found("durability"); }, 10000), 0);
+  auto tag = cairn_search(d, {"durab"});
+  EXPECT_EQ(tag.status, 0) << tag.output;
+  EXPECT_EQ(tag.output, "knowledge:k1: Storage choice: tags: durability\n");
+}
+
+TEST(Search, SaysWhileTheIndexIsCatchingUpAndUntrackRemovesTheRootsFilesAtOnce) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  TempDir dir;
+  for (int i = 0; i < 1500; ++i) {
+    write_file(dir / ("f" + std::to_string(i) + ".txt"),
+               "catchupword " + std::to_string(i) + "\nsecond line\n");
+  }
+  Tracked t(d, dir.path());
+  auto caught_up = [&] {
+    auto r = d.call("search.query", {{"q", "catchupword"}});
+    return r && (*r)["index"]["catching_up"] == false && (*r)["results"].size() == 20;
+  };
+  ASSERT_GE(t.wait(caught_up, 30000), 0);
+  EXPECT_EQ(cairn_search(d, {"--limit", "1", "catchupword"}).output.find("catching up"),
+            std::string::npos);
+  // Every document dirty again: the worker needs a while for 1,500 of them.
+  ASSERT_TRUE(d.call("index.rebuild", {{"kind", "file"}}));
+  auto during = d.call("search.query", {{"q", "catchupword"}});
+  ASSERT_TRUE(during) << during.status().to_string();
+  EXPECT_EQ((*during)["index"]["catching_up"], true) << during->dump();
+  EXPECT_GT((*during)["index"]["dirty"].get<int64_t>(), 0) << during->dump();
+  auto cli = cairn_search(d, {"--limit", "1", "catchupword"});
+  EXPECT_NE(cli.output.find("cairn: the index is still catching up"), std::string::npos)
+      << cli.output;
+  ASSERT_GE(t.wait(caught_up, 30000), 0);
+
+  ASSERT_TRUE(d.call("files.untrack", {{"path", dir.path()}}));
+  EXPECT_TRUE(t.search("catchupword").empty());
 }
 
 // index.status caches its dirty counts (status bars poll it), but a count of 0
@@ -228,8 +375,11 @@ TEST(Search, IndexStatusCountsAWriteAsDirtyAtOnceAndZeroOnlyWhenCaughtUp) {
   };
   for (int i = 0; i < 10; ++i) {
     // Caught up and idle, so nothing indexes the next task before we ask.
-    ASSERT_TRUE(
-        wait_until([&] { return task_status() == std::pair<int64_t, bool>{0, false}; }, 10000))
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return task_status() == std::pair<int64_t, bool>{0, false};
+        },
+        10000))
         << "round " << i;
     ASSERT_TRUE(d.call("tasks.create", {{"title", "dirtyword " + std::to_string(i)}}));
     EXPECT_GE(task_status().first, 1) << "round " << i;

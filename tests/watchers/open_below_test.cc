@@ -30,6 +30,17 @@ TEST(OpenBelow, OpensTheRootAndDirectoriesBelowIt) {
   EXPECT_EQ(errno, EXDEV);
 }
 
+TEST(OpenBelow, ARootThatIsAFileOpensItsOwnDirectoryAndNoOther) {
+  testing::TempDir t;
+  ASSERT_EQ(::mkdir((t / "a").c_str(), 0755), 0);
+  std::ofstream(t / "a/one.txt") << "x\n";
+  EXPECT_TRUE(open_dir_below(t / "a/one.txt", t / "a").valid());
+  struct stat st {};
+  EXPECT_EQ(lstat_below(t / "a/one.txt", t / "a/one.txt", &st), 0);
+  EXPECT_FALSE(open_dir_below(t / "a/one.txt", t.path()).valid());
+  EXPECT_FALSE(open_dir_below(t / "a", t.path()).valid());
+}
+
 TEST(OpenBelow, ASymlinkOnTheWayIsNeverFollowed) {
   testing::TempDir t, outside;
   ASSERT_EQ(::mkdir((outside / "in").c_str(), 0755), 0);
