@@ -4,9 +4,9 @@
 # scripts/build.sh (default build/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD_DIR=${BUILD_DIR:-build}
+BUILD_DIR=${BUILD_DIR:-build-run}  # apart from build/, where scripts/test.sh builds the tests
 scripts/deps.sh run
-TARGETS="cairnd cairn" BUILD_DIR="$BUILD_DIR" scripts/build.sh -DCAIRN_TESTS=OFF -DCAIRN_BENCH=OFF
+TARGETS="cairnd cairn cairn_completion cairn_completion_fish" BUILD_DIR="$BUILD_DIR" scripts/build.sh -DCAIRN_TESTS=OFF -DCAIRN_BENCH=OFF
 bin=$(cd "$BUILD_DIR/bin" && pwd)
 cat >&2 <<MSG
 
