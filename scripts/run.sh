@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what running needs, builds cairnd and cairn, and runs cairnd in the foreground on its
 # default database ($XDG_DATA_HOME/cairn/cairn.db). Arguments go to cairnd. $BUILD_DIR as in
-# scripts/build.sh (default build/).
+# scripts/build.sh (default build-run/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-run}  # apart from build/, where scripts/test.sh builds the tests
