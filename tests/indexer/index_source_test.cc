@@ -92,7 +92,11 @@ TEST_F(IndexSourceTest, ASqlSourceCountsOnlyItsOwnKind) {
   sql("INSERT INTO tasks(id, list_id, title, version, created_at, updated_at) VALUES(1, 1, 'one', "
       "1, 0, "
       "0), (2, 1, 'two', 2, 0, 0)");
-  indexed("task", "1", 1);
+  // Task 1 indexed at the generation its source lists (fresh), task 2 at
+  // another (changed).
+  auto gen = db_->query_int("SELECT version * 1000003 + length(tags) FROM tasks WHERE id = 1");
+  ASSERT_TRUE(gen.has_value());
+  indexed("task", "1", *gen);
   indexed("task", "2", 1);
   indexed("knowledge", "k", 1);  // another kind's row is not a removed task
   EXPECT_EQ(count(tasks), 1);
