@@ -332,6 +332,98 @@ TEST(Row37, RunLogsAreReadInSlicesAndAReplyOverTheCapIsTooLargeWithTheConnection
   EXPECT_EQ((*st)["connections"]["slow_readers"].get<int64_t>(), 0);
 }
 
+// Row 37: what a write accepts can be read back. A message at the record
+// bound (7 MiB encoded) is read by get and page and through changes.since; one
+// over it, or a streamed append that would take it over, is TOO_LARGE naming
+// the fields; an update of a large knowledge item (old and new: 8 MiB) is in
+// changes.since with its values omitted, and the feed goes on past it.
+TEST(Row37, EveryAcceptedRecordIsReadableAndALargeUpdateDoesNotStopTheChangeFeed) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  auto c = d.client();
+  auto since = c.call("changes.since", {{"cursor", 0}});
+  ASSERT_TRUE(since) << since.status().to_string();
+  auto session = c.call("sessions.create", Json::object());
+  ASSERT_TRUE(session);
+  std::string sid = (*session)["id"].get<std::string>();
+  std::string content(4u << 20, 'c');
+  std::string thinking((7u << 20) - (4u << 20) - 4096, 't');
+  auto at_bound = c.call("messages.append", {{"session_id", sid},
+                                             {"role", "assistant"},
+                                             {"content", content},
+                                             {"thinking", thinking}});
+  ASSERT_TRUE(at_bound) << at_bound.status().to_string();
+  std::string mid = (*at_bound)["id"].get<std::string>();
+  auto got = c.call("messages.get", {{"id", mid}});
+  ASSERT_TRUE(got) << got.status().to_string();
+  EXPECT_TRUE((*got)["content"] == content);
+  EXPECT_TRUE((*got)["thinking"] == thinking);
+  auto page = c.call("messages.page", {{"session_id", sid}, {"page_size", 1}});
+  ASSERT_TRUE(page) << page.status().to_string();
+
+  auto over = c.call("messages.append", {{"session_id", sid},
+                                         {"role", "assistant"},
+                                         {"content", content},
+                                         {"thinking", std::string(4u << 20, 't')}});
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.status().code(), Code::kTooLarge);
+  for (const char* named : {"content", "thinking", "7340032"}) {
+    EXPECT_NE(over.status().message().find(named), std::string::npos)
+        << named << ": " << over.status().to_string();
+  }
+  auto streamed = c.call("messages.upsert", {{"id", mid},
+                                             {"session_id", sid},
+                                             {"append", true},
+                                             {"content", std::string(64 << 10, 'x')}});
+  ASSERT_FALSE(streamed);
+  EXPECT_EQ(streamed.status().code(), Code::kTooLarge) << streamed.status().to_string();
+  auto kept = c.call("messages.get", {{"id", mid}});
+  ASSERT_TRUE(kept);
+  EXPECT_EQ((*kept)["content"].get<std::string>().size(), content.size());
+
+  auto item = c.call("knowledge.create", {{"source_type", "manual"},
+                                          {"knowledge_type", "fact"},
+                                          {"title", "large"},
+                                          {"content", std::string(4u << 20, 'a')}});
+  ASSERT_TRUE(item) << item.status().to_string();
+  std::string kid = (*item)["id"].get<std::string>();
+  auto updated =
+      c.call("knowledge.update", {{"id", kid}, {"content", std::string(4u << 20, 'b')}});
+  ASSERT_TRUE(updated) << updated.status().to_string();
+  auto after = c.call("prefs.set", {{"category", "c"}, {"key", "after"}, {"value", "v"}});
+  ASSERT_TRUE(after) << after.status().to_string();
+
+  int64_t cursor = (*since)["cursor"].get<int64_t>();
+  bool message_whole = false, update_omitted = false, after_seen = false;
+  int pages = 0;
+  for (bool more = true; more && pages < 20; ++pages) {
+    auto r = c.call("changes.since", {{"cursor", cursor}});
+    ASSERT_TRUE(r) << r.status().to_string();
+    for (const auto& ch : (*r)["changes"]) {
+      if (ch["topic"] == "messages" && ch["id"] == mid && ch["kind"] == "insert") {
+        message_whole = ch["new"].is_object() && ch["new"]["thinking"] == thinking;
+      }
+      if (ch["topic"] == "knowledge" && ch["id"] == kid && ch["kind"] == "update") {
+        update_omitted = ch.value("values_omitted", false) && ch["old"].is_null() &&
+                         ch["new"].is_null();
+      }
+      if (ch["topic"] == "prefs") after_seen = true;
+    }
+    cursor = (*r)["cursor"].get<int64_t>();
+    more = (*r)["has_more"].get<bool>();
+  }
+  EXPECT_TRUE(message_whole);
+  EXPECT_TRUE(update_omitted);
+  EXPECT_TRUE(after_seen);
+  std::printf("changes.since: past a large update in %d pages\n", pages);
+  auto read_back = c.call("knowledge.get", {{"id", kid}});
+  ASSERT_TRUE(read_back) << read_back.status().to_string();
+  EXPECT_EQ((*read_back)["content"], std::string(4u << 20, 'b'));
+  auto st = d.call("daemon.status");
+  ASSERT_TRUE(st);
+  EXPECT_EQ((*st)["connections"]["slow_readers"].get<int64_t>(), 0);
+}
+
 // Row 32: frames within every limit holding 127k small strings, pipelined on
 // 8 connections (12 each): what the decoded requests hold together is bounded, so the
 // daemon's peak RSS is too, and the memory goes back afterwards.
