@@ -36,8 +36,8 @@ class WriteTxn {
   // The job's timestamp: one value for everything the job writes.
   int64_t now_ms() const { return now_ms_; }
 
-  // Appends to the changelog (values stored as msgpack, byte-exact). `old_value`/`new_value` are the entity before and
-  // after (null for insert/delete); `extra` is merged into the event. A
+  // Appends to the changelog (values stored as msgpack, byte-exact). `old_value`/`new_value` are
+  // the entity before and after (null for insert/delete); `extra` is merged into the event. A
   // `new_value` over kMaxRecordBytes is refused (check_record_size).
   Result<int64_t> record(std::string_view topic, std::string_view kind,
                          std::string_view entity_id, const Json& old_value,

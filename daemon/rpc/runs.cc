@@ -179,9 +179,14 @@ Result<Json> update(store::WriteTxn& txn, const Json& params) {
   }
   // The changelog's row leaves patch and logs out; runs.get returns the run
   // with its patch (logs come in slices), so that is what is measured.
-  CAIRN_ASSIGN_OR_RETURN(auto full, find_run(txn.db(), id, true));
-  full->erase("logs");
-  CAIRN_RETURN_IF_ERROR(store::check_record_size("run", id, *full));
+  // Measured from the brief row and the patch's length first: reading the
+  // whole run on every streamed append_logs would copy its logs each time.
+  if (Json::to_msgpack(*row).size() + (*row)["patch_bytes"].get<int64_t>() >
+      store::kMaxRecordBytes - 64) {
+    CAIRN_ASSIGN_OR_RETURN(auto full, find_run(txn.db(), id, true));
+    full->erase("logs");
+    CAIRN_RETURN_IF_ERROR(store::check_record_size("run", id, *full));
+  }
   CAIRN_RETURN_IF_ERROR(txn.record("runs", "update", id, *old, *row, run_event_fields(*row)).status());
   return *row;
 }
@@ -272,7 +277,9 @@ void register_runs(Registry& r, Services& s) {
        {param::str("id", 128, "the run").required(),
         param::integer("logs_offset", 0, kMaxLogBytes,
                        "byte offset of the logs slice: the logs_next_offset of the call before"),
-        param::integer("logs_limit", 1, kLogSliceBytes, "most bytes of logs (default: what the run leaves of one reply, at most 4 MiB)")}},
+        param::integer(
+            "logs_limit", 1, kLogSliceBytes,
+            "most bytes of logs (default: what the run leaves of one reply, at most 4 MiB)")}},
       [](store::Db& db, const Json& params) -> Result<Json> {
     Args a(params);
     auto id = a.str("id");

@@ -348,10 +348,9 @@ TEST(Row37, EveryAcceptedRecordIsReadableAndALargeUpdateDoesNotStopTheChangeFeed
   std::string sid = (*session)["id"].get<std::string>();
   std::string content(4u << 20, 'c');
   std::string thinking((7u << 20) - (4u << 20) - 4096, 't');
-  auto at_bound = c.call("messages.append", {{"session_id", sid},
-                                             {"role", "assistant"},
-                                             {"content", content},
-                                             {"thinking", thinking}});
+  auto at_bound = c.call(
+      "messages.append",
+      {{"session_id", sid}, {"role", "assistant"}, {"content", content}, {"thinking", thinking}});
   ASSERT_TRUE(at_bound) << at_bound.status().to_string();
   std::string mid = (*at_bound)["id"].get<std::string>();
   auto got = c.call("messages.get", {{"id", mid}});
@@ -387,8 +386,7 @@ TEST(Row37, EveryAcceptedRecordIsReadableAndALargeUpdateDoesNotStopTheChangeFeed
                                           {"content", std::string(4u << 20, 'a')}});
   ASSERT_TRUE(item) << item.status().to_string();
   std::string kid = (*item)["id"].get<std::string>();
-  auto updated =
-      c.call("knowledge.update", {{"id", kid}, {"content", std::string(4u << 20, 'b')}});
+  auto updated = c.call("knowledge.update", {{"id", kid}, {"content", std::string(4u << 20, 'b')}});
   ASSERT_TRUE(updated) << updated.status().to_string();
   auto after = c.call("prefs.set", {{"category", "c"}, {"key", "after"}, {"value", "v"}});
   ASSERT_TRUE(after) << after.status().to_string();
@@ -404,8 +402,8 @@ TEST(Row37, EveryAcceptedRecordIsReadableAndALargeUpdateDoesNotStopTheChangeFeed
         message_whole = ch["new"].is_object() && ch["new"]["thinking"] == thinking;
       }
       if (ch["topic"] == "knowledge" && ch["id"] == kid && ch["kind"] == "update") {
-        update_omitted = ch.value("values_omitted", false) && ch["old"].is_null() &&
-                         ch["new"].is_null();
+        update_omitted =
+            ch.value("values_omitted", false) && ch["old"].is_null() && ch["new"].is_null();
       }
       if (ch["topic"] == "prefs") after_seen = true;
     }
@@ -419,6 +417,35 @@ TEST(Row37, EveryAcceptedRecordIsReadableAndALargeUpdateDoesNotStopTheChangeFeed
   auto read_back = c.call("knowledge.get", {{"id", kid}});
   ASSERT_TRUE(read_back) << read_back.status().to_string();
   EXPECT_EQ((*read_back)["content"], std::string(4u << 20, 'b'));
+
+  // A run: instruction, summary, patch and error may not add up past the
+  // bound; a run with a 4 MiB patch and 4 MiB of logs is read in one call,
+  // its logs sliced to what the reply has room for.
+  auto run = c.call("runs.create", {{"instruction", std::string(1u << 20, 'i')}});
+  ASSERT_TRUE(run) << run.status().to_string();
+  std::string rid = (*run)["id"].get<std::string>();
+  auto too_much = c.call("runs.update", {{"id", rid},
+                                         {"patch", std::string(4u << 20, 'p')},
+                                         {"summary", std::string(1u << 20, 's')},
+                                         {"error", std::string(1u << 20, 'e')}});
+  ASSERT_FALSE(too_much);
+  EXPECT_EQ(too_much.status().code(), Code::kTooLarge);
+  EXPECT_NE(too_much.status().message().find("patch"), std::string::npos)
+      << too_much.status().to_string();
+  auto fits = c.call(
+      "runs.update",
+      {{"id", rid}, {"patch", std::string(4u << 20, 'p')}, {"logs", std::string(4u << 20, 'l')}});
+  ASSERT_TRUE(fits) << fits.status().to_string();
+  std::string logs;
+  Json offset = 0;
+  for (int slices = 0; !offset.is_null() && slices < 10; ++slices) {
+    auto r = c.call("runs.get", {{"id", rid}, {"logs_offset", offset}});
+    ASSERT_TRUE(r) << r.status().to_string();
+    EXPECT_EQ((*r)["patch"].get<std::string>().size(), 4u << 20);
+    logs += (*r)["logs"].get<std::string>();
+    offset = (*r)["logs_next_offset"];
+  }
+  EXPECT_EQ(logs, std::string(4u << 20, 'l'));
   auto st = d.call("daemon.status");
   ASSERT_TRUE(st);
   EXPECT_EQ((*st)["connections"]["slow_readers"].get<int64_t>(), 0);
