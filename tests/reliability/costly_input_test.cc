@@ -346,8 +346,8 @@ TEST(Row37, EveryAcceptedRecordIsReadableAndALargeUpdateDoesNotStopTheChangeFeed
   auto session = c.call("sessions.create", Json::object());
   ASSERT_TRUE(session);
   std::string sid = (*session)["id"].get<std::string>();
-  std::string content(4u << 20, 'c');
-  std::string thinking((7u << 20) - (4u << 20) - 4096, 't');
+  std::string content(3u << 20, 'c');
+  std::string thinking((4u << 20) - 4096, 't');
   auto at_bound = c.call(
       "messages.append",
       {{"session_id", sid}, {"role", "assistant"}, {"content", content}, {"thinking", thinking}});
@@ -362,8 +362,8 @@ TEST(Row37, EveryAcceptedRecordIsReadableAndALargeUpdateDoesNotStopTheChangeFeed
 
   auto over = c.call("messages.append", {{"session_id", sid},
                                          {"role", "assistant"},
-                                         {"content", content},
-                                         {"thinking", std::string(4u << 20, 't')}});
+                                         {"content", std::string(4u << 20, 'c')},
+                                         {"thinking", std::string(7u << 19, 't')}});
   ASSERT_FALSE(over);
   EXPECT_EQ(over.status().code(), Code::kTooLarge);
   for (const char* named : {"content", "thinking", "7340032"}) {
@@ -419,7 +419,7 @@ TEST(Row37, EveryAcceptedRecordIsReadableAndALargeUpdateDoesNotStopTheChangeFeed
   EXPECT_EQ((*read_back)["content"], std::string(4u << 20, 'b'));
 
   // A run: instruction, summary, patch and error may not add up past the
-  // bound; a run with a 4 MiB patch and 4 MiB of logs is read in one call,
+  // bound; a run with a 4 MiB patch and 3 MiB of logs is read in one call,
   // its logs sliced to what the reply has room for.
   auto run = c.call("runs.create", {{"instruction", std::string(1u << 20, 'i')}});
   ASSERT_TRUE(run) << run.status().to_string();
@@ -434,7 +434,7 @@ TEST(Row37, EveryAcceptedRecordIsReadableAndALargeUpdateDoesNotStopTheChangeFeed
       << too_much.status().to_string();
   auto fits = c.call(
       "runs.update",
-      {{"id", rid}, {"patch", std::string(4u << 20, 'p')}, {"logs", std::string(4u << 20, 'l')}});
+      {{"id", rid}, {"patch", std::string(4u << 20, 'p')}, {"logs", std::string(3u << 20, 'l')}});
   ASSERT_TRUE(fits) << fits.status().to_string();
   std::string logs;
   Json offset = 0;
@@ -445,7 +445,7 @@ TEST(Row37, EveryAcceptedRecordIsReadableAndALargeUpdateDoesNotStopTheChangeFeed
     logs += (*r)["logs"].get<std::string>();
     offset = (*r)["logs_next_offset"];
   }
-  EXPECT_EQ(logs, std::string(4u << 20, 'l'));
+  EXPECT_EQ(logs, std::string(3u << 20, 'l'));
   auto st = d.call("daemon.status");
   ASSERT_TRUE(st);
   EXPECT_EQ((*st)["connections"]["slow_readers"].get<int64_t>(), 0);
