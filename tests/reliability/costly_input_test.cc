@@ -451,6 +451,38 @@ TEST(Row37, EveryAcceptedRecordIsReadableAndALargeUpdateDoesNotStopTheChangeFeed
   EXPECT_EQ((*st)["connections"]["slow_readers"].get<int64_t>(), 0);
 }
 
+// Row 37, import: a row that would be too large to read back (title and
+// content of 4 MiB each) is refused naming its columns; nothing is imported.
+TEST(Row37, AnImportedRowOverTheRecordBoundIsRefusedNamingItsColumns) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  ASSERT_TRUE(d.call("knowledge.create",
+                     {{"source_type", "manual"}, {"knowledge_type", "fact"}, {"title", "t"}}));
+  auto doc = d.call("db.export", {{"tables", {"knowledge_items"}}});
+  ASSERT_TRUE(doc) << doc.status().to_string();
+  Json& table = (*doc)["tables"]["knowledge_items"];
+  ASSERT_EQ(table["rows"].size(), 1u);
+  Json row = table["rows"][0];
+  for (size_t k = 0; k < table["columns"].size(); ++k) {
+    const std::string col = table["columns"][k];
+    if (col == "id") row[k] = "large";
+    if (col == "title") row[k] = std::string(4u << 20, 'b');
+    if (col == "content") row[k] = std::string(4u << 20, 'a');
+  }
+  table["rows"].push_back(row);
+  std::string file = d.home() + "/large.json";
+  std::ofstream(file) << doc->dump();
+  auto r = d.call("db.import", {{"path", file}, {"mode", "merge"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().code(), Code::kTooLarge) << r.status().to_string();
+  for (const char* named : {"title", "content", "7340032"}) {
+    EXPECT_NE(r.status().message().find(named), std::string::npos)
+        << named << ": " << r.status().to_string();
+  }
+  EXPECT_EQ(trim(sqlite3(d.db_path(), "SELECT count(*) FROM knowledge_items;")), "1");
+  expect_reads_work(d);
+}
+
 // Row 32: frames within every limit holding 127k small strings, pipelined on
 // 8 connections (12 each): what the decoded requests hold together is bounded, so the
 // daemon's peak RSS is too, and the memory goes back afterwards.
