@@ -1,7 +1,5 @@
 #include "store/export.h"
 
-#include "base/json_text.h"
-
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -10,7 +8,9 @@
 #include <set>
 
 #include "base/clock.h"
+#include "base/json_text.h"
 #include "store/migration.h"
+#include "store/write_txn.h"
 
 namespace cairn::store {
 
@@ -408,6 +408,31 @@ Status validate_against(const std::map<std::string, Table>& all, const Json& doc
         bool alias = t.rowid_alias && cols[k]->pk == 1;
         CAIRN_RETURN_IF_ERROR(check_value(row[k], *cols[k], alias, where + " column " +
                                                                        cols[k]->name));
+      }
+      // A row is a record a read returns whole (a run's logs are read in
+      // slices, the changelog's values are omitted when too large), so it
+      // takes no more than a write may store (kMaxRecordBytes).
+      if (name != "changelog") {
+        size_t total = 0;
+        std::string named;
+        for (size_t k = 0; k < cols.size(); ++k) {
+          if (name == "runs" && cols[k]->name == "logs") continue;
+          const Json& v = row[k];
+          size_t n = v.is_string() ? v.get_ref<const std::string&>().size()
+                     : v.is_object() && !v.empty() && v.begin().value().is_string()
+                         ? v.begin().value().get_ref<const std::string&>().size() / 4 * 3
+                         : 9;
+          total += n;
+          if (n >= (1u << 20)) {
+            named += (named.empty() ? "" : ", ") + cols[k]->name + " " + std::to_string(n);
+          }
+        }
+        if (total > kMaxRecordBytes) {
+          return Status(Code::kTooLarge, where + ": its values (" + named + " bytes) take " +
+                                             std::to_string(total) + " bytes, over the " +
+                                             std::to_string(kMaxRecordBytes) +
+                                             " one record may take so that it can be read back");
+        }
       }
       ++i;
     }

@@ -16,6 +16,16 @@
 
 namespace cairn::store {
 
+// Bytes one record (a message, a task, a knowledge item, a run without its
+// logs...) may take encoded: what one read reply carries (8 MiB), less room
+// for the reply's envelope and the fields a read adds. A write that would
+// store more is refused, so whatever was accepted can be read back.
+inline constexpr size_t kMaxRecordBytes = 7u << 20;
+
+// OK when `value` (the record `what` `id` as it is read back) encodes within
+// kMaxRecordBytes; else TOO_LARGE naming its largest fields and the limit.
+Status check_record_size(std::string_view what, std::string_view id, const Json& value);
+
 class WriteTxn {
  public:
   WriteTxn(Db& db, std::string origin, int64_t now_ms)
@@ -26,8 +36,9 @@ class WriteTxn {
   // The job's timestamp: one value for everything the job writes.
   int64_t now_ms() const { return now_ms_; }
 
-  // Appends to the changelog (values stored as msgpack, byte-exact). `old_value`/`new_value` are the entity before and
-  // after (null for insert/delete); `extra` is merged into the event.
+  // Appends to the changelog (values stored as msgpack, byte-exact). `old_value`/`new_value` are
+  // the entity before and after (null for insert/delete); `extra` is merged into the event. A
+  // `new_value` over kMaxRecordBytes is refused (check_record_size).
   Result<int64_t> record(std::string_view topic, std::string_view kind,
                          std::string_view entity_id, const Json& old_value,
                          const Json& new_value, Json extra = Json::object());

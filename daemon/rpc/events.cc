@@ -8,6 +8,7 @@
 #include "daemon/params.h"
 #include "daemon/rpc/register.h"
 #include "ipc/packer.h"
+#include "store/write_txn.h"
 
 namespace cairn {
 
@@ -139,23 +140,38 @@ void register_events(Registry& r, Services& s) {
       if (!row) break;
       // A page ends at `limit` changes or once it holds kPageBytes, whichever
       // comes first, so the reply stays within what one reply may take.
-      if (n == limit || (n > 0 && rows.size() + q.blob_view(6).size() + q.blob_view(7).size() +
-                                          q.blob_view(8).size() >
-                                      kPageBytes)) {
+      // A change whose values pass what one record may take (an update of a
+      // large record holds it twice) is sent without them, so the feed never
+      // stops on it: values_omitted says to read the record itself.
+      size_t values = q.blob_view(6).size() + q.blob_view(7).size();
+      bool omit = values + q.blob_view(8).size() > store::kMaxRecordBytes;
+      size_t cost = (omit ? 0 : values) + q.blob_view(8).size();
+      if (n == limit || (n > 0 && rows.size() + cost > kPageBytes)) {
         more = true;
         break;
       }
       last = q.int64(0);
-      rows.map_over(q.blob_view(8),
-                    {"cursor", "at", "topic", "kind", "id", "origin", "old", "new"});
+      if (omit) {
+        rows.map_over(q.blob_view(8), {"cursor", "at", "topic", "kind", "id", "origin", "old",
+                                       "new", "values_omitted"});
+      } else {
+        rows.map_over(q.blob_view(8),
+                      {"cursor", "at", "topic", "kind", "id", "origin", "old", "new"});
+      }
       rows.str("cursor").integer(last);
       rows.str("at").str(format_iso8601(q.int64(1)));
       rows.str("topic").str(q.text(2));
       rows.str("kind").str(q.text(3));
       rows.str("id").str(q.text(4));
       rows.str("origin").str(q.text(5));
-      rows.str("old").stored(q.blob_view(6));
-      rows.str("new").stored(q.blob_view(7));
+      if (omit) {
+        rows.str("old").nil();
+        rows.str("new").nil();
+        rows.str("values_omitted").boolean(true);
+      } else {
+        rows.str("old").stored(q.blob_view(6));
+        rows.str("new").stored(q.blob_view(7));
+      }
       ++n;
     }
     // Reads are not one snapshot: retention may have trimmed past `cursor`

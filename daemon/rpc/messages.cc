@@ -76,6 +76,10 @@ Result<Json> update_message(store::WriteTxn& txn, const Json& old, const Message
               m.assistant_id, m.source, m.error, m.parent_id, m.tokens_used, m.response_time_ms,
               txn.now_ms());
   CAIRN_RETURN_IF_ERROR(s->run());
+  // The changelog holds a patch, so the whole message is measured here: an
+  // update or a streamed append may not make it too large to read back.
+  CAIRN_ASSIGN_OR_RETURN(auto whole, find_message(txn.db(), m.id));
+  if (whole) CAIRN_RETURN_IF_ERROR(store::check_record_size("message", m.id, *whole));
   // The changelog keeps what changed, not the whole message again: a reply
   // streamed in n pieces costs O(n) there, not O(n^2).
   Json patch = input_as_row(m);

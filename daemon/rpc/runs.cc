@@ -3,6 +3,8 @@
 // started_at is set on entering running, finished_at on entering a final state.
 // Patches and logs can be large: lists and changelog entries leave them out.
 // Topic "runs".
+#include <algorithm>
+
 #include "daemon/params.h"
 #include "daemon/retention.h"
 #include "daemon/rpc/columns.h"
@@ -175,6 +177,16 @@ Result<Json> update(store::WriteTxn& txn, const Json& params) {
   if ((*row)["log_bytes"].get<int64_t>() > kMaxLogBytes) {
     return invalid_params("logs of run " + id + " would pass 16 MiB");
   }
+  // The changelog's row leaves patch and logs out; runs.get returns the run
+  // with its patch (logs come in slices), so that is what is measured.
+  // Measured from the brief row and the patch's length first: reading the
+  // whole run on every streamed append_logs would copy its logs each time.
+  if (Json::to_msgpack(*row).size() + (*row)["patch_bytes"].get<int64_t>() >
+      store::kMaxRecordBytes - 64) {
+    CAIRN_ASSIGN_OR_RETURN(auto full, find_run(txn.db(), id, true));
+    full->erase("logs");
+    CAIRN_RETURN_IF_ERROR(store::check_record_size("run", id, *full));
+  }
   CAIRN_RETURN_IF_ERROR(txn.record("runs", "update", id, *old, *row, run_event_fields(*row)).status());
   return *row;
 }
@@ -265,15 +277,30 @@ void register_runs(Registry& r, Services& s) {
        {param::str("id", 128, "the run").required(),
         param::integer("logs_offset", 0, kMaxLogBytes,
                        "byte offset of the logs slice: the logs_next_offset of the call before"),
-        param::integer("logs_limit", 1, kLogSliceBytes, "most bytes of logs (default 4 MiB)")}},
+        param::integer(
+            "logs_limit", 1, kLogSliceBytes,
+            "most bytes of logs (default: what the run leaves of one reply, at most 4 MiB)")}},
       [](store::Db& db, const Json& params) -> Result<Json> {
     Args a(params);
     auto id = a.str("id");
     int64_t logs_offset = a.opt_int("logs_offset").value_or(0);
-    int64_t logs_limit = a.opt_int("logs_limit").value_or(kLogSliceBytes);
+    auto asked_limit = a.opt_int("logs_limit");
     CAIRN_ASSIGN_OR_RETURN(auto row, find_run(db, id, true));
     if (!row) return not_found("no run " + id);
     Json& logs = (*row)["logs"];
+    // By default the slice takes what the run leaves of one reply, so a run
+    // with a large patch is read in one call and pages its logs after.
+    int64_t logs_limit = kLogSliceBytes;
+    if (asked_limit) {
+      logs_limit = *asked_limit;
+    } else {
+      Json held = std::move(logs);
+      logs = nullptr;
+      int64_t rest = static_cast<int64_t>(store::kMaxRecordBytes) -
+                     static_cast<int64_t>(Json::to_msgpack(*row).size());
+      logs = std::move(held);
+      logs_limit = std::clamp<int64_t>(rest, 64 << 10, kLogSliceBytes);
+    }
     Json next = nullptr;
     if (logs.is_string()) {
       const auto& all = logs.get_ref<const std::string&>();

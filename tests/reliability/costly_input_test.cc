@@ -332,6 +332,157 @@ TEST(Row37, RunLogsAreReadInSlicesAndAReplyOverTheCapIsTooLargeWithTheConnection
   EXPECT_EQ((*st)["connections"]["slow_readers"].get<int64_t>(), 0);
 }
 
+// Row 37: what a write accepts can be read back. A message at the record
+// bound (7 MiB encoded) is read by get and page and through changes.since; one
+// over it, or a streamed append that would take it over, is TOO_LARGE naming
+// the fields; an update of a large knowledge item (old and new: 8 MiB) is in
+// changes.since with its values omitted, and the feed goes on past it.
+TEST(Row37, EveryAcceptedRecordIsReadableAndALargeUpdateDoesNotStopTheChangeFeed) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  auto c = d.client();
+  auto since = c.call("changes.since", {{"cursor", 0}});
+  ASSERT_TRUE(since) << since.status().to_string();
+  auto session = c.call("sessions.create", Json::object());
+  ASSERT_TRUE(session);
+  std::string sid = (*session)["id"].get<std::string>();
+  std::string content(3u << 20, 'c');
+  std::string thinking((4u << 20) - 4096, 't');
+  auto at_bound = c.call(
+      "messages.append",
+      {{"session_id", sid}, {"role", "assistant"}, {"content", content}, {"thinking", thinking}});
+  ASSERT_TRUE(at_bound) << at_bound.status().to_string();
+  std::string mid = (*at_bound)["id"].get<std::string>();
+  auto got = c.call("messages.get", {{"id", mid}});
+  ASSERT_TRUE(got) << got.status().to_string();
+  EXPECT_TRUE((*got)["content"] == content);
+  EXPECT_TRUE((*got)["thinking"] == thinking);
+  auto page = c.call("messages.page", {{"session_id", sid}, {"page_size", 1}});
+  ASSERT_TRUE(page) << page.status().to_string();
+
+  auto over = c.call("messages.append", {{"session_id", sid},
+                                         {"role", "assistant"},
+                                         {"content", std::string(4u << 20, 'c')},
+                                         {"thinking", std::string(7u << 19, 't')}});
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.status().code(), Code::kTooLarge);
+  for (const char* named : {"content", "thinking", "7340032"}) {
+    EXPECT_NE(over.status().message().find(named), std::string::npos)
+        << named << ": " << over.status().to_string();
+  }
+  auto streamed = c.call("messages.upsert", {{"id", mid},
+                                             {"session_id", sid},
+                                             {"append", true},
+                                             {"content", std::string(64 << 10, 'x')}});
+  ASSERT_FALSE(streamed);
+  EXPECT_EQ(streamed.status().code(), Code::kTooLarge) << streamed.status().to_string();
+  auto kept = c.call("messages.get", {{"id", mid}});
+  ASSERT_TRUE(kept);
+  EXPECT_EQ((*kept)["content"].get<std::string>().size(), content.size());
+
+  auto item = c.call("knowledge.create", {{"source_type", "manual"},
+                                          {"knowledge_type", "fact"},
+                                          {"title", "large"},
+                                          {"content", std::string(4u << 20, 'a')}});
+  ASSERT_TRUE(item) << item.status().to_string();
+  std::string kid = (*item)["id"].get<std::string>();
+  auto updated = c.call("knowledge.update", {{"id", kid}, {"content", std::string(4u << 20, 'b')}});
+  ASSERT_TRUE(updated) << updated.status().to_string();
+  auto after = c.call("prefs.set", {{"category", "c"}, {"key", "after"}, {"value", "v"}});
+  ASSERT_TRUE(after) << after.status().to_string();
+
+  int64_t cursor = (*since)["cursor"].get<int64_t>();
+  bool message_whole = false, update_omitted = false, after_seen = false;
+  int pages = 0;
+  for (bool more = true; more && pages < 20; ++pages) {
+    auto r = c.call("changes.since", {{"cursor", cursor}});
+    ASSERT_TRUE(r) << r.status().to_string();
+    for (const auto& ch : (*r)["changes"]) {
+      if (ch["topic"] == "messages" && ch["id"] == mid && ch["kind"] == "insert") {
+        message_whole = ch["new"].is_object() && ch["new"]["thinking"] == thinking;
+      }
+      if (ch["topic"] == "knowledge" && ch["id"] == kid && ch["kind"] == "update") {
+        update_omitted =
+            ch.value("values_omitted", false) && ch["old"].is_null() && ch["new"].is_null();
+      }
+      if (ch["topic"] == "prefs") after_seen = true;
+    }
+    cursor = (*r)["cursor"].get<int64_t>();
+    more = (*r)["has_more"].get<bool>();
+  }
+  EXPECT_TRUE(message_whole);
+  EXPECT_TRUE(update_omitted);
+  EXPECT_TRUE(after_seen);
+  std::printf("changes.since: past a large update in %d pages\n", pages);
+  auto read_back = c.call("knowledge.get", {{"id", kid}});
+  ASSERT_TRUE(read_back) << read_back.status().to_string();
+  EXPECT_EQ((*read_back)["content"], std::string(4u << 20, 'b'));
+
+  // A run: instruction, summary, patch and error may not add up past the
+  // bound; a run with a 4 MiB patch and 3 MiB of logs is read in one call,
+  // its logs sliced to what the reply has room for.
+  auto run = c.call("runs.create", {{"instruction", std::string(1u << 20, 'i')}});
+  ASSERT_TRUE(run) << run.status().to_string();
+  std::string rid = (*run)["id"].get<std::string>();
+  auto too_much = c.call("runs.update", {{"id", rid},
+                                         {"patch", std::string(4u << 20, 'p')},
+                                         {"summary", std::string(1u << 20, 's')},
+                                         {"error", std::string(1u << 20, 'e')}});
+  ASSERT_FALSE(too_much);
+  EXPECT_EQ(too_much.status().code(), Code::kTooLarge);
+  EXPECT_NE(too_much.status().message().find("patch"), std::string::npos)
+      << too_much.status().to_string();
+  auto fits = c.call(
+      "runs.update",
+      {{"id", rid}, {"patch", std::string(4u << 20, 'p')}, {"logs", std::string(3u << 20, 'l')}});
+  ASSERT_TRUE(fits) << fits.status().to_string();
+  std::string logs;
+  Json offset = 0;
+  for (int slices = 0; !offset.is_null() && slices < 10; ++slices) {
+    auto r = c.call("runs.get", {{"id", rid}, {"logs_offset", offset}});
+    ASSERT_TRUE(r) << r.status().to_string();
+    EXPECT_EQ((*r)["patch"].get<std::string>().size(), 4u << 20);
+    logs += (*r)["logs"].get<std::string>();
+    offset = (*r)["logs_next_offset"];
+  }
+  EXPECT_EQ(logs, std::string(3u << 20, 'l'));
+  auto st = d.call("daemon.status");
+  ASSERT_TRUE(st);
+  EXPECT_EQ((*st)["connections"]["slow_readers"].get<int64_t>(), 0);
+}
+
+// Row 37, import: a row that would be too large to read back (title and
+// content of 4 MiB each) is refused naming its columns; nothing is imported.
+TEST(Row37, AnImportedRowOverTheRecordBoundIsRefusedNamingItsColumns) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start().is_ok());
+  ASSERT_TRUE(d.call("knowledge.create",
+                     {{"source_type", "manual"}, {"knowledge_type", "fact"}, {"title", "t"}}));
+  auto doc = d.call("db.export", {{"tables", {"knowledge_items"}}});
+  ASSERT_TRUE(doc) << doc.status().to_string();
+  Json& table = (*doc)["tables"]["knowledge_items"];
+  ASSERT_EQ(table["rows"].size(), 1u);
+  Json row = table["rows"][0];
+  for (size_t k = 0; k < table["columns"].size(); ++k) {
+    const std::string col = table["columns"][k];
+    if (col == "id") row[k] = "large";
+    if (col == "title") row[k] = std::string(4u << 20, 'b');
+    if (col == "content") row[k] = std::string(4u << 20, 'a');
+  }
+  table["rows"].push_back(row);
+  std::string file = d.home() + "/large.json";
+  std::ofstream(file) << doc->dump();
+  auto r = d.call("db.import", {{"path", file}, {"mode", "merge"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().code(), Code::kTooLarge) << r.status().to_string();
+  for (const char* named : {"title", "content", "7340032"}) {
+    EXPECT_NE(r.status().message().find(named), std::string::npos)
+        << named << ": " << r.status().to_string();
+  }
+  EXPECT_EQ(trim(sqlite3(d.db_path(), "SELECT count(*) FROM knowledge_items;")), "1");
+  expect_reads_work(d);
+}
+
 // Row 32: frames within every limit holding 127k small strings, pipelined on
 // 8 connections (12 each): what the decoded requests hold together is bounded, so the
 // daemon's peak RSS is too, and the memory goes back afterwards.

@@ -554,7 +554,7 @@ export interface Methods {
   "runs.get": {
     /** the run */
     id: string;
-    /** most bytes of logs (default 4 MiB) */
+    /** most bytes of logs (default: what the run leaves of one reply, at most 4 MiB) */
     logs_limit?: number;
     /** byte offset of the logs slice: the logs_next_offset of the call before */
     logs_offset?: number;
