@@ -29,9 +29,9 @@ struct Column {
 struct Table {
   std::string name;
   std::vector<Column> columns;
-  std::vector<std::string> pk;       // primary key columns in key order
-  bool rowid_alias = false;          // a single INTEGER PRIMARY KEY column
-  std::set<std::string> parents;     // tables this one references
+  std::vector<std::string> pk;    // primary key columns in key order
+  bool rowid_alias = false;       // a single INTEGER PRIMARY KEY column
+  std::set<std::string> parents;  // tables this one references
 };
 
 // SQLite's affinity rules (datatype3.html, 3.1).
@@ -239,9 +239,9 @@ void bind_value(Stmt& s, int idx, const Json& v) {
   if (v.is_null()) {
     sqlite3_bind_null(st, idx);
   } else if (v.is_number_integer()) {
-    sqlite3_bind_int64(st, idx, v.is_number_unsigned()
-                                    ? static_cast<int64_t>(v.get<uint64_t>())
-                                    : v.get<int64_t>());
+    sqlite3_bind_int64(
+        st, idx,
+        v.is_number_unsigned() ? static_cast<int64_t>(v.get<uint64_t>()) : v.get<int64_t>());
   } else if (v.is_number()) {
     sqlite3_bind_double(st, idx, v.get<double>());
   } else if (v.is_string()) {
@@ -287,10 +287,10 @@ Result<Json> skipped_tables(Db& db) {
     CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
     if (!row) break;
     std::string type = s.text(1);
-    out.push_back(Json{{"table", s.text(0)},
-                       {"why", type == "virtual"
-                                   ? "virtual table (full-text index): rebuilt from its content"
-                                   : "shadow table of a full-text index: rebuilt with it"}});
+    out.push_back(
+        Json{{"table", s.text(0)},
+             {"why", type == "virtual" ? "virtual table (full-text index): rebuilt from its content"
+                                       : "shadow table of a full-text index: rebuilt with it"}});
   }
   return out;
 }
@@ -387,7 +387,8 @@ Status validate_against(const std::map<std::string, Table>& all, const Json& doc
       auto col = std::find_if(t.columns.begin(), t.columns.end(),
                               [&](const Column& k) { return k.name == cn; });
       if (col == t.columns.end()) return invalid_params("table " + name + ": no column " + cn);
-      if (!seen.insert(cn).second) return invalid_params("table " + name + ": column " + cn + " twice");
+      if (!seen.insert(cn).second)
+        return invalid_params("table " + name + ": column " + cn + " twice");
       cols.push_back(&*col);
     }
     for (const auto& c : t.columns) {
@@ -406,8 +407,8 @@ Status validate_against(const std::map<std::string, Table>& all, const Json& doc
       }
       for (size_t k = 0; k < cols.size(); ++k) {
         bool alias = t.rowid_alias && cols[k]->pk == 1;
-        CAIRN_RETURN_IF_ERROR(check_value(row[k], *cols[k], alias, where + " column " +
-                                                                       cols[k]->name));
+        CAIRN_RETURN_IF_ERROR(
+            check_value(row[k], *cols[k], alias, where + " column " + cols[k]->name));
       }
       // A row is a record a read returns whole (a run's logs are read in
       // slices, the changelog's values are omitted when too large), so it
@@ -509,8 +510,8 @@ Result<Json> import_database(WriteTxn& txn, const Json& doc, ImportMode mode,
       for (size_t k = 0; k < cols.size(); ++k) bind_value(ins, static_cast<int>(k + 1), row[k]);
       Status st = ins.run();
       if (!st.is_ok()) {
-        return Status(st.code(), "table " + name + " row " + std::to_string(i) + ": " +
-                                     st.message());
+        return Status(st.code(),
+                      "table " + name + " row " + std::to_string(i) + ": " + st.message());
       }
       ++n;
       ++i;
@@ -533,8 +534,8 @@ Result<Json> import_database(WriteTxn& txn, const Json& doc, ImportMode mode,
     if (external) rebuild.push_back(fts.text(0));
   }
   for (const auto& f : rebuild) {
-    CAIRN_RETURN_IF_ERROR(db.exec("INSERT INTO " + quote(f) + "(" + quote(f) +
-                                  ") VALUES('rebuild')"));
+    CAIRN_RETURN_IF_ERROR(
+        db.exec("INSERT INTO " + quote(f) + "(" + quote(f) + ") VALUES('rebuild')"));
   }
   for (const auto& sql : after_rows) CAIRN_RETURN_IF_ERROR(db.exec(sql));
   // Foreign keys are checked here rather than at COMMIT so the error says where.

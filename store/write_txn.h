@@ -39,9 +39,8 @@ class WriteTxn {
   // Appends to the changelog (values stored as msgpack, byte-exact). `old_value`/`new_value` are
   // the entity before and after (null for insert/delete); `extra` is merged into the event. A
   // `new_value` over kMaxRecordBytes is refused (check_record_size).
-  Result<int64_t> record(std::string_view topic, std::string_view kind,
-                         std::string_view entity_id, const Json& old_value,
-                         const Json& new_value, Json extra = Json::object());
+  Result<int64_t> record(std::string_view topic, std::string_view kind, std::string_view entity_id,
+                         const Json& old_value, const Json& new_value, Json extra = Json::object());
 
   std::vector<Change>& changes() { return changes_; }
 

@@ -17,8 +17,8 @@
 #include <sstream>
 
 #include "base/clock.h"
-#include "base/regular_file.h"
 #include "base/json_text.h"
+#include "base/regular_file.h"
 #include "base/uv_handle.h"
 #include "daemon/db_ops.h"
 #include "daemon/params.h"
@@ -69,9 +69,10 @@ Status make_dirs(const std::string& dir) {
 // restore or an import never reads them, nor the daemon's other files.
 Status check_not_daemon_file(const Services& s, const std::string& path) {
   if (is_daemon_file(s.config, path)) {
-    return invalid_params(path + " is one of cairnd's own files (the live database, its -wal or "
-                                 "-shm, the lock, socket, log or config); choose a backup or "
-                                 "export file");
+    return invalid_params(path +
+                          " is one of cairnd's own files (the live database, its -wal or "
+                          "-shm, the lock, socket, log or config); choose a backup or "
+                          "export file");
   }
   return Status::ok();
 }
@@ -250,17 +251,15 @@ Result<Json> run_check(Services& s, Op& op) {
   db.reset();
   // One writer job per index, so client writes go on between them.
   for (const auto& t : fts) {
-    CAIRN_ASSIGN_OR_RETURN(Json p, on_writer<Json>(s, op, [t](store::Db& w) {
-                             return store::fts5_problem(w, t);
-                           }));
+    CAIRN_ASSIGN_OR_RETURN(
+        Json p, on_writer<Json>(s, op, [t](store::Db& w) { return store::fts5_problem(w, t); }));
     if (!p.is_null()) problems.push_back(std::move(p));
   }
   op.progress(3, 3, "checks");
-  return Json{{"ok", problems.empty()},
-              {"problems", problems},
-              {"checked", Json{{"integrity_check", true},
-                               {"foreign_key_check", true},
-                               {"fts5", fts}}}};
+  return Json{
+      {"ok", problems.empty()},
+      {"problems", problems},
+      {"checked", Json{{"integrity_check", true}, {"foreign_key_check", true}, {"fts5", fts}}}};
 }
 
 Result<Json> run_compact(Services& s, Op& op, bool full, bool rebuild_fts) {
@@ -274,15 +273,15 @@ Result<Json> run_compact(Services& s, Op& op, bool full, bool rebuild_fts) {
   int64_t done = 0;
   for (const auto& t : fts) {
     op.progress(done++, total, "steps");
-    CAIRN_ASSIGN_OR_RETURN(bool ok, on_writer<bool>(s, op, [t, rebuild_fts](store::Db& w) -> Result<bool> {
-                             if (rebuild_fts) {
-                               std::string q = store::quote_identifier(t);
-                               CAIRN_RETURN_IF_ERROR(
-                                   w.exec("INSERT INTO " + q + "(" + q + ") VALUES('rebuild')"));
-                             }
-                             CAIRN_RETURN_IF_ERROR(store::fts5_optimize(w, t));
-                             return true;
-                           }));
+    CAIRN_ASSIGN_OR_RETURN(
+        bool ok, on_writer<bool>(s, op, [t, rebuild_fts](store::Db& w) -> Result<bool> {
+          if (rebuild_fts) {
+            std::string q = store::quote_identifier(t);
+            CAIRN_RETURN_IF_ERROR(w.exec("INSERT INTO " + q + "(" + q + ") VALUES('rebuild')"));
+          }
+          CAIRN_RETURN_IF_ERROR(store::fts5_optimize(w, t));
+          return true;
+        }));
     (void)ok;
     steps.push_back((rebuild_fts ? "fts5 rebuild and optimize " : "fts5 optimize ") + t);
   }
@@ -363,141 +362,150 @@ void register_db(Registry& r, Services& s) {
   schedule_backups(fam, s);
   Services* sp = &s;
 
-  r.add_async("db.backup", {"Writes a verified online backup of the database.",
+  r.add_async("db.backup",
+              {"Writes a verified online backup of the database.",
                {"db"},
                {param::str("path", 4096, "the backup file (default: the backup directory)").bytes(),
                 param::integer("keep", 1, 100000, "backups to keep in the backup directory"),
                 param::boolean("verify", "check the copy after writing it")}},
-[fam, sp](CallContext&, const Json& params, Reply reply) {
-    Params p(params);
-    auto path = p.opt_bytes("path", 4096);
-    auto keep = p.opt_int("keep", 1, 100000);
-    bool verify = p.opt_bool("verify").value_or(false);
-    Status st = p.finish();
-    if (st.is_ok()) st = check_absolute(path);
-    if (!st.is_ok()) return reply(st);
-    fam->ops.start(
-        "backup",
-        [sp, path, keep, verify](std::shared_ptr<Op> op) {
-          op->finish(run_backup(*sp, *op, path, keep, verify));
-        },
-        std::move(reply));
-  });
+              [fam, sp](CallContext&, const Json& params, Reply reply) {
+                Params p(params);
+                auto path = p.opt_bytes("path", 4096);
+                auto keep = p.opt_int("keep", 1, 100000);
+                bool verify = p.opt_bool("verify").value_or(false);
+                Status st = p.finish();
+                if (st.is_ok()) st = check_absolute(path);
+                if (!st.is_ok()) return reply(st);
+                fam->ops.start(
+                    "backup",
+                    [sp, path, keep, verify](std::shared_ptr<Op> op) {
+                      op->finish(run_backup(*sp, *op, path, keep, verify));
+                    },
+                    std::move(reply));
+              });
 
-  r.add_async("db.restore", {"Replaces the database with a backup.",
+  r.add_async("db.restore",
+              {"Replaces the database with a backup.",
                {"db"},
-               {param::str("path", 4096, "the backup file").bytes()
+               {param::str("path", 4096, "the backup file")
+                    .bytes()
                     .with_schema({{"examples", {"/nonexistent/cairn.db"}}})
                     .required()}},
-[fam, sp](CallContext&, const Json& params, Reply reply) {
-    Params p(params);
-    auto path = p.bytes("path", 4096);
-    Status st = p.finish();
-    if (st.is_ok()) st = check_absolute(path);
-    if (!st.is_ok()) return reply(st);
-    fam->ops.start(
-        "restore", [sp, path](std::shared_ptr<Op> op) { start_restore(*sp, op, path); },
-        std::move(reply));
-  });
+              [fam, sp](CallContext&, const Json& params, Reply reply) {
+                Params p(params);
+                auto path = p.bytes("path", 4096);
+                Status st = p.finish();
+                if (st.is_ok()) st = check_absolute(path);
+                if (!st.is_ok()) return reply(st);
+                fam->ops.start(
+                    "restore", [sp, path](std::shared_ptr<Op> op) { start_restore(*sp, op, path); },
+                    std::move(reply));
+              });
 
-  r.add_async("db.export", {"Exports tables as a JSON document (returned, or written to path).",
+  r.add_async("db.export",
+              {"Exports tables as a JSON document (returned, or written to path).",
                {},
                {param::str_list("tables", 1000, 256, "only these tables"),
                 param::str("path", 4096, "write the document here").bytes()}},
-[fam, sp](CallContext&, const Json& params, Reply reply) {
-    Params p(params);
-    auto tables = p.opt_str_list("tables", 1000, 256);
-    auto path = p.opt_bytes("path", 4096);
-    Status st = p.finish();
-    if (st.is_ok()) st = check_absolute(path);
-    if (!st.is_ok()) return reply(st);
-    fam->ops.start(
-        "export",
-        [sp, tables, path](std::shared_ptr<Op> op) {
-          op->finish(run_export(*sp, *op, tables, path));
-        },
-        std::move(reply));
-  });
+              [fam, sp](CallContext&, const Json& params, Reply reply) {
+                Params p(params);
+                auto tables = p.opt_str_list("tables", 1000, 256);
+                auto path = p.opt_bytes("path", 4096);
+                Status st = p.finish();
+                if (st.is_ok()) st = check_absolute(path);
+                if (!st.is_ok()) return reply(st);
+                fam->ops.start(
+                    "export",
+                    [sp, tables, path](std::shared_ptr<Op> op) {
+                      op->finish(run_export(*sp, *op, tables, path));
+                    },
+                    std::move(reply));
+              });
 
-  r.add_async("db.import", {"Imports an exported document, merging or replacing.",
+  r.add_async(
+      "db.import",
+      {"Imports an exported document, merging or replacing.",
        {"db"},
        {param::any("document", {{"type", "object"}}, "the exported document (or path)"),
-        param::str("path", 4096, "a file holding the document").bytes()
+        param::str("path", 4096, "a file holding the document")
+            .bytes()
             .with_schema({{"examples", {"/nonexistent/cairn-export.json"}}}),
         param::enumeration("mode", {"merge", "replace"}, "merge into or replace what is stored")
             .required()},
        {{"oneOf", {{{"required", {"path"}}}, {{"required", {"document"}}}}}}},
-[fam, sp](CallContext& ctx, const Json& params, Reply reply) {
-    Params p(params);
-    auto document = p.opt_any("document");
-    auto path = p.opt_bytes("path", 4096);
-    auto mode = p.enumeration("mode", {"merge", "replace"});
-    Status st = p.finish();
-    if (st.is_ok()) st = check_absolute(path);
-    if (st.is_ok() && !document == !path) st = invalid_params("give document or path (one of them)");
-    if (!st.is_ok()) return reply(st);
-    auto doc = std::make_shared<Json>(document ? std::move(*document) : Json());
-    auto m = mode == "merge" ? store::ImportMode::kMerge : store::ImportMode::kReplace;
-    fam->ops.start(
-        "import",
-        [sp, doc, path, m, origin = ctx.origin](std::shared_ptr<Op> op) {
-          if (path) {
-            auto read = read_document(*sp, *path);
-            if (!read) return op->finish(read.status());
-            *doc = std::move(*read);
-          }
-          // Checked here first, so a bad document never occupies the writer.
-          auto db = store::Db::open(sp->config.db_path(), store::OpenMode::kReadOnly);
-          if (!db) return op->finish(db.status());
-          if (Status v = store::validate_import(**db, *doc); !v.is_ok()) return op->finish(v);
-          db->reset();
-          op->progress(0, 1, "transactions");
-          sp->writer.submit(
-              origin.empty() ? "import" : origin,
-              [doc, m, sp](store::WriteTxn& txn) {
-                return store::import_database(txn, *doc, m, sp->after_import);
-              },
-              [op](Result<Json> r) { op->finish(std::move(r)); });
-        },
-        std::move(reply));
-  });
+      [fam, sp](CallContext& ctx, const Json& params, Reply reply) {
+        Params p(params);
+        auto document = p.opt_any("document");
+        auto path = p.opt_bytes("path", 4096);
+        auto mode = p.enumeration("mode", {"merge", "replace"});
+        Status st = p.finish();
+        if (st.is_ok()) st = check_absolute(path);
+        if (st.is_ok() && !document == !path)
+          st = invalid_params("give document or path (one of them)");
+        if (!st.is_ok()) return reply(st);
+        auto doc = std::make_shared<Json>(document ? std::move(*document) : Json());
+        auto m = mode == "merge" ? store::ImportMode::kMerge : store::ImportMode::kReplace;
+        fam->ops.start(
+            "import",
+            [sp, doc, path, m, origin = ctx.origin](std::shared_ptr<Op> op) {
+              if (path) {
+                auto read = read_document(*sp, *path);
+                if (!read) return op->finish(read.status());
+                *doc = std::move(*read);
+              }
+              // Checked here first, so a bad document never occupies the writer.
+              auto db = store::Db::open(sp->config.db_path(), store::OpenMode::kReadOnly);
+              if (!db) return op->finish(db.status());
+              if (Status v = store::validate_import(**db, *doc); !v.is_ok()) return op->finish(v);
+              db->reset();
+              op->progress(0, 1, "transactions");
+              sp->writer.submit(
+                  origin.empty() ? "import" : origin,
+                  [doc, m, sp](store::WriteTxn& txn) {
+                    return store::import_database(txn, *doc, m, sp->after_import);
+                  },
+                  [op](Result<Json> r) { op->finish(std::move(r)); });
+            },
+            std::move(reply));
+      });
 
   r.add_loop("db.cancel",
              {"Cancels the running db operation: a copy stops at its next step.", {"db"}, {}},
              [fam](CallContext&, const Json& params) -> Result<Json> {
-    Params p(params);
-    CAIRN_RETURN_IF_ERROR(p.finish());
-    std::string name = fam->ops.cancel();
-    return Json{{"cancelled", name.empty() ? Json() : Json(name)}};
-  });
+               Params p(params);
+               CAIRN_RETURN_IF_ERROR(p.finish());
+               std::string name = fam->ops.cancel();
+               return Json{{"cancelled", name.empty() ? Json() : Json(name)}};
+             });
 
   r.add_async("db.check", {"Checks the database's integrity and foreign keys.", {}, {}},
-[fam, sp](CallContext&, const Json& params, Reply reply) {
-    Params p(params);
-    Status st = p.finish();
-    if (!st.is_ok()) return reply(st);
-    fam->ops.start(
-        "check", [sp](std::shared_ptr<Op> op) { op->finish(run_check(*sp, *op)); },
-        std::move(reply));
-  });
+              [fam, sp](CallContext&, const Json& params, Reply reply) {
+                Params p(params);
+                Status st = p.finish();
+                if (!st.is_ok()) return reply(st);
+                fam->ops.start(
+                    "check", [sp](std::shared_ptr<Op> op) { op->finish(run_check(*sp, *op)); },
+                    std::move(reply));
+              });
 
-  r.add_async("db.compact", {"Checkpoints and vacuums the database.",
+  r.add_async("db.compact",
+              {"Checkpoints and vacuums the database.",
                {},
                {param::boolean("full", "VACUUM the whole file"),
                 param::boolean("rebuild_fts", "rebuild the full-text indexes")}},
-[fam, sp](CallContext&, const Json& params, Reply reply) {
-    Params p(params);
-    bool full = p.opt_bool("full").value_or(false);
-    bool rebuild = p.opt_bool("rebuild_fts").value_or(false);
-    Status st = p.finish();
-    if (!st.is_ok()) return reply(st);
-    fam->ops.start(
-        "compact",
-        [sp, full, rebuild](std::shared_ptr<Op> op) {
-          op->finish(run_compact(*sp, *op, full, rebuild));
-        },
-        std::move(reply));
-  });
+              [fam, sp](CallContext&, const Json& params, Reply reply) {
+                Params p(params);
+                bool full = p.opt_bool("full").value_or(false);
+                bool rebuild = p.opt_bool("rebuild_fts").value_or(false);
+                Status st = p.finish();
+                if (!st.is_ok()) return reply(st);
+                fam->ops.start(
+                    "compact",
+                    [sp, full, rebuild](std::shared_ptr<Op> op) {
+                      op->finish(run_compact(*sp, *op, full, rebuild));
+                    },
+                    std::move(reply));
+              });
 }
 
 }  // namespace cairn

@@ -90,106 +90,107 @@ void register_events(Registry& r, Services& s) {
         param::str("db_id", 64,
                    "the db_id seen before: a different database sets fresh_instance")}},
       [&s](store::Db& db, const Json& params) -> Result<Json> {
-    Args a(params);
-    int64_t cursor = a.integer("cursor");
-    auto topics = a.opt_str_list("topics");
-    int64_t limit = a.opt_int("limit").value_or(1000);
-    auto db_id = a.opt_str("db_id");
-    if (topics) CAIRN_RETURN_IF_ERROR(known_topics(s.hub, *topics));
-    CAIRN_ASSIGN_OR_RETURN(int64_t trimmed, trimmed_through(db));
-    CAIRN_ASSIGN_OR_RETURN(int64_t latest, db.query_int("SELECT coalesce(max(cursor), 0) FROM "
-                                                        "changelog"));
-    // A cursor from another database, from the future, or behind what retention
-    // removed cannot be continued: the client must resync in full. Cursor 0
-    // (a client that has seen nothing, or synced while the log was empty) is
-    // behind any trim: the changes it asks for are no longer all there.
-    Json out{{"db_id", s.db_id}};
-    const auto fresh_reply = [&out](int64_t latest_cursor) {
-      out["fresh_instance"] = true;
-      out["changes"] = Json::array();
-      out["cursor"] = latest_cursor;
-      out["has_more"] = false;
-      return out;
-    };
-    if ((db_id && *db_id != s.db_id) || cursor > latest || cursor < trimmed) {
-      return fresh_reply(latest);
-    }
-    out["fresh_instance"] = false;
-    std::string sql =
-        "SELECT cursor, at, topic, kind, entity_id, origin, old_value, new_value, event FROM "
-        "changelog WHERE cursor > ?1";
-    Json topic_list = Json::array();
-    bool every_topic = topics && std::find(topics->begin(), topics->end(), "*") != topics->end();
-    if (topics && !topics->empty() && !every_topic) {
-      sql += " AND topic IN (SELECT value FROM json_each(?3))";
-      topic_list = *topics;
-    }
-    sql += " ORDER BY cursor LIMIT ?2";
-    CAIRN_ASSIGN_OR_RETURN(store::Stmt q, db.prepare(sql));
-    q.bind(1, cursor).bind(2, limit + 1);
-    if (!topic_list.empty()) q.bind(3, topic_list.dump());
-    // The rows are written as msgpack directly: old and new values are whole
-    // rows stored as msgpack, and building each change as Json (decoding them,
-    // then encoding the whole reply again) took most of the call's time.
-    ipc::Packer rows;
-    int64_t n = 0;
-    int64_t last = cursor;
-    bool more = false;
-    for (;;) {
-      CAIRN_ASSIGN_OR_RETURN(bool row, q.step());
-      if (!row) break;
-      // A page ends at `limit` changes or once it holds kPageBytes, whichever
-      // comes first, so the reply stays within what one reply may take.
-      // A change whose values pass what one record may take (an update of a
-      // large record holds it twice) is sent without them, so the feed never
-      // stops on it: values_omitted says to read the record itself.
-      size_t values = q.blob_view(6).size() + q.blob_view(7).size();
-      bool omit = values + q.blob_view(8).size() > store::kMaxRecordBytes;
-      size_t cost = (omit ? 0 : values) + q.blob_view(8).size();
-      if (n == limit || (n > 0 && rows.size() + cost > kPageBytes)) {
-        more = true;
-        break;
-      }
-      last = q.int64(0);
-      if (omit) {
-        rows.map_over(q.blob_view(8), {"cursor", "at", "topic", "kind", "id", "origin", "old",
-                                       "new", "values_omitted"});
-      } else {
-        rows.map_over(q.blob_view(8),
-                      {"cursor", "at", "topic", "kind", "id", "origin", "old", "new"});
-      }
-      rows.str("cursor").integer(last);
-      rows.str("at").str(format_iso8601(q.int64(1)));
-      rows.str("topic").str(q.text(2));
-      rows.str("kind").str(q.text(3));
-      rows.str("id").str(q.text(4));
-      rows.str("origin").str(q.text(5));
-      if (omit) {
-        rows.str("old").nil();
-        rows.str("new").nil();
-        rows.str("values_omitted").boolean(true);
-      } else {
-        rows.str("old").stored(q.blob_view(6));
-        rows.str("new").stored(q.blob_view(7));
-      }
-      ++n;
-    }
-    // Reads are not one snapshot: retention may have trimmed past `cursor`
-    // between the check above and the rows. Checked again after them, so a
-    // reply never holds a delta with a hole in it.
-    CAIRN_ASSIGN_OR_RETURN(int64_t trimmed_after, trimmed_through(db));
-    if (cursor < trimmed_after) {
-      CAIRN_ASSIGN_OR_RETURN(latest,
-                             db.query_int("SELECT coalesce(max(cursor), 0) FROM changelog"));
-      return fresh_reply(latest);
-    }
-    ipc::Packer changes;
-    changes.array(static_cast<uint32_t>(n)).append(rows);
-    // With a topic filter the caller has still seen everything up to `latest`.
-    out["changes"] = changes.take();
-    out["cursor"] = more ? last : std::max(last, topic_list.empty() ? last : latest);
-    out["has_more"] = more;
-    return out;
+        Args a(params);
+        int64_t cursor = a.integer("cursor");
+        auto topics = a.opt_str_list("topics");
+        int64_t limit = a.opt_int("limit").value_or(1000);
+        auto db_id = a.opt_str("db_id");
+        if (topics) CAIRN_RETURN_IF_ERROR(known_topics(s.hub, *topics));
+        CAIRN_ASSIGN_OR_RETURN(int64_t trimmed, trimmed_through(db));
+        CAIRN_ASSIGN_OR_RETURN(int64_t latest, db.query_int("SELECT coalesce(max(cursor), 0) FROM "
+                                                            "changelog"));
+        // A cursor from another database, from the future, or behind what retention
+        // removed cannot be continued: the client must resync in full. Cursor 0
+        // (a client that has seen nothing, or synced while the log was empty) is
+        // behind any trim: the changes it asks for are no longer all there.
+        Json out{{"db_id", s.db_id}};
+        const auto fresh_reply = [&out](int64_t latest_cursor) {
+          out["fresh_instance"] = true;
+          out["changes"] = Json::array();
+          out["cursor"] = latest_cursor;
+          out["has_more"] = false;
+          return out;
+        };
+        if ((db_id && *db_id != s.db_id) || cursor > latest || cursor < trimmed) {
+          return fresh_reply(latest);
+        }
+        out["fresh_instance"] = false;
+        std::string sql =
+            "SELECT cursor, at, topic, kind, entity_id, origin, old_value, new_value, event FROM "
+            "changelog WHERE cursor > ?1";
+        Json topic_list = Json::array();
+        bool every_topic =
+            topics && std::find(topics->begin(), topics->end(), "*") != topics->end();
+        if (topics && !topics->empty() && !every_topic) {
+          sql += " AND topic IN (SELECT value FROM json_each(?3))";
+          topic_list = *topics;
+        }
+        sql += " ORDER BY cursor LIMIT ?2";
+        CAIRN_ASSIGN_OR_RETURN(store::Stmt q, db.prepare(sql));
+        q.bind(1, cursor).bind(2, limit + 1);
+        if (!topic_list.empty()) q.bind(3, topic_list.dump());
+        // The rows are written as msgpack directly: old and new values are whole
+        // rows stored as msgpack, and building each change as Json (decoding them,
+        // then encoding the whole reply again) took most of the call's time.
+        ipc::Packer rows;
+        int64_t n = 0;
+        int64_t last = cursor;
+        bool more = false;
+        for (;;) {
+          CAIRN_ASSIGN_OR_RETURN(bool row, q.step());
+          if (!row) break;
+          // A page ends at `limit` changes or once it holds kPageBytes, whichever
+          // comes first, so the reply stays within what one reply may take.
+          // A change whose values pass what one record may take (an update of a
+          // large record holds it twice) is sent without them, so the feed never
+          // stops on it: values_omitted says to read the record itself.
+          size_t values = q.blob_view(6).size() + q.blob_view(7).size();
+          bool omit = values + q.blob_view(8).size() > store::kMaxRecordBytes;
+          size_t cost = (omit ? 0 : values) + q.blob_view(8).size();
+          if (n == limit || (n > 0 && rows.size() + cost > kPageBytes)) {
+            more = true;
+            break;
+          }
+          last = q.int64(0);
+          if (omit) {
+            rows.map_over(q.blob_view(8), {"cursor", "at", "topic", "kind", "id", "origin", "old",
+                                           "new", "values_omitted"});
+          } else {
+            rows.map_over(q.blob_view(8),
+                          {"cursor", "at", "topic", "kind", "id", "origin", "old", "new"});
+          }
+          rows.str("cursor").integer(last);
+          rows.str("at").str(format_iso8601(q.int64(1)));
+          rows.str("topic").str(q.text(2));
+          rows.str("kind").str(q.text(3));
+          rows.str("id").str(q.text(4));
+          rows.str("origin").str(q.text(5));
+          if (omit) {
+            rows.str("old").nil();
+            rows.str("new").nil();
+            rows.str("values_omitted").boolean(true);
+          } else {
+            rows.str("old").stored(q.blob_view(6));
+            rows.str("new").stored(q.blob_view(7));
+          }
+          ++n;
+        }
+        // Reads are not one snapshot: retention may have trimmed past `cursor`
+        // between the check above and the rows. Checked again after them, so a
+        // reply never holds a delta with a hole in it.
+        CAIRN_ASSIGN_OR_RETURN(int64_t trimmed_after, trimmed_through(db));
+        if (cursor < trimmed_after) {
+          CAIRN_ASSIGN_OR_RETURN(latest,
+                                 db.query_int("SELECT coalesce(max(cursor), 0) FROM changelog"));
+          return fresh_reply(latest);
+        }
+        ipc::Packer changes;
+        changes.array(static_cast<uint32_t>(n)).append(rows);
+        // With a topic filter the caller has still seen everything up to `latest`.
+        out["changes"] = changes.take();
+        out["cursor"] = more ? last : std::max(last, topic_list.empty() ? last : latest);
+        out["has_more"] = more;
+        return out;
       });
 }
 

@@ -90,9 +90,9 @@ Result<Json> update_message(store::WriteTxn& txn, const Json& old, const Message
   if (m.content) patch[append_content ? "content_appended" : "content"] = *m.content;
   patch.erase("session_id");
   patch.erase("id");  // the change's entity id already says which message
-  CAIRN_RETURN_IF_ERROR(txn.record("messages", "update", m.id, nullptr, patch,
-                                   {{"session_id", old["session_id"]}})
-                            .status());
+  CAIRN_RETURN_IF_ERROR(
+      txn.record("messages", "update", m.id, nullptr, patch, {{"session_id", old["session_id"]}})
+          .status());
   return Json{{"id", m.id},
               {"created", false},
               {"created_at", old["created_at"]},

@@ -99,31 +99,32 @@ void register_prefs(Registry& r, Services& s) {
                param::integer("offset", 0, INT64_MAX,
                               "where the page starts: the next_offset of the page before")}},
              [](store::Db& db, const Json& params) -> Result<Json> {
-    Args a(params);
-    auto category = a.opt_str("category");
-    int64_t offset = a.opt_int("offset").value_or(0);
-    CAIRN_ASSIGN_OR_RETURN(store::Stmt * s,
-                           db.cached("SELECT category, key, value, updated_at FROM prefs WHERE "
-                                     "?1 IS NULL OR category = ?1 ORDER BY category, key "
-                                     "LIMIT -1 OFFSET ?2"));
-    s->bind_all(category, offset);
-    // A page ends once its values hold kPageBytes (values are up to 1 MiB
-    // each): next_offset says where the next one starts.
-    Json items = Json::array();
-    size_t bytes = 0;
-    Json next = nullptr;
-    for (;;) {
-      CAIRN_ASSIGN_OR_RETURN(bool row, s->step());
-      if (!row) break;
-      if (!items.empty() && bytes + s->text(2).size() > kPageBytes) {
-        next = offset + static_cast<int64_t>(items.size());
-        break;
-      }
-      bytes += s->text(2).size() + s->text(1).size() + s->text(0).size();
-      items.push_back(pref_row(*s));
-    }
-    s->reset();
-    return Json{{"prefs", std::move(items)}, {"next_offset", next}};
+               Args a(params);
+               auto category = a.opt_str("category");
+               int64_t offset = a.opt_int("offset").value_or(0);
+               CAIRN_ASSIGN_OR_RETURN(
+                   store::Stmt * s,
+                   db.cached("SELECT category, key, value, updated_at FROM prefs WHERE "
+                             "?1 IS NULL OR category = ?1 ORDER BY category, key "
+                             "LIMIT -1 OFFSET ?2"));
+               s->bind_all(category, offset);
+               // A page ends once its values hold kPageBytes (values are up to 1 MiB
+               // each): next_offset says where the next one starts.
+               Json items = Json::array();
+               size_t bytes = 0;
+               Json next = nullptr;
+               for (;;) {
+                 CAIRN_ASSIGN_OR_RETURN(bool row, s->step());
+                 if (!row) break;
+                 if (!items.empty() && bytes + s->text(2).size() > kPageBytes) {
+                   next = offset + static_cast<int64_t>(items.size());
+                   break;
+                 }
+                 bytes += s->text(2).size() + s->text(1).size() + s->text(0).size();
+                 items.push_back(pref_row(*s));
+               }
+               s->reset();
+               return Json{{"prefs", std::move(items)}, {"next_offset", next}};
              });
 
   r.add_write(

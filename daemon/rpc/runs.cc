@@ -14,7 +14,8 @@ namespace cairn {
 
 namespace {
 
-const std::vector<std::string> kRunStatuses = {"queued", "running", "succeeded", "failed", "canceled"};
+const std::vector<std::string> kRunStatuses = {"queued", "running", "succeeded", "failed",
+                                               "canceled"};
 constexpr size_t kMaxTextBytes = 4u << 20;    // one patch, one logs argument
 constexpr int64_t kMaxLogBytes = 16LL << 20;  // logs of one run in total
 constexpr size_t kMaxFilesChanged = 10000;
@@ -187,7 +188,8 @@ Result<Json> update(store::WriteTxn& txn, const Json& params) {
     full->erase("logs");
     CAIRN_RETURN_IF_ERROR(store::check_record_size("run", id, *full));
   }
-  CAIRN_RETURN_IF_ERROR(txn.record("runs", "update", id, *old, *row, run_event_fields(*row)).status());
+  CAIRN_RETURN_IF_ERROR(
+      txn.record("runs", "update", id, *old, *row, run_event_fields(*row)).status());
   return *row;
 }
 
@@ -281,37 +283,37 @@ void register_runs(Registry& r, Services& s) {
             "logs_limit", 1, kLogSliceBytes,
             "most bytes of logs (default: what the run leaves of one reply, at most 4 MiB)")}},
       [](store::Db& db, const Json& params) -> Result<Json> {
-    Args a(params);
-    auto id = a.str("id");
-    int64_t logs_offset = a.opt_int("logs_offset").value_or(0);
-    auto asked_limit = a.opt_int("logs_limit");
-    CAIRN_ASSIGN_OR_RETURN(auto row, find_run(db, id, true));
-    if (!row) return not_found("no run " + id);
-    Json& logs = (*row)["logs"];
-    // By default the slice takes what the run leaves of one reply, so a run
-    // with a large patch is read in one call and pages its logs after.
-    int64_t logs_limit = kLogSliceBytes;
-    if (asked_limit) {
-      logs_limit = *asked_limit;
-    } else {
-      Json held = std::move(logs);
-      logs = nullptr;
-      int64_t rest = static_cast<int64_t>(store::kMaxRecordBytes) -
-                     static_cast<int64_t>(Json::to_msgpack(*row).size());
-      logs = std::move(held);
-      logs_limit = std::clamp<int64_t>(rest, 64 << 10, kLogSliceBytes);
-    }
-    Json next = nullptr;
-    if (logs.is_string()) {
-      const auto& all = logs.get_ref<const std::string&>();
-      auto [begin, end] = utf8_slice(all, static_cast<size_t>(logs_offset),
-                                     static_cast<size_t>(logs_limit));
-      if (end < all.size()) next = static_cast<int64_t>(end);
-      logs = all.substr(begin, end - begin);
-    }
-    (*row)["logs_offset"] = logs_offset;
-    (*row)["logs_next_offset"] = next;
-    return *row;
+        Args a(params);
+        auto id = a.str("id");
+        int64_t logs_offset = a.opt_int("logs_offset").value_or(0);
+        auto asked_limit = a.opt_int("logs_limit");
+        CAIRN_ASSIGN_OR_RETURN(auto row, find_run(db, id, true));
+        if (!row) return not_found("no run " + id);
+        Json& logs = (*row)["logs"];
+        // By default the slice takes what the run leaves of one reply, so a run
+        // with a large patch is read in one call and pages its logs after.
+        int64_t logs_limit = kLogSliceBytes;
+        if (asked_limit) {
+          logs_limit = *asked_limit;
+        } else {
+          Json held = std::move(logs);
+          logs = nullptr;
+          int64_t rest = static_cast<int64_t>(store::kMaxRecordBytes) -
+                         static_cast<int64_t>(Json::to_msgpack(*row).size());
+          logs = std::move(held);
+          logs_limit = std::clamp<int64_t>(rest, 64 << 10, kLogSliceBytes);
+        }
+        Json next = nullptr;
+        if (logs.is_string()) {
+          const auto& all = logs.get_ref<const std::string&>();
+          auto [begin, end] =
+              utf8_slice(all, static_cast<size_t>(logs_offset), static_cast<size_t>(logs_limit));
+          if (end < all.size()) next = static_cast<int64_t>(end);
+          logs = all.substr(begin, end - begin);
+        }
+        (*row)["logs_offset"] = logs_offset;
+        (*row)["logs_next_offset"] = next;
+        return *row;
       });
 }
 

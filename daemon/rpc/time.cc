@@ -21,7 +21,6 @@ namespace {
 constexpr size_t kMaxNote = 64 * 1024;
 constexpr int64_t kMaxSessions = 10000;
 
-
 // The running session's raw columns.
 struct Running {
   int64_t id = 0;
@@ -90,9 +89,9 @@ Result<Json> stop_running(store::WriteTxn& txn, const Running& r, int64_t at,
       store::Stmt * up,
       db.cached("UPDATE time_sessions SET ended_at = ?2, paused_at = NULL, breaks = ?3, "
                 "paused_ms = ?4, note = coalesce(?5, note), updated_at = ?6 WHERE id = ?1"));
-  CAIRN_RETURN_IF_ERROR(up->bind_all(r.id, at, timemath::breaks_json(breaks).dump(), paused_ms,
-                                     note, txn.now_ms())
-                            .run());
+  CAIRN_RETURN_IF_ERROR(
+      up->bind_all(r.id, at, timemath::breaks_json(breaks).dump(), paused_ms, note, txn.now_ms())
+          .run());
   CAIRN_ASSIGN_OR_RETURN(Json after, load_session(db, r.id, at));
   CAIRN_RETURN_IF_ERROR(txn.record("time", "update", std::to_string(r.id), before, after,
                                    {{"entity", "time_session"}, {"change", "stop"}})
@@ -133,9 +132,9 @@ Result<Json> start(store::WriteTxn& txn, const Json& params) {
   CAIRN_RETURN_IF_ERROR(ins->bind_all(task_id, at, note, txn.now_ms()).run());
   int64_t id = db.last_insert_rowid();
   CAIRN_ASSIGN_OR_RETURN(Json session, load_session(db, id, at));
-  CAIRN_RETURN_IF_ERROR(
-      txn.record("time", "insert", std::to_string(id), nullptr, session, {{"entity", "time_session"}})
-          .status());
+  CAIRN_RETURN_IF_ERROR(txn.record("time", "insert", std::to_string(id), nullptr, session,
+                                   {{"entity", "time_session"}})
+                            .status());
   out["session"] = session;
   out["message"] = message + "started on " + tasks::task_label(db, task_id);
   return out;
@@ -152,7 +151,8 @@ Result<Json> pause_or_resume(store::WriteTxn& txn, const Json& params, bool paus
     return conflict("time session #" + std::to_string(r.id) + " is already paused since " +
                     format_iso8601(*r.paused_at));
   }
-  if (!pause && !r.paused_at) return conflict("time session #" + std::to_string(r.id) + " is not paused");
+  if (!pause && !r.paused_at)
+    return conflict("time session #" + std::to_string(r.id) + " is not paused");
   CAIRN_ASSIGN_OR_RETURN(Json before, load_session(db, r.id, at));
   if (pause) {
     CAIRN_ASSIGN_OR_RETURN(
@@ -170,10 +170,10 @@ Result<Json> pause_or_resume(store::WriteTxn& txn, const Json& params, bool paus
                               .run());
   }
   CAIRN_ASSIGN_OR_RETURN(Json after, load_session(db, r.id, at));
-  CAIRN_RETURN_IF_ERROR(txn.record("time", "update", std::to_string(r.id), before, after,
-                                   {{"entity", "time_session"},
-                                    {"change", pause ? "pause" : "resume"}})
-                            .status());
+  CAIRN_RETURN_IF_ERROR(
+      txn.record("time", "update", std::to_string(r.id), before, after,
+                 {{"entity", "time_session"}, {"change", pause ? "pause" : "resume"}})
+          .status());
   return Json{{"session", after}};
 }
 
@@ -256,7 +256,7 @@ Result<Json> report(store::Db& db, const Json& params) {
   CAIRN_ASSIGN_OR_RETURN(store::Stmt * q, db.cached(sql.c_str()));
   q->bind_all(from, to);
   int64_t now = wall_ms();
-  std::map<std::string, Bucket> buckets;  // ordered by key text
+  std::map<std::string, Bucket> buckets;          // ordered by key text
   timemath::DayBuckets days(from + tz, to + tz);  // in local time when tz is given
   int64_t total = 0, count = 0;
   for (;;) {
@@ -296,7 +296,8 @@ Result<Json> report(store::Db& db, const Json& params) {
   Json rows = Json::array();
   for (auto& [k, b] : buckets) {
     if (by == "list") {
-      CAIRN_ASSIGN_OR_RETURN(store::Stmt * l, db.cached("SELECT name FROM task_lists WHERE id = ?1"));
+      CAIRN_ASSIGN_OR_RETURN(store::Stmt * l,
+                             db.cached("SELECT name FROM task_lists WHERE id = ?1"));
       l->bind_all(b.key.get<int64_t>());
       CAIRN_ASSIGN_OR_RETURN(bool found, l->step());
       b.label = found ? l->text(0) : "";
@@ -312,8 +313,12 @@ Result<Json> report(store::Db& db, const Json& params) {
     std::stable_sort(rows.begin(), rows.end(),
                      [](const Json& a, const Json& b) { return a["ms"] > b["ms"]; });
   }
-  return Json{{"from", format_iso8601(from)}, {"to", format_iso8601(to)}, {"by", by},
-              {"rows", rows}, {"total_ms", total}, {"total_minutes", total / 60000},
+  return Json{{"from", format_iso8601(from)},
+              {"to", format_iso8601(to)},
+              {"by", by},
+              {"rows", rows},
+              {"total_ms", total},
+              {"total_minutes", total / 60000},
               {"sessions", count}};
 }
 
@@ -337,23 +342,26 @@ void register_time(Registry& r, Services& s) {
                 param::time("at", "when it started (default now)").past(),
                 param::str("note", kMaxNote, "a note")}},
               writes(start));
-  r.add_write(
-      "time.pause",
-      {"Pauses the running time session.", {"time"}, {param::time("at", "when (default now)").past()}},
-      writes([](store::WriteTxn& txn, const Json& params) {
-        return pause_or_resume(txn, params, true);
-      }));
-  r.add_write(
-      "time.resume",
-      {"Resumes the paused time session.", {"time"}, {param::time("at", "when (default now)").past()}},
-      writes([](store::WriteTxn& txn, const Json& params) {
-        return pause_or_resume(txn, params, false);
-      }));
-  r.add_write("time.stop",
-              {"Stops the running time session.",
+  r.add_write("time.pause",
+              {"Pauses the running time session.",
                {"time"},
-               {param::str("note", kMaxNote, "a note"), param::time("at", "when (default now)").past()}},
-              writes(stop));
+               {param::time("at", "when (default now)").past()}},
+              writes([](store::WriteTxn& txn, const Json& params) {
+                return pause_or_resume(txn, params, true);
+              }));
+  r.add_write("time.resume",
+              {"Resumes the paused time session.",
+               {"time"},
+               {param::time("at", "when (default now)").past()}},
+              writes([](store::WriteTxn& txn, const Json& params) {
+                return pause_or_resume(txn, params, false);
+              }));
+  r.add_write(
+      "time.stop",
+      {"Stops the running time session.",
+       {"time"},
+       {param::str("note", kMaxNote, "a note"), param::time("at", "when (default now)").past()}},
+      writes(stop));
   r.add_read("time.active", {"Reads the running time session and focus session.", {}, {}},
              tasks::fresh_read(active));
   r.add_read("time.sessions",
