@@ -486,6 +486,19 @@ TEST(Row37, AnImportedRowOverTheRecordBoundIsRefusedNamingItsColumns) {
 // Row 32: frames within every limit holding 127k small strings, pipelined on
 // 8 connections (12 each): what the decoded requests hold together is bounded, so the
 // daemon's peak RSS is too, and the memory goes back afterwards.
+// Unbounded, the 96 frames would decode to about 5.8 GB. Under ASan freed memory
+// waits in a quarantine (256 MiB by default) and every small string carries
+// redzones, so the daemon's RSS grows by that much and stays there until the
+// quarantine recycles it (522 MiB peak, 476 MiB after, in one CI run): there
+// the bounds only say that decoding is bounded, not that memory is returned.
+#ifdef CAIRN_WITH_ASAN
+constexpr int64_t kPeakBoundKib = 1024 * 1024;
+constexpr int64_t kAfterBoundKib = 1024 * 1024;
+#else
+constexpr int64_t kPeakBoundKib = 160 * 1024;
+constexpr int64_t kAfterBoundKib = 64 * 1024;
+#endif
+
 TEST(Row32, FramesOfSmallStringsPipelinedOnEightConnectionsKeepRssBounded) {
   DaemonProcess d;
   ASSERT_TRUE(d.start().is_ok());
@@ -525,8 +538,8 @@ TEST(Row32, FramesOfSmallStringsPipelinedOnEightConnectionsKeepRssBounded) {
   std::printf("RSS %lld KiB before, peak %lld KiB, %lld KiB after\n",
               static_cast<long long>(before), static_cast<long long>(peak),
               static_cast<long long>(after));
-  EXPECT_LT(peak - before, 160 * 1024) << "peak RSS grew by " << (peak - before) << " KiB";
-  EXPECT_LT(after - before, 64 * 1024) << "memory was not returned";
+  EXPECT_LT(peak - before, kPeakBoundKib) << "peak RSS grew by " << (peak - before) << " KiB";
+  EXPECT_LT(after - before, kAfterBoundKib) << "memory was not returned";
   expect_ping_within_100ms(d);
 }
 
